@@ -1,0 +1,100 @@
+// Builds the extension, the command line and (with --tests) the test bundles.
+// Modelled on the official esbuild sample: one context per bundle, minified for production,
+// sourcemaps in development, a problem-matcher friendly log in watch mode.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests') || watch;
+
+/** Lets the `$esbuild-watch` problem matcher in tasks.json find the start and end of a rebuild. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+function filesUnder(dir, suffix) {
+  if (!fs.existsSync(dir)) return [];
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...filesUnder(full, suffix));
+    else if (entry.name.endsWith(suffix)) found.push(full);
+  }
+  return found;
+}
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: !production,
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'warning',
+  plugins: watch ? [problemMatcher] : [],
+};
+
+const configs = [
+  // The extension: everything but `vscode` is bundled, so the VSIX needs no node_modules.
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (tests) {
+  const testCommon = { ...common, minify: false, sourcemap: true };
+  configs.push(
+    // Unit tests of src/core in plain Node: packages stay external and load from node_modules.
+    { ...testCommon, entryPoints: filesUnder('test/unit', '.test.ts'), outdir: 'dist/test/unit', outbase: 'test/unit', packages: 'external' },
+    // The integration suite runs inside the VS Code extension host (code-server or desktop).
+    {
+      ...testCommon,
+      entryPoints: ['test/integration/suite/index.ts', ...filesUnder('test/integration/suite', '.test.ts')],
+      outdir: 'dist/test/suite',
+      outbase: 'test/integration/suite',
+      external: ['vscode', 'mocha'],
+    },
+    // Node scripts: the test-host drivers, the emulator, the benchmarks and `npm start`.
+    {
+      ...testCommon,
+      entryPoints: [
+        ...['test/integration/run-code-server.ts', 'test/integration/run-desktop.ts', 'test/start.ts']
+          .filter((f) => fs.existsSync(f)),
+        ...filesUnder('test/emulator', 'main.ts'),
+        ...filesUnder('test/bench', 'index.ts'),
+      ],
+      outdir: 'dist/test',
+      outbase: 'test',
+      packages: 'external',
+    },
+  );
+}
+
+async function main() {
+  const contexts = await Promise.all(configs.filter((c) => (c.entryPoints ?? []).length > 0).map((c) => esbuild.context(c)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  // The CLI runs as `./dist/cli.js` too, so it must be executable.
+  fs.chmodSync('dist/cli.js', 0o755);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

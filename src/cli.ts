@@ -1,0 +1,81 @@
+import { commands } from './cli/commands';
+import { CliIO, ExitCode, UsageError } from './cli/io';
+
+// esbuild inlines package.json's version, so `--version` needs no file next to the bundle.
+import { version } from '../package.json';
+
+function helpText(): string {
+  const lines = [
+    'target-profiles: Adobe Target profile updates, look-ups and batch files from the terminal.',
+    '',
+    'Usage: target-profiles <command> [options]',
+    '',
+    'Commands:',
+    ...Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`),
+    '',
+    'Options for every command:',
+    '  --help       show this help',
+    '  --version    print the version',
+    '',
+    'Environment:',
+    '  TARGET_PROFILE_TOKEN  profile API token, sent as "Authorization: Bearer ..." (never pass it as an argument)',
+    '  TARGET_BASE_URL       replaces https://CLIENT.tt.omtrdc.net (an edge host or a local emulator)',
+    '',
+    'Exit codes: 0 success, 1 input errors or success=false, 2 usage error, 3 network or server failure.',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(helpText());
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${version}\n`);
+    return ExitCode.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`target-profiles: unknown command '${name}'. Run 'target-profiles --help' for the list.\n`);
+    return ExitCode.usage;
+  }
+  if (rest.includes('--help')) {
+    io.stdout(`Usage: target-profiles ${command.usage}\n  ${command.summary}\n`);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`target-profiles ${name}: ${error.message}\nUsage: target-profiles ${command.usage}\n`);
+      return ExitCode.usage;
+    }
+    // Anything else is a bug or an unexpected failure: say so plainly instead of a stack trace.
+    io.stderr(`target-profiles ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.network;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const io: CliIO = {
+    env: process.env,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    cwd: process.cwd(),
+    signal: controller.signal,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`target-profiles: ${String(error)}\n`);
+      process.exitCode = ExitCode.network;
+    },
+  );
+}
