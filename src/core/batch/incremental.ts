@@ -1,0 +1,233 @@
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
+import { BatchHeader, LineDiagnostic, isLeadingBlankLine, newRowFacts, scanHeader, scanRow } from './scan';
+import {
+  BatchDiagnostic,
+  BatchSummary,
+  FileCounts,
+  duplicateIdDiagnostic,
+  fileDiagnostics,
+  lineDiagnostic,
+  sortDiagnostics,
+  summaryOf,
+} from './validator';
+
+const enum LineKind {
+  BeforeHeader,
+  Header,
+  Row,
+  Blank,
+}
+
+/** The rows sharing one id; the first of them (by line) is found while diagnostics are listed. */
+class DuplicateGroup {
+  readonly members = new Set<LineState>();
+  /** Set during a diagnostics() pass: the pass that saw the first member, its line and id end. */
+  pass = 0;
+  firstLine = 0;
+  firstIdEnd = 0;
+}
+
+/** What the model keeps of one line; the text itself stays in the editor's document. */
+interface LineState {
+  kind: LineKind;
+  /** UTF-8 bytes without the LF. */
+  bytes: number;
+  diagnostics: LineDiagnostic[] | undefined;
+  id: string | undefined;
+  idEnd: number;
+  hasValues: boolean;
+  /** An empty last line is the end of the file after its final LF, not a blank line. */
+  empty: boolean;
+  duplicates: DuplicateGroup | undefined;
+}
+
+/**
+ * The diagnostics of a batch file open in the editor, kept up to date from line changes alone.
+ * Each line's own diagnostics are cached with it; file-level rules (duplicate ids, empty uploads,
+ * size limits) are kept as counters and an id index updated from the changed lines only. Editing
+ * the header (or anything above it) re-checks every row, since every row depends on it.
+ */
+export class BatchDocumentModel {
+  private lines: LineState[] = [];
+  private header: BatchHeader | undefined;
+  /** Index of the header line; the line count when the file has none. */
+  private headerLine = 0;
+  private readonly ids = new Map<string, LineState | DuplicateGroup>();
+  private rows = 0;
+  private rowsWithValues = 0;
+  private textBytes = 0;
+  /** Uploads submit would make; computed on demand, forgotten on every change. */
+  private uploads: number | undefined;
+  private pass = 0;
+  private readonly out: LineDiagnostic[] = [];
+  private readonly facts = newRowFacts();
+
+  constructor(lineCount: number, lineAt: (line: number) => string) {
+    this.rebuild(lineCount, lineAt);
+  }
+
+  /**
+   * Lines startLine..oldEndLine (inclusive, numbered before the change) were replaced by
+   * newLineCount lines, readable through lineAt (numbered after the change).
+   */
+  applyChange(startLine: number, oldEndLine: number, newLineCount: number, lineAt: (line: number) => string): void {
+    const oldCount = this.lines.length;
+    const start = Math.min(Math.max(0, Math.floor(startLine)), oldCount);
+    const end = Math.min(Math.max(start - 1, Math.floor(oldEndLine)), oldCount - 1);
+    const removed = end - start + 1;
+    const added = Math.max(0, Math.floor(newLineCount));
+    this.uploads = undefined;
+    if (this.header === undefined || start <= this.headerLine) {
+      this.rebuild(oldCount - removed + added, lineAt);
+      return;
+    }
+    for (let i = start; i <= end; i++) this.forget(this.lines[i]);
+    if (added === removed) {
+      for (let k = 0; k < added; k++) this.lines[start + k] = this.rowState(lineAt(start + k));
+      return;
+    }
+    const fresh: LineState[] = new Array(added);
+    for (let k = 0; k < added; k++) fresh[k] = this.rowState(lineAt(start + k));
+    // Spreading a very large paste into splice() would overflow the argument limit.
+    if (added > 10_000) this.lines = this.lines.slice(0, start).concat(fresh, this.lines.slice(end + 1));
+    else this.lines.splice(start, removed, ...fresh);
+  }
+
+  /** The same diagnostics as validateText on the whole text, in no particular order. */
+  diagnostics(): BatchDiagnostic[] {
+    const found: BatchDiagnostic[] = this.header ? [...this.header.diagnostics] : [];
+    const pass = ++this.pass;
+    const last = this.lines.length - 1;
+    for (let i = this.headerLine + 1; i < this.lines.length; i++) {
+      const state = this.lines[i];
+      if (state.diagnostics !== undefined && !(i === last && state.empty)) {
+        for (const d of state.diagnostics) found.push(lineDiagnostic(d, i));
+      }
+      const group = state.duplicates;
+      if (group === undefined) continue;
+      if (group.pass !== pass) {
+        group.pass = pass;
+        group.firstLine = i;
+        group.firstIdEnd = state.idEnd;
+      } else {
+        found.push(duplicateIdDiagnostic(i, state.idEnd, group.firstLine, group.firstIdEnd));
+      }
+    }
+    for (const d of fileDiagnostics(this.header, this.counts())) found.push(d);
+    return found;
+  }
+
+  /** diagnostics() in validateText's order. */
+  sortedDiagnostics(): BatchDiagnostic[] {
+    return sortDiagnostics(this.diagnostics());
+  }
+
+  summary(): BatchSummary {
+    return summaryOf(this.header, this.counts());
+  }
+
+  private counts(): FileCounts {
+    const bytes = this.textBytes + Math.max(0, this.lines.length - 1);
+    return { rows: this.rows, rowsWithValues: this.rowsWithValues, bytes, uploads: this.plannedUploads(bytes) };
+  }
+
+  private plannedUploads(bytes: number): number {
+    if (this.uploads !== undefined) return this.uploads;
+    const header = this.header;
+    if (!header) return (this.uploads = 0);
+    // Under both limits the planner never splits, so the linear replay is only needed for big files.
+    if (bytes < MAX_UPLOAD_BYTES && this.rows <= MAX_UPLOAD_ROWS) return (this.uploads = 1);
+    const last = this.lines.length - 1;
+    const planner = new UploadPlanner(header.bytes + (this.headerLine < last ? 1 : 0));
+    for (let i = this.headerLine + 1; i <= last; i++) {
+      const state = this.lines[i];
+      if (state.kind === LineKind.Row) planner.addRow(state.bytes + (i < last ? 1 : 0));
+    }
+    return (this.uploads = planner.finish().length);
+  }
+
+  private rebuild(lineCount: number, lineAt: (line: number) => string): void {
+    this.lines = [];
+    this.ids.clear();
+    this.header = undefined;
+    this.rows = 0;
+    this.rowsWithValues = 0;
+    this.textBytes = 0;
+    this.uploads = undefined;
+    let i = 0;
+    for (; i < lineCount; i++) {
+      const text = lineAt(i);
+      if (!isLeadingBlankLine(text)) break;
+      this.lines.push(this.plainState(LineKind.BeforeHeader, text.length, text));
+    }
+    this.headerLine = i;
+    if (i === lineCount) return;
+    const header = scanHeader(lineAt(i), i, i);
+    this.header = header;
+    this.lines.push(this.plainState(LineKind.Header, header.bytes, ''));
+    for (i++; i < lineCount; i++) this.lines.push(this.rowState(lineAt(i)));
+  }
+
+  private plainState(kind: LineKind, bytes: number, text: string): LineState {
+    this.textBytes += bytes;
+    return { kind, bytes, diagnostics: undefined, id: undefined, idEnd: 0, hasValues: false, empty: text.length === 0, duplicates: undefined };
+  }
+
+  /** Scans a line below the header and adds it to the file-level bookkeeping. */
+  private rowState(text: string): LineState {
+    const out = this.out;
+    const facts = this.facts;
+    out.length = 0;
+    scanRow(text, this.header as BatchHeader, out, facts);
+    const state: LineState = {
+      kind: facts.blank ? LineKind.Blank : LineKind.Row,
+      bytes: facts.bytes,
+      diagnostics: out.length > 0 ? out.slice() : undefined,
+      id: facts.id,
+      idEnd: facts.idEnd,
+      hasValues: facts.hasValues,
+      empty: text.length === 0,
+      duplicates: undefined,
+    };
+    this.textBytes += state.bytes;
+    if (state.kind !== LineKind.Row) return state;
+    this.rows++;
+    if (state.hasValues) this.rowsWithValues++;
+    if (state.id === undefined) return state;
+    const entry = this.ids.get(state.id);
+    if (entry === undefined) {
+      this.ids.set(state.id, state);
+    } else if (entry instanceof DuplicateGroup) {
+      entry.members.add(state);
+      state.duplicates = entry;
+    } else {
+      const group = new DuplicateGroup();
+      group.members.add(entry).add(state);
+      entry.duplicates = group;
+      state.duplicates = group;
+      this.ids.set(state.id, group);
+    }
+    return state;
+  }
+
+  /** Takes a line that is being replaced out of the file-level bookkeeping. */
+  private forget(state: LineState): void {
+    this.textBytes -= state.bytes;
+    if (state.kind !== LineKind.Row) return;
+    this.rows--;
+    if (state.hasValues) this.rowsWithValues--;
+    if (state.id === undefined) return;
+    const entry = this.ids.get(state.id);
+    if (entry === state) {
+      this.ids.delete(state.id);
+    } else if (entry instanceof DuplicateGroup) {
+      entry.members.delete(state);
+      state.duplicates = undefined;
+      if (entry.members.size === 1) {
+        const [only] = entry.members;
+        only.duplicates = undefined;
+        this.ids.set(state.id, only);
+      }
+    }
+  }
+}

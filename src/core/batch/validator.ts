@@ -1,0 +1,304 @@
+import { isAscii, isUtf8 } from 'buffer';
+import { createReadStream, promises as fsp } from 'fs';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
+import type { RuleCode, Severity } from './rules';
+import {
+  BatchHeader,
+  LineDiagnostic,
+  MAX_LINE_BYTES,
+  diagnostic,
+  invalidUtf8,
+  isLeadingBlankLine,
+  newRowFacts,
+  scanHeader,
+  scanRow,
+} from './scan';
+
+export type { RuleCode, Severity } from './rules';
+
+/** 0-based lines, 0-based UTF-16 columns, end exclusive (VS Code's convention). */
+export interface Range {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface BatchDiagnostic extends Range {
+  code: RuleCode;
+  severity: Severity;
+  message: string;
+  related?: (Range & { message: string })[];
+}
+
+export interface BatchSummary {
+  bytes: number;
+  /** Data rows: the header and blank lines are not counted. */
+  rows: number;
+  idColumn?: 'pcId' | 'thirdPartyId';
+  /** Header names after the id column, as written. */
+  attributes: string[];
+  /** How many uploads `submit` will make (see UploadPlanner). */
+  uploads: number;
+}
+
+export interface BatchValidation {
+  diagnostics: BatchDiagnostic[];
+  summary: BatchSummary;
+}
+
+/** Orders diagnostics by position, then code: the order validateText returns them in. */
+export function sortDiagnostics(diagnostics: BatchDiagnostic[]): BatchDiagnostic[] {
+  return diagnostics.sort(
+    (a, b) =>
+      a.line - b.line ||
+      a.column - b.column ||
+      a.endLine - b.endLine ||
+      a.endColumn - b.endColumn ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}
+
+export function lineDiagnostic(d: LineDiagnostic, line: number): BatchDiagnostic {
+  return diagnostic(d.code, line, d.column, d.endColumn, d.message);
+}
+
+export function duplicateIdDiagnostic(line: number, idEnd: number, firstLine: number, firstIdEnd: number): BatchDiagnostic {
+  return {
+    ...diagnostic('TP014', line, 0, idEnd, `This id is already on line ${firstLine + 1}; which row wins is undefined`),
+    related: [{ line: firstLine, column: 0, endLine: firstLine, endColumn: firstIdEnd, message: 'first row with this id' }],
+  };
+}
+
+export interface FileCounts {
+  rows: number;
+  rowsWithValues: number;
+  bytes: number;
+  uploads: number;
+}
+
+/** The rules about the file as a whole, reported over the header line (line 1). */
+export function fileDiagnostics(header: BatchHeader | undefined, counts: FileCounts): BatchDiagnostic[] {
+  if (!header) return [diagnostic('TP001', 0, 0, 0, 'The file is empty: it must start with batch= and a header row')];
+  const found: BatchDiagnostic[] = [];
+  const at = (code: RuleCode, message: string) => found.push(diagnostic(code, header.line, 0, header.endColumn, message));
+  const uploads = `submit will split it into ${counts.uploads} uploads, each with the header line`;
+  if (counts.rows > 0 && counts.rowsWithValues === 0) {
+    at('TP029', 'Every data row is empty of values: the server skips the whole upload');
+  }
+  if (counts.bytes >= MAX_UPLOAD_BYTES) {
+    at('TP030', `The file is ${counts.bytes.toLocaleString('en-US')} bytes; an upload must stay under 50 MB, so ${uploads}`);
+  }
+  if (counts.rows > MAX_UPLOAD_ROWS) {
+    at('TP031', `The file has ${counts.rows.toLocaleString('en-US')} data rows; an upload holds at most 500,000, so ${uploads}`);
+  }
+  return found;
+}
+
+/**
+ * Copies a string that may be a slice of a much larger one (a 1 MiB block read from disk), so that
+ * keeping it as a map key does not keep the block alive. V8 flattens the concatenation first.
+ */
+function detached(text: string): string {
+  return (text + ' ').slice(0, -1);
+}
+
+/** Validates a batch file line by line, in order, holding only the header and the ids seen. */
+class BatchFileScanner {
+  private lineIndex = 0;
+  private leadingBlankLines = 0;
+  private header: BatchHeader | undefined;
+  private planner: UploadPlanner | undefined;
+  private readonly diagnostics: BatchDiagnostic[] = [];
+  /** Each id's first row, packed as line * 2^21 + end column of the id (ids are under 1 MiB). */
+  private readonly firstRowOfId = new Map<string, number>();
+  private readonly out: LineDiagnostic[] = [];
+  private readonly facts = newRowFacts();
+  private rows = 0;
+  private rowsWithValues = 0;
+  private bytes = 0;
+
+  /**
+   * One line without its LF. `knownBytes` is its size on disk when read from a file; `text` is
+   * empty with `utf16Length` set for an over-long line the reader did not decode.
+   */
+  addLine(text: string, hasLineEnd: boolean, knownBytes?: number, invalidEncoding = false, utf16Length = text.length): void {
+    const line = this.lineIndex++;
+    const lineEnd = hasLineEnd ? 1 : 0;
+    if (invalidEncoding) this.diagnostics.push(lineDiagnostic(invalidUtf8(utf16Length), line));
+    if (!this.header) {
+      if (isLeadingBlankLine(text, knownBytes)) {
+        this.leadingBlankLines++;
+        this.bytes += (knownBytes ?? text.length) + lineEnd;
+        return;
+      }
+      const header = scanHeader(text, line, this.leadingBlankLines, knownBytes, utf16Length);
+      this.header = header;
+      this.planner = new UploadPlanner(header.bytes + lineEnd);
+      this.bytes += header.bytes + lineEnd;
+      for (const d of header.diagnostics) this.diagnostics.push(d);
+      return;
+    }
+    const facts = this.facts;
+    const out = this.out;
+    out.length = 0;
+    scanRow(text, this.header, out, facts, knownBytes, utf16Length);
+    for (const d of out) this.diagnostics.push(lineDiagnostic(d, line));
+    this.bytes += facts.bytes + lineEnd;
+    if (facts.blank) return;
+    this.rows++;
+    if (facts.hasValues) this.rowsWithValues++;
+    this.planner?.addRow(facts.bytes + lineEnd);
+    if (facts.id !== undefined) {
+      const first = this.firstRowOfId.get(facts.id);
+      if (first === undefined) {
+        this.firstRowOfId.set(detached(facts.id), line * 2097152 + facts.idEnd);
+      } else {
+        this.diagnostics.push(duplicateIdDiagnostic(line, facts.idEnd, Math.floor(first / 2097152), first % 2097152));
+      }
+    }
+  }
+
+  finish(): BatchValidation {
+    const header = this.header;
+    const uploads = this.planner ? this.planner.finish().length : 0;
+    const counts = { rows: this.rows, rowsWithValues: this.rowsWithValues, bytes: this.bytes, uploads };
+    for (const d of fileDiagnostics(header, counts)) this.diagnostics.push(d);
+    return {
+      diagnostics: sortDiagnostics(this.diagnostics),
+      summary: summaryOf(header, counts),
+    };
+  }
+}
+
+export function summaryOf(header: BatchHeader | undefined, counts: FileCounts): BatchSummary {
+  const summary: BatchSummary = { bytes: counts.bytes, rows: counts.rows, attributes: header ? header.attributes : [], uploads: counts.uploads };
+  if (header?.idColumn) summary.idColumn = header.idColumn;
+  return summary;
+}
+
+/** Validates the text of a batch file (lines split on LF; a CR before it is reported, not removed). */
+export function validateText(text: string): BatchValidation {
+  const scanner = new BatchFileScanner();
+  let start = 0;
+  for (;;) {
+    const lf = text.indexOf('\n', start);
+    if (lf === -1) {
+      // A final line without LF is a line; the empty rest after a final LF is not.
+      if (start < text.length) scanner.addLine(text.slice(start), false);
+      break;
+    }
+    scanner.addLine(text.slice(start, lf), true);
+    start = lf + 1;
+  }
+  return scanner.finish();
+}
+
+function abortError(): Error {
+  const error = new Error('Validation was cancelled');
+  error.name = 'AbortError';
+  return error;
+}
+
+/** UTF-16 length of UTF-8 bytes without decoding them: one unit per character, two above U+FFFF. */
+function utf16LengthOf(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+/**
+ * Validates a batch file on disk in one streaming pass: lines are cut at LF across chunk
+ * boundaries and decoded one block at a time, so memory stays at a chunk plus the ids seen.
+ * Lines over 1 MiB are measured but never decoded. Gives the same result as validateText.
+ */
+export async function validateFile(
+  path: string,
+  options: { signal?: AbortSignal; onProgress?: (bytesRead: number, totalBytes: number) => void } = {},
+): Promise<BatchValidation> {
+  const { signal, onProgress } = options;
+  if (signal?.aborted) throw abortError();
+  const totalBytes = (await fsp.stat(path)).size;
+  const scanner = new BatchFileScanner();
+  // The line being assembled across chunks; once over 1 MiB only its size is kept.
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let overlongUtf16 = -1;
+
+  const addDecodedLine = (bytes: Buffer, hasLineEnd: boolean) => {
+    if (isUtf8(bytes)) scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length);
+    else scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length, true);
+  };
+  const appendPart = (chunk: Buffer, start: number, end: number) => {
+    if (end <= start) return;
+    partBytes += end - start;
+    if (overlongUtf16 >= 0) {
+      overlongUtf16 += utf16LengthOf(chunk.subarray(start, end));
+      return;
+    }
+    parts.push(chunk.subarray(start, end));
+    if (partBytes > MAX_LINE_BYTES) {
+      overlongUtf16 = 0;
+      for (const part of parts) overlongUtf16 += utf16LengthOf(part);
+      parts = [];
+    }
+  };
+  const finishLine = (hasLineEnd: boolean) => {
+    if (overlongUtf16 >= 0) scanner.addLine('', hasLineEnd, partBytes, false, overlongUtf16);
+    else addDecodedLine(parts.length === 1 ? parts[0] : Buffer.concat(parts, partBytes), hasLineEnd);
+    parts = [];
+    partBytes = 0;
+    overlongUtf16 = -1;
+  };
+  // Complete lines [start, end) of one chunk, end being an LF: decoded in one go when valid UTF-8.
+  const addBlock = (chunk: Buffer, start: number, end: number) => {
+    const block = chunk.subarray(start, end);
+    if (isAscii(block) || isUtf8(block)) {
+      const text = block.toString(isAscii(block) ? 'latin1' : 'utf8');
+      let from = 0;
+      for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', from)) {
+        scanner.addLine(text.slice(from, lf), true);
+        from = lf + 1;
+      }
+      scanner.addLine(text.slice(from), true);
+      return;
+    }
+    let from = start;
+    for (let lf = chunk.indexOf(10, from); lf !== -1 && lf < end; lf = chunk.indexOf(10, from)) {
+      addDecodedLine(chunk.subarray(from, lf), true);
+      from = lf + 1;
+    }
+    addDecodedLine(chunk.subarray(from, end), true);
+  };
+
+  let bytesRead = 0;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (signal?.aborted) throw abortError();
+      bytesRead += chunk.length;
+      const firstLf = chunk.indexOf(10);
+      if (firstLf === -1) {
+        appendPart(chunk, 0, chunk.length);
+      } else {
+        appendPart(chunk, 0, firstLf);
+        finishLine(true);
+        const lastLf = chunk.lastIndexOf(10);
+        if (lastLf > firstLf) addBlock(chunk, firstLf + 1, lastLf);
+        appendPart(chunk, lastLf + 1, chunk.length);
+      }
+      onProgress?.(bytesRead, totalBytes);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw abortError();
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+  if (partBytes > 0) finishLine(false);
+  return scanner.finish();
+}
