@@ -1,7 +1,30 @@
 import type { CliCommand } from './io';
+import { runFetch } from './fetch';
+import { runStatus } from './status';
+import { runSubmit } from './submit';
+import { runUpdate } from './update';
+import { runValidate } from './validate';
 
 /**
  * The commands of shared/spec/cli.md. Each lives in its own module under src/cli/ and is built on
  * src/core; this table is the only place the dispatcher learns about them.
  */
-export const commands: Record<string, { summary: string; usage: string; run: CliCommand }> = {};
+export const commands: Record<string, { summary: string; usage: string; run: CliCommand }> = {
+  validate: { summary: 'Check batch files against the rules of docs/rules.md', usage: 'validate <file>... [--json]', run: runValidate },
+  update: {
+    summary: 'Update one profile (single profile update API); values are taken as typed',
+    usage: 'update --client CODE (--pc-id ID | --third-party-id ID) NAME=VALUE... [--base-url URL] [--json]',
+    run: runUpdate,
+  },
+  fetch: {
+    summary: 'Look up one profile and print it as Target returns it',
+    usage: 'fetch --client CODE (--pc-id ID | --third-party-id ID | --ecid ID) [--base-url URL] [--json]',
+    run: runFetch,
+  },
+  submit: {
+    summary: 'Validate a batch file, then upload it (split when over 50 MB or 500,000 rows)',
+    usage: 'submit <file> --client CODE [--api v1|v2] [--wait] [--base-url URL] [--json]',
+    run: runSubmit,
+  },
+  status: { summary: 'Show the status of a submitted batch', usage: 'status <batchStatusUrl> [--details] [--json]', run: runStatus },
+};

@@ -1,0 +1,79 @@
+import { TargetClient } from '../core/target/client';
+import { ConnectionSettings, connectionFromEnvironment } from '../core/target/connection';
+import { TargetError } from '../core/target/errors';
+import { parseArgs, ParsedArgs } from './args';
+import { CliCommand, CliIO, ExitCode, UsageError } from './io';
+
+/*
+ * `update` and the helpers the other Target commands (fetch, submit, status) share: how a connection is
+ * built from flags and environment, and how a failure becomes a message and an exit code.
+ */
+
+/** The connection of `--client`/`--base-url`, with TARGET_BASE_URL and TARGET_PROFILE_TOKEN from the environment. */
+export function connectionFromArgs(args: ParsedArgs, io: CliIO, apiVersion: 'v1' | 'v2' = 'v2'): ConnectionSettings {
+  const clientCode = args.values.get('client');
+  if (clientCode === undefined) throw new UsageError('--client CODE is required');
+  return connectionFromEnvironment({ clientCode, baseUrl: args.values.get('base-url'), apiVersion, env: io.env });
+}
+
+export function targetClient(connection: ConnectionSettings, io: CliIO): TargetClient {
+  return new TargetClient({ connection, proxy: { env: io.env } });
+}
+
+/** Exit codes of cli.md: 2 usage, 1 input refused or success=false, 3 network or server failure. */
+export function exitCodeFor(error: TargetError): number {
+  if (error.kind === 'usage') return ExitCode.usage;
+  if (error.kind === 'rejected' || error.kind === 'too-large') return ExitCode.inputErrors;
+  return ExitCode.network;
+}
+
+/**
+ * Prints a failure: the message on stderr and, with --json, `{"error":{kind,message}}` on stdout so a
+ * script always gets one JSON document. Errors that are not TargetErrors are left to the dispatcher.
+ */
+export function reportFailure(io: CliIO, command: string, error: unknown, json: boolean, extra: Record<string, unknown> = {}): number {
+  if (!(error instanceof TargetError)) throw error;
+  io.stderr(`target-profiles ${command}: ${error.message}\n`);
+  if (json) io.stdout(JSON.stringify({ ...extra, error: { kind: error.kind, message: error.message } }) + '\n');
+  return exitCodeFor(error);
+}
+
+/** The profile id flags; exactly one must be given. */
+export function idFromArgs(args: ParsedArgs, allowEcid: boolean): { pcId: string } | { thirdPartyId: string } | { marketingCloudVisitorId: string } {
+  const given = (['pc-id', 'third-party-id', ...(allowEcid ? ['ecid'] : [])] as const).filter((f) => args.values.has(f));
+  const names = allowEcid ? '--pc-id, --third-party-id or --ecid' : '--pc-id or --third-party-id';
+  if (given.length !== 1) throw new UsageError(`give exactly one of ${names}`);
+  const value = args.values.get(given[0])!;
+  if (given[0] === 'pc-id') return { pcId: value };
+  if (given[0] === 'third-party-id') return { thirdPartyId: value };
+  return { marketingCloudVisitorId: value };
+}
+
+export const runUpdate: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv, { values: ['client', 'pc-id', 'third-party-id', 'base-url'], switches: ['json'] });
+  const json = args.switches.has('json');
+  const id = idFromArgs(args, false) as { pcId: string } | { thirdPartyId: string };
+  // Values are taken as typed; the client encodes them. Only the first `=` separates name and value.
+  const attributes = args.positionals.map((pair): [string, string] => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`'${pair}' is not NAME=VALUE`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+  if (attributes.length === 0) throw new UsageError('give at least one NAME=VALUE');
+  let client: TargetClient | undefined;
+  try {
+    client = targetClient(connectionFromArgs(args, io), io);
+    const result = await client.updateProfile({ id, attributes }, { signal: io.signal });
+    if (json) {
+      io.stdout(JSON.stringify({ ok: result.success, method: result.method, status: result.status, message: result.message }) + '\n');
+    } else {
+      const verdict = result.success ? 'Update accepted' : 'Update refused';
+      io.stdout(`${verdict} (${result.method}, HTTP ${result.status})${result.message ? `: ${result.message}` : ''}\n`);
+    }
+    return result.success ? ExitCode.ok : ExitCode.inputErrors;
+  } catch (error) {
+    return reportFailure(io, 'update', error, json);
+  } finally {
+    await client?.close();
+  }
+};

@@ -1,0 +1,406 @@
+/**
+ * The Adobe Target Profile API client (shared/spec/target-profile-api.md). No editor dependency: the
+ * extension, the command line and the tests all use it as is.
+ *
+ * Public API
+ * ----------
+ * `new TargetClient(options: TargetClientOptions)`
+ * - `updateProfile(update: ProfileUpdate, options?: CallOptions): Promise<ProfileUpdateResult>`
+ *   Single profile update (§3) by `pcId` (sent as `mboxPC`) or `thirdPartyId` (`mbox3rdPartyId`).
+ *   Values are sent as typed, UTF-8 percent-encoded; GET while the URL fits in 8 KB, else POST with a
+ *   form body; refused above 60 KB before anything is sent. `success: false` is a result, not an error.
+ * - `fetchProfile(id: ProfileLookup, options?: CallOptions): Promise<FetchResult>`
+ *   Profile fetch (§5) by pcId, thirdPartyId or marketingCloudVisitorId; the documented 404 becomes
+ *   `{ found: false, message }`.
+ * - `submitBatch(path: string, options?: SubmitOptions): Promise<BatchUpload[]>`
+ *   Bulk update (§4) to the connection's v1 or v2 endpoint, streamed from disk, split into several
+ *   uploads when over 50 MB / 500,000 rows. Throws `BatchSubmitError` (which lists the uploads already
+ *   accepted) on failure; an upload whose connection broke midway is reported `maybeAccepted`, never resent.
+ * - `batchStatus(url: string, options?: StatusOptions): Promise<BatchStatus>`
+ *   GETs the `<batchStatus>` URL as returned (https, or http on loopback only), with `details` adding
+ *   `showDetails=true`.
+ * - `waitForBatch(url: string, options?: WaitOptions): Promise<BatchStatus>`
+ *   Polls with backoff until the batch is `complete` or `stuck`.
+ * - `close(): Promise<void>` releases proxy connections.
+ * Every call takes an AbortSignal, has a timeout, retries 503/429 (honouring Retry-After) and, when
+ * safe, connection errors; bulk and status calls share a 50-per-minute limiter per client code.
+ * Errors are `TargetError`s (errors.ts) whose `kind` says what went wrong.
+ */
+import { ConnectionSettings, basePath, checkSafeUrl, isLoopbackHost, resolveBaseUrl } from './connection';
+import { TargetError, TargetErrorKind, errorForStatus } from './errors';
+import {
+  HttpRequest,
+  HttpResponse,
+  HttpSender,
+  ProxySettings,
+  RequestLogEntry,
+  RetryPolicy,
+  Transport,
+  UndiciTransport,
+} from './http';
+import { Clock, RateLimiter, systemClock } from './limiter';
+import { PlanOptions, UploadPlan, planUploads, readUploadPart } from './split';
+import { BatchStatus, parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer, readTag } from './xml';
+
+/** Target's size caps for a single update (§3.1). */
+export const MAX_GET_URL_BYTES = 8 * 1024;
+export const MAX_POST_BODY_BYTES = 60 * 1024;
+
+/** Who a single update is for. */
+export type ProfileId = { pcId: string } | { thirdPartyId: string };
+/** Who a fetch is for: the Experience Cloud ID works for fetches only. */
+export type ProfileLookup = ProfileId | { marketingCloudVisitorId: string };
+
+export interface ProfileUpdate {
+  id: ProfileId;
+  /** Attribute names without `profile.` (a typed prefix is dropped) and values as typed. */
+  attributes: Record<string, string> | ReadonlyArray<readonly [string, string]>;
+}
+
+export interface ProfileUpdateResult {
+  method: 'GET' | 'POST';
+  status: number;
+  success: boolean;
+  message: string;
+  pcId?: string;
+}
+
+export type FetchResult =
+  | { found: true; status: number; profile: Record<string, unknown> }
+  | { found: false; status: number; message: string };
+
+/** One accepted upload of a batch file. */
+export interface BatchUpload {
+  rows: number;
+  bytes: number;
+  /** The URL to poll, as Target returned it. */
+  batchStatus: string;
+  message: string;
+}
+
+/** A batch submission that stopped; `accepted` lists the uploads Target took before it. */
+export class BatchSubmitError extends TargetError {
+  constructor(
+    cause: TargetError,
+    readonly accepted: BatchUpload[],
+    /** 0-based index of the upload that failed, and how many the file needed. */
+    readonly failedUpload: number,
+    readonly uploads: number,
+  ) {
+    const where = uploads > 1 ? `Upload ${failedUpload + 1} of ${uploads}: ` : '';
+    super(cause.kind, where + cause.message, {
+      status: cause.status,
+      maybeAccepted: cause.maybeAccepted,
+      serverMessage: cause.serverMessage,
+      cause,
+    });
+    this.name = 'BatchSubmitError';
+  }
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface SubmitOptions extends CallOptions, Pick<PlanOptions, 'maxBytes' | 'maxRows'> {
+  /** Called as the file is planned and each upload finishes. */
+  onProgress?: (event: { phase: 'planning' | 'uploading'; done: number; total: number }) => void;
+}
+
+export interface StatusOptions extends CallOptions {
+  /** Adds `showDetails=true`: the counters, and per-profile failures for v2. */
+  details?: boolean;
+}
+
+export interface WaitOptions extends StatusOptions {
+  /** First pause between polls; it doubles up to `maxPollDelayMs`. */
+  pollDelayMs?: number;
+  maxPollDelayMs?: number;
+  onPoll?: (status: BatchStatus) => void;
+}
+
+export interface TargetClientOptions {
+  connection: ConnectionSettings;
+  /** Per attempt, for everything but uploads. Default 30 s. */
+  timeoutMs?: number;
+  /** Per upload attempt. Default 15 minutes (50 MB on a slow link). */
+  uploadTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Share one limiter between clients of the same account; defaults to one per process. */
+  limiter?: RateLimiter;
+  clock?: Clock;
+  /** Explicit proxy (the editor's setting) and the environment to read `https_proxy` etc. from. */
+  proxy?: ProxySettings;
+  /** Replaces the undici transport (unit tests). */
+  transport?: Transport;
+  /** Receives every attempt with the URL and headers redacted: for the editor's log channel. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+const processLimiter = new RateLimiter();
+
+/** Percent-encodes like encodeURIComponent, turning a lone surrogate into a usage error. */
+function encode(text: string, what: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    throw new TargetError('usage', `The ${what} contains text that is not valid Unicode (a lone surrogate).`);
+  }
+}
+
+function checkId(value: string, what: string): void {
+  if (value === '') throw new TargetError('usage', `The ${what} is empty.`);
+  // `.` and `..` would be read as path steps even when percent-encoded, changing the path.
+  if (value === '.' || value === '..') throw new TargetError('usage', `'${value}' is not a valid ${what}.`);
+}
+
+/** The request a single update becomes: GET, or POST when the URL would pass 8 KB. */
+export function buildProfileUpdateRequest(
+  base: URL,
+  clientCode: string,
+  update: ProfileUpdate,
+): { method: 'GET' | 'POST'; url: URL; body?: string } {
+  const [idParam, idValue] = 'pcId' in update.id ? ['mboxPC', update.id.pcId] : ['mbox3rdPartyId', update.id.thirdPartyId];
+  checkId(idValue, 'pcId' in update.id ? 'pcId' : 'thirdPartyId');
+  const pairs = Array.isArray(update.attributes) ? update.attributes : Object.entries(update.attributes);
+  if (pairs.length === 0) throw new TargetError('usage', 'Give at least one attribute to update (NAME=VALUE).');
+  const params = [`${idParam}=${encode(idValue, 'id')}`];
+  for (const [rawName, value] of pairs) {
+    const name = rawName.startsWith('profile.') ? rawName.slice('profile.'.length) : rawName;
+    if (name === '') throw new TargetError('usage', 'An attribute name is empty.');
+    params.push(`profile.${encode(name, `attribute name '${name}'`)}=${encode(value, `value of '${name}'`)}`);
+  }
+  const query = params.join('&');
+  const path = `${basePath(base)}/m2/${clientCode}/profile/update`;
+  const getUrl = `${base.origin}${path}?${query}`;
+  if (getUrl.length <= MAX_GET_URL_BYTES) return { method: 'GET', url: new URL(getUrl) };
+  // [INF] §3.1: the docs give no POST body format; we send the same parameters form-encoded.
+  if (query.length > MAX_POST_BODY_BYTES) {
+    throw new TargetError(
+      'too-large',
+      `This update is ${query.length} bytes once encoded; Target accepts at most 60 KB (${MAX_POST_BODY_BYTES} bytes). Send fewer or shorter attributes, or use a batch file.`,
+    );
+  }
+  return { method: 'POST', url: new URL(`${base.origin}${path}`), body: query };
+}
+
+function mustStayOn(url: URL, base: URL, path: string): URL {
+  // Defence in depth: whatever the ids held, the request stays on the base host and the intended path.
+  if (url.origin !== base.origin || url.pathname !== path) {
+    throw new TargetError('usage', 'The id would change the request path; it was not sent.');
+  }
+  return url;
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+export class TargetClient {
+  private readonly base: URL;
+  private readonly sender: HttpSender;
+  private readonly transport?: UndiciTransport;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: TargetClientOptions) {
+    this.base = resolveBaseUrl(options.connection);
+    this.clock = options.clock ?? systemClock;
+    let transport = options.transport;
+    if (!transport) {
+      this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
+      transport = this.transport.send;
+    }
+    this.sender = new HttpSender({
+      transport,
+      clock: this.clock,
+      retry: options.retry,
+      limiter: options.limiter ?? processLimiter,
+      onRequest: options.onRequest,
+    });
+  }
+
+  get connection(): ConnectionSettings {
+    return this.options.connection;
+  }
+
+  async close(): Promise<void> {
+    await this.transport?.close();
+  }
+
+  private headers(url: URL, extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { accept: '*/*', ...extra };
+    const { token } = this.options.connection;
+    if (token && this.mayReceiveToken(url)) headers.authorization = `Bearer ${token}`;
+    return headers;
+  }
+
+  /**
+   * The token goes to the configured host, Target's own `*.tt.omtrdc.net` edges (batch status URLs name
+   * an `mboxedgeNN` host) and loopback; never to another host a server response happens to name.
+   */
+  private mayReceiveToken(url: URL): boolean {
+    return url.host === this.base.host || url.hostname.endsWith('.tt.omtrdc.net') || isLoopbackHost(url.hostname);
+  }
+
+  private request(req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number }, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.sender.send({ timeoutMs: this.options.timeoutMs ?? 30_000, ...req }, signal);
+  }
+
+  async updateProfile(update: ProfileUpdate, options: CallOptions = {}): Promise<ProfileUpdateResult> {
+    const { clientCode } = this.options.connection;
+    const built = buildProfileUpdateRequest(this.base, clientCode, update);
+    mustStayOn(built.url, this.base, `${basePath(this.base)}/m2/${clientCode}/profile/update`);
+    const headers = this.headers(
+      built.url,
+      built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' },
+    );
+    // Setting the same values twice is harmless, so a single update may be retried like a GET.
+    const res = await this.request(
+      { method: built.method, url: built.url, headers, body: built.body, idempotent: true, what: 'the profile update' },
+      options.signal,
+    );
+    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the profile update', readTag(res.body, 'message'));
+    const answer = parseUpdateAnswer(res.body);
+    if (!answer) throw new TargetError('server', `Target's answer to the profile update was not understood: ${res.body.slice(0, 200)}`);
+    return { method: built.method, status: res.status, ...answer };
+  }
+
+  async fetchProfile(id: ProfileLookup, options: CallOptions = {}): Promise<FetchResult> {
+    const { clientCode } = this.options.connection;
+    let segment: string;
+    if ('pcId' in id) {
+      checkId(id.pcId, 'pcId');
+      segment = encode(id.pcId, 'pcId');
+    } else if ('thirdPartyId' in id) {
+      checkId(id.thirdPartyId, 'thirdPartyId');
+      segment = `thirdPartyId/${encode(id.thirdPartyId, 'thirdPartyId')}`;
+    } else {
+      checkId(id.marketingCloudVisitorId, 'marketingCloudVisitorId');
+      segment = `marketingCloudVisitorId/${encode(id.marketingCloudVisitorId, 'marketingCloudVisitorId')}`;
+    }
+    const path = `${basePath(this.base)}/rest/v1/profiles/${segment}`;
+    const url = mustStayOn(new URL(`${this.base.origin}${path}?client=${clientCode}`), this.base, path);
+    const res = await this.request({ method: 'GET', url, headers: this.headers(url), idempotent: true, what: 'the profile fetch' }, options.signal);
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body);
+    } catch {
+      json = undefined;
+    }
+    if (res.status === 404 && json && typeof (json as { message?: unknown }).message === 'string') {
+      return { found: false, status: 404, message: (json as { message: string }).message };
+    }
+    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the profile fetch');
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+      throw new TargetError('server', `Target's answer to the profile fetch was not a JSON object: ${res.body.slice(0, 200)}`);
+    }
+    return { found: true, status: res.status, profile: json as Record<string, unknown> };
+  }
+
+  /** The uploads a file will need, without sending anything (one streaming read of the file). */
+  planBatch(path: string, options: SubmitOptions = {}): Promise<UploadPlan> {
+    return planUploads(path, {
+      signal: options.signal,
+      maxBytes: options.maxBytes,
+      maxRows: options.maxRows,
+      onProgress: (done, total) => options.onProgress?.({ phase: 'planning', done, total }),
+    });
+  }
+
+  async submitBatch(path: string, options: SubmitOptions = {}): Promise<BatchUpload[]> {
+    const plan = await this.planBatch(path, options);
+    return this.submitPlan(plan, options);
+  }
+
+  /** Sends the uploads of a plan one after the other; stops at the first one that fails. */
+  async submitPlan(plan: UploadPlan, options: SubmitOptions = {}): Promise<BatchUpload[]> {
+    const { clientCode, apiVersion } = this.options.connection;
+    const path = `${basePath(this.base)}/m2/${clientCode}${apiVersion === 'v2' ? '/v2' : ''}/profile/batchUpdate`;
+    const url = new URL(`${this.base.origin}${path}`);
+    const accepted: BatchUpload[] = [];
+    for (const [index, part] of plan.parts.entries()) {
+      try {
+        accepted.push(await this.upload(url, plan, part, options.signal));
+      } catch (error) {
+        const cause = error instanceof TargetError ? error : new TargetError('network', String(error), { cause: error });
+        throw new BatchSubmitError(cause, accepted, index, plan.parts.length);
+      }
+      options.onProgress?.({ phase: 'uploading', done: index + 1, total: plan.parts.length });
+    }
+    return accepted;
+  }
+
+  private async upload(url: URL, plan: UploadPlan, part: UploadPlan['parts'][number], signal?: AbortSignal): Promise<BatchUpload> {
+    // Not multipart: the body is the file itself, `batch=` first, as `curl --data-binary` sends it (§4.2 [INF]).
+    const headers = this.headers(url, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(part.bytes),
+    });
+    const res = await this.request(
+      {
+        method: 'POST',
+        url,
+        headers,
+        body: () => readUploadPart(plan, part),
+        idempotent: false,
+        what: 'the batch upload',
+        rateLimitKey: this.options.connection.clientCode,
+        timeoutMs: this.options.uploadTimeoutMs ?? 15 * 60_000,
+      },
+      signal,
+    );
+    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the batch upload', readTag(res.body, 'message'));
+    const answer = parseSubmitAnswer(res.body);
+    if (!answer) {
+      throw new TargetError('server', `Target's answer to the batch upload was not understood; it may have been accepted: ${res.body.slice(0, 200)}`, {
+        status: res.status,
+        maybeAccepted: true,
+      });
+    }
+    if (!answer.success) {
+      throw new TargetError('rejected', `Target refused the batch: ${answer.message || 'no reason given'}`, {
+        status: res.status,
+        serverMessage: answer.message,
+      });
+    }
+    return { rows: part.rows, bytes: part.bytes, batchStatus: answer.batchStatus, message: answer.message };
+  }
+
+  async batchStatus(statusUrl: string, options: StatusOptions = {}): Promise<BatchStatus> {
+    const given = checkSafeUrl(statusUrl, 'batch status URL');
+    // Target's URL is opaque (§2 [INF]): keep its query as is and only append showDetails.
+    let href = given.href.replace(/#.*$/, '');
+    if (options.details && !/[?&]showDetails=/.test(href)) {
+      href += /[?&]$/.test(href) ? 'showDetails=true' : `${given.search ? '&' : '?'}showDetails=true`;
+    }
+    const url = new URL(href);
+    const res = await this.request(
+      {
+        method: 'GET',
+        url,
+        headers: this.headers(url),
+        idempotent: true,
+        what: 'the batch status',
+        rateLimitKey: this.options.connection.clientCode,
+      },
+      options.signal,
+    );
+    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the batch status', readTag(res.body, 'message'));
+    const status = parseBatchStatus(res.body);
+    if (!status) throw new TargetError('server', `Target's batch status answer was not understood: ${res.body.slice(0, 200)}`);
+    return status;
+  }
+
+  async waitForBatch(statusUrl: string, options: WaitOptions = {}): Promise<BatchStatus> {
+    let delay = options.pollDelayMs ?? 2_000;
+    for (;;) {
+      const status = await this.batchStatus(statusUrl, options);
+      options.onPoll?.(status);
+      if (status.status === 'complete' || status.status === 'stuck') return status;
+      await this.clock.sleep(delay, options.signal);
+      delay = Math.min(delay * 2, options.maxPollDelayMs ?? 60_000);
+    }
+  }
+}
+
+export type { BatchStatus, TargetErrorKind };

@@ -1,0 +1,93 @@
+import { TargetError } from './errors';
+
+/** One Target account as the user configured it. */
+export interface ConnectionSettings {
+  /** The Target client code (Administration → Implementation → Account Details): lower-case letters and digits. */
+  clientCode: string;
+  /** Replaces `https://CLIENT.tt.omtrdc.net`, e.g. an edge host or a local emulator. */
+  baseUrl?: string;
+  /** The profile API token, sent as `Authorization: Bearer ...` when present. */
+  token?: string;
+  /** Bulk API version: v1 only updates existing profiles, v2 also creates them. */
+  apiVersion: 'v1' | 'v2';
+}
+
+const CLIENT_CODE = /^[a-z0-9]+$/;
+
+/** Throws a usage error unless `code` is a Target client code; it ends up in host names and paths. */
+export function checkClientCode(code: string): void {
+  if (!CLIENT_CODE.test(code)) {
+    throw new TargetError(
+      'usage',
+      `'${code}' is not a Target client code: use only lower-case letters and digits, as shown in Target under Administration → Implementation.`,
+    );
+  }
+}
+
+/** True for 127.0.0.0/8, `localhost` and `[::1]`: the only hosts plain http is allowed to reach. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
+  // The URL parser has already normalised forms like `127.1` to dotted quads.
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Checks a URL we are about to send a token or profile data to: http(s) only, https unless the host is
+ * loopback, and no `user:password@` part (which could disguise the real host).
+ */
+export function checkSafeUrl(raw: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TargetError('usage', `The ${what} '${raw}' is not a valid URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TargetError('usage', `The ${what} must use https:// (got ${url.protocol}).`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TargetError('usage', `The ${what} must not contain a user name or password ('...@host').`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new TargetError(
+      'usage',
+      `The ${what} must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and [::1]): ${url.origin}`,
+    );
+  }
+  return url;
+}
+
+/** Validates the settings and returns the base URL every path is appended to. */
+export function resolveBaseUrl(settings: ConnectionSettings): URL {
+  checkClientCode(settings.clientCode);
+  const url = checkSafeUrl(settings.baseUrl ?? `https://${settings.clientCode}.tt.omtrdc.net`, 'base URL');
+  if (url.search !== '' || url.hash !== '') {
+    throw new TargetError('usage', 'The base URL must not contain a query (?...) or a fragment (#...).');
+  }
+  return url;
+}
+
+/** The base URL's path without a trailing slash (usually ''), for appending API paths. */
+export function basePath(base: URL): string {
+  return base.pathname.replace(/\/+$/, '');
+}
+
+/** Settings from command-line style inputs: the token only ever comes from TARGET_PROFILE_TOKEN. */
+export function connectionFromEnvironment(input: {
+  clientCode: string;
+  baseUrl?: string;
+  apiVersion?: 'v1' | 'v2';
+  env: NodeJS.ProcessEnv;
+}): ConnectionSettings {
+  const token = input.env.TARGET_PROFILE_TOKEN;
+  const baseUrl = input.baseUrl ?? input.env.TARGET_BASE_URL;
+  const settings: ConnectionSettings = {
+    clientCode: input.clientCode,
+    apiVersion: input.apiVersion ?? 'v2',
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(token ? { token } : {}),
+  };
+  resolveBaseUrl(settings);
+  return settings;
+}

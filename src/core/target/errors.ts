@@ -1,0 +1,78 @@
+/**
+ * The ways a Target call can fail, in words a user acts on. The command line maps `kind` to its exit
+ * codes and the editor to a notification; `message` is always safe to show (it never holds a token).
+ */
+export type TargetErrorKind =
+  /** Bad input caught before anything was sent: client code, base URL, ids, names. */
+  | 'usage'
+  /** Target refused the token (HTTP 401/403). */
+  | 'auth'
+  /** The connection failed (refused, reset, DNS, proxy). */
+  | 'network'
+  /** No answer within the request's time limit. */
+  | 'timeout'
+  /** Target answered with an error status or a response we cannot read. */
+  | 'server'
+  /** Target's 50 calls per minute limit (503) or a 429, still refused after retries. */
+  | 'rate-limited'
+  /** The caller's AbortSignal fired. */
+  | 'cancelled'
+  /** The request exceeds Target's size limits (8 KB GET / 60 KB POST, 50 MB / 500,000 rows). */
+  | 'too-large'
+  /** Target read the request and said `<success>false</success>`. */
+  | 'rejected';
+
+export interface TargetErrorDetails {
+  status?: number;
+  /**
+   * Only for batch uploads: true when the connection broke after (part of) the body was sent, so
+   * Target may have accepted the batch. Such an upload is never resent automatically.
+   */
+  maybeAccepted?: boolean;
+  /** The server's own message, when it gave one. */
+  serverMessage?: string;
+  cause?: unknown;
+}
+
+export class TargetError extends Error {
+  readonly kind: TargetErrorKind;
+  readonly status?: number;
+  readonly maybeAccepted: boolean;
+  readonly serverMessage?: string;
+
+  constructor(kind: TargetErrorKind, message: string, details: TargetErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'TargetError';
+    this.kind = kind;
+    this.status = details.status;
+    this.maybeAccepted = details.maybeAccepted ?? false;
+    this.serverMessage = details.serverMessage;
+  }
+}
+
+export function isTargetError(value: unknown): value is TargetError {
+  return value instanceof TargetError;
+}
+
+/** Turns a non-2xx HTTP status into the error a user understands. */
+export function errorForStatus(status: number, what: string, serverMessage?: string): TargetError {
+  const said = serverMessage ? `: ${serverMessage}` : '';
+  if (status === 401 || status === 403) {
+    return new TargetError(
+      'auth',
+      `Target refused the profile API token for ${what} (HTTP ${status}). Check the connection's token (TARGET_PROFILE_TOKEN on the command line); a regenerated token makes the old one fail.`,
+      { status, serverMessage },
+    );
+  }
+  if (status === 503 || status === 429) {
+    return new TargetError(
+      'rate-limited',
+      `Target is limiting requests (HTTP ${status}) for ${what}; bulk and status calls are capped at 50 per minute. Try again in a minute.`,
+      { status, serverMessage },
+    );
+  }
+  if (status === 413 || status === 414) {
+    return new TargetError('too-large', `Target says the ${what} request is too large (HTTP ${status})${said}`, { status, serverMessage });
+  }
+  return new TargetError('server', `Target answered HTTP ${status} for ${what}${said}`, { status, serverMessage });
+}

@@ -1,0 +1,311 @@
+import { Readable } from 'stream';
+import { Dispatcher, ProxyAgent, request } from 'undici';
+import { TargetError } from './errors';
+import { Clock, RateLimiter, cancelledError, systemClock } from './limiter';
+
+/** One HTTP exchange the client wants made. */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  /** A string, or a factory giving a fresh stream for each attempt (batch files are never held in memory). */
+  body?: string | (() => AsyncIterable<Uint8Array>);
+  /**
+   * Safe to send again after a connection error or timeout. A batch upload is not: it is retried only
+   * when Target provably did not take it (503/429, or the connection was refused before sending).
+   */
+  idempotent: boolean;
+  timeoutMs: number;
+  /** Names the call in error messages, e.g. "the profile update". */
+  what: string;
+  /** Set for calls under Target's 50 per minute cap (bulk submit, batch status): the client code. */
+  rateLimitKey?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Sends one attempt; throws the network error as is (with its `code`) when there is no response. */
+export type Transport = (request: HttpRequest, signal: AbortSignal) => Promise<HttpResponse>;
+
+/** What the editor's log channel receives for every attempt: never a token, never profile values. */
+export interface RequestLogEntry {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  attempt: number;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface RetryPolicy {
+  /** Attempts in total, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the call fails as rate-limited instead. */
+  maxRetryAfterMs: number;
+  /** In [0, 1): the jitter source. */
+  random: () => number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  // Adobe's cap is per minute; one integrator waits 65 s after a 503 (spec §12.9).
+  maxRetryAfterMs: 120_000,
+  random: Math.random,
+};
+
+/** Reads `Retry-After` as seconds or as an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
+ * The wait before retry number `retry` (0 for the first retry): exponential backoff with "equal
+ * jitter", or the server's Retry-After plus a little jitter so that many clients do not return at once.
+ */
+export function retryDelay(retry: number, policy: RetryPolicy, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return retryAfterMs + Math.floor(policy.random() * policy.baseDelayMs);
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor(backoff / 2 + policy.random() * (backoff / 2));
+}
+
+/** Replaces query values (ids and profile values are personal data) except the harmless ones. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  const keep = new Set(['client', 'batchId', 'showDetails', 'm2Node']);
+  const params = [...copy.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${keep.has(k) ? encodeURIComponent(v) : '***'}`);
+  copy.search = params.length ? `?${params.join('&')}` : '';
+  return copy.href;
+}
+
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = /^(authorization|proxy-authorization|cookie)$/i.test(name) ? value.replace(/\s.*$/, ' ***') : value;
+  }
+  return out;
+}
+
+/** Where requests go through a proxy: explicit settings win over `https_proxy`/`http_proxy`. */
+export interface ProxySettings {
+  /** e.g. the editor's `http.proxy`; used for both http and https targets. */
+  proxy?: string;
+  /** Comma-separated hosts (and `.domain` suffixes, `*`) that bypass the proxy, added to `no_proxy`. */
+  noProxy?: string;
+  /** Where `https_proxy`, `http_proxy` and `no_proxy` are read from (upper or lower case). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function envValue(env: NodeJS.ProcessEnv | undefined, name: string): string | undefined {
+  return env?.[name] || env?.[name.toUpperCase()] || undefined;
+}
+
+/** True when `no_proxy`-style `list` names `url`'s host (exact, a subdomain, with or without port, or `*`). */
+export function bypassesProxy(url: URL, list: string): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const raw of list.split(/[\s,]+/)) {
+    let entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === '*') return true;
+    let entryPort: string | undefined;
+    const portMatch = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[|\]$/g, ''));
+    if (portMatch && portMatch[2] && !entry.includes('::')) {
+      entry = portMatch[1];
+      entryPort = portMatch[2];
+    }
+    entry = entry.replace(/^\*?\./, '').replace(/^\[|\]$/g, '');
+    if (entryPort && entryPort !== port) continue;
+    if (host === entry || host.endsWith(`.${entry}`)) return true;
+  }
+  return false;
+}
+
+/** The proxy URL to use for `url`, or undefined to connect directly. */
+export function proxyFor(url: URL, settings: ProxySettings): string | undefined {
+  const noProxy = [settings.noProxy, envValue(settings.env, 'no_proxy')].filter(Boolean).join(',');
+  if (noProxy && bypassesProxy(url, noProxy)) return undefined;
+  if (settings.proxy) return settings.proxy;
+  return url.protocol === 'https:' ? envValue(settings.env, 'https_proxy') : envValue(settings.env, 'http_proxy');
+}
+
+/**
+ * The real transport: undici 7 (the extension host runs Node 20, which undici 8 does not support).
+ * Proxies go through `ProxyAgent`; plain-http targets are sent to an http proxy in absolute form
+ * rather than tunnelled, the way curl does.
+ */
+export class UndiciTransport {
+  private readonly agents = new Map<string, ProxyAgent>();
+
+  constructor(private readonly proxy: ProxySettings = {}) {}
+
+  readonly send: Transport = async (req, signal) => {
+    const proxyUrl = proxyFor(req.url, this.proxy);
+    let dispatcher: Dispatcher | undefined;
+    if (proxyUrl) {
+      dispatcher = this.agents.get(proxyUrl);
+      if (!dispatcher) {
+        const agent = new ProxyAgent({ uri: proxyUrl, proxyTunnel: false });
+        this.agents.set(proxyUrl, agent);
+        dispatcher = agent;
+      }
+    }
+    const body = typeof req.body === 'function' ? Readable.from(req.body(), { objectMode: false }) : req.body;
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body,
+      signal,
+      dispatcher,
+      // Our own timer bounds the whole exchange; undici's idle timers would cut slow uploads short.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  };
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_ABORTED') return code;
+  }
+  return undefined;
+}
+
+export interface HttpSenderOptions {
+  transport: Transport;
+  clock?: Clock;
+  retry?: Partial<RetryPolicy>;
+  limiter?: RateLimiter;
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** Runs requests with a timeout on each attempt, the retry policy and the rate limiter. */
+export class HttpSender {
+  private readonly clock: Clock;
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly options: HttpSenderOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.policy = { ...defaultRetryPolicy, ...options.retry };
+  }
+
+  /**
+   * Sends `req` and returns the final response, whatever its status (the caller maps statuses to
+   * meaning). Throws a TargetError when no usable response came.
+   */
+  async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw cancelledError();
+      if (req.rateLimitKey && this.options.limiter) await this.options.limiter.acquire(req.rateLimitKey, signal);
+      const outcome = await this.attempt(req, attempt, signal);
+      let retryAfterMs: number | undefined;
+      if ('response' in outcome) {
+        const { response } = outcome;
+        // 503 is Target's answer to more than 50 calls a minute; neither it nor 429 means the request was taken.
+        if (response.status !== 503 && response.status !== 429) return response;
+        retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+        if (attempt >= this.policy.maxAttempts || (retryAfterMs ?? 0) > this.policy.maxRetryAfterMs) return response;
+      } else {
+        if (!outcome.retryable || attempt >= this.policy.maxAttempts) throw outcome.error;
+      }
+      await this.clock.sleep(retryDelay(attempt - 1, this.policy, retryAfterMs), signal);
+    }
+  }
+
+  private async attempt(
+    req: HttpRequest,
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: HttpResponse } | { error: TargetError; retryable: boolean }> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const stopTimer = this.clock.setTimer(req.timeoutMs, () => {
+      timedOut = true;
+      controller.abort();
+    });
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const started = this.clock.now();
+    const log = (status?: number, error?: string) =>
+      this.options.onRequest?.({
+        method: req.method,
+        url: redactUrl(req.url),
+        headers: redactHeaders(req.headers),
+        attempt,
+        ...(status !== undefined ? { status } : {}),
+        ...(error !== undefined ? { error } : {}),
+        durationMs: this.clock.now() - started,
+      });
+    try {
+      const response = await this.options.transport(req, controller.signal);
+      log(response.status);
+      return { response };
+    } catch (error) {
+      const classified = this.classify(req, error, timedOut, signal);
+      log(undefined, classified.error.message);
+      return classified;
+    } finally {
+      stopTimer();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private classify(
+    req: HttpRequest,
+    error: unknown,
+    timedOut: boolean,
+    signal: AbortSignal | undefined,
+  ): { error: TargetError; retryable: boolean } {
+    if (signal?.aborted) return { error: cancelledError(), retryable: false };
+    const code = errorCode(error);
+    // Refused means the connection never opened: nothing was sent, so even a batch may be retried.
+    if (code === 'ECONNREFUSED') {
+      return {
+        error: new TargetError('network', `Could not connect to ${req.url.host} for ${req.what} (connection refused).`, { cause: error }),
+        retryable: true,
+      };
+    }
+    const maybeAccepted = !req.idempotent;
+    const unsure = maybeAccepted
+      ? ' Target may or may not have accepted it: check its batch status or the profiles before sending it again.'
+      : '';
+    if (timedOut) {
+      return {
+        error: new TargetError('timeout', `No answer from ${req.url.host} within ${req.timeoutMs / 1000} s for ${req.what}.${unsure}`, {
+          maybeAccepted,
+          cause: error,
+        }),
+        retryable: req.idempotent,
+      };
+    }
+    const reason = code ?? (error instanceof Error ? error.message : String(error));
+    return {
+      error: new TargetError('network', `The connection to ${req.url.host} failed during ${req.what} (${reason}).${unsure}`, {
+        maybeAccepted,
+        cause: error,
+      }),
+      retryable: req.idempotent,
+    };
+  }
+}
