@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import { fixAll, fixesFor, type TextEdit } from '../../core/batch/fixes';
+import { BATCH_LANGUAGE_ID, Commands, FIX_ALL_KIND } from '../../contributions';
+import { DIAGNOSTIC_SOURCE, fromDiagnostic, ruleCodeOf, toRange } from './convert';
+import { MORE_PROBLEMS_CODE, type BatchProblems } from './problems';
+
+/**
+ * Quick fixes for batch-file problems and `source.fixAll.targetBatch`. The edits themselves are
+ * computed by src/core/batch/fixes.ts; this only turns them into VS Code code actions.
+ */
+export class BatchFixes implements vscode.CodeActionProvider {
+  static readonly fixAllKind = vscode.CodeActionKind.Empty.append(FIX_ALL_KIND);
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, BatchFixes.fixAllKind],
+  };
+
+  constructor(private readonly problems: BatchProblems) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const lineAt = (i: number) => document.lineAt(i).text;
+    const actions: vscode.CodeAction[] = [];
+    if (!context.only || context.only.contains(vscode.CodeActionKind.QuickFix)) {
+      for (const diagnostic of context.diagnostics) {
+        if (diagnostic.source === DIAGNOSTIC_SOURCE && codeValue(diagnostic) === MORE_PROBLEMS_CODE) {
+          const show = new vscode.CodeAction(vscode.l10n.t('Show all batch file problems'), vscode.CodeActionKind.QuickFix);
+          show.command = { command: Commands.showAllBatchProblems, title: show.title, arguments: [document.uri] };
+          show.diagnostics = [diagnostic];
+          actions.push(show);
+          continue;
+        }
+        const code = ruleCodeOf(diagnostic);
+        if (!code) continue;
+        if (code === 'TP028' && document.eol === vscode.EndOfLine.CRLF && diagnostic.range.isEmpty) {
+          const toLf = new vscode.CodeAction(vscode.l10n.t('Convert line ends to LF'), vscode.CodeActionKind.QuickFix);
+          toLf.edit = new vscode.WorkspaceEdit();
+          toLf.edit.set(document.uri, [vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
+          toLf.diagnostics = [diagnostic];
+          toLf.isPreferred = true;
+          actions.push(toLf);
+          continue;
+        }
+        for (const fix of fixesFor(fromDiagnostic(diagnostic, code), lineAt, document.lineCount)) {
+          const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+          action.edit = workspaceEdit(document.uri, fix.edits);
+          action.diagnostics = [diagnostic];
+          action.isPreferred = fix.isPreferred;
+          actions.push(action);
+        }
+      }
+    }
+    const wantsFixAll = context.only ? context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only) : true;
+    if (wantsFixAll) {
+      const all = this.fixAllAction(document);
+      if (all) actions.push(all);
+    }
+    return actions;
+  }
+
+  /** All safe fixes of the file at once, computed from the complete (uncapped) problem list. */
+  private fixAllAction(document: vscode.TextDocument): vscode.CodeAction | undefined {
+    const model = this.problems.modelFor(document);
+    if (!model) return undefined;
+    const edits = fixAll(document.lineCount, (i) => document.lineAt(i).text, model.diagnostics());
+    const crlf = document.eol === vscode.EndOfLine.CRLF;
+    if (edits.length === 0 && !crlf) return undefined;
+    const action = new vscode.CodeAction(vscode.l10n.t('Fix all safe batch file problems'), BatchFixes.fixAllKind);
+    action.edit = workspaceEdit(document.uri, edits);
+    if (crlf) action.edit.set(document.uri, [...(action.edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
+    return action;
+  }
+}
+
+function codeValue(d: vscode.Diagnostic): unknown {
+  return typeof d.code === 'object' ? d.code.value : d.code;
+}
+
+function workspaceEdit(uri: vscode.Uri, edits: TextEdit[]): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(uri, edits.map((e) => new vscode.TextEdit(toRange(e), e.newText)));
+  return edit;
+}
+
+export function registerFixes(problems: BatchProblems): vscode.Disposable {
+  return vscode.languages.registerCodeActionsProvider({ language: BATCH_LANGUAGE_ID }, new BatchFixes(problems), BatchFixes.metadata);
+}
