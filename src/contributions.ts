@@ -4,10 +4,42 @@
  */
 export const Commands = {
   showOutput: 'targetProfiles.showOutput',
+  validateBatchFile: 'targetProfiles.validateBatchFile',
+  showAllBatchProblems: 'targetProfiles.showAllBatchProblems',
+  addConnection: 'targetProfiles.addConnection',
+  editConnection: 'targetProfiles.editConnection',
+  removeConnection: 'targetProfiles.removeConnection',
+  switchConnection: 'targetProfiles.switchConnection',
+  setConnectionToken: 'targetProfiles.setConnectionToken',
+  updateProfile: 'targetProfiles.updateProfile',
+  fetchProfile: 'targetProfiles.fetchProfile',
+  refreshProfile: 'targetProfiles.refreshProfile',
+  verifyUpdate: 'targetProfiles.verifyUpdate',
+  copyAsCurl: 'targetProfiles.copyAsCurl',
+  clearHistory: 'targetProfiles.clearHistory',
+  refreshTree: 'targetProfiles.refreshTree',
+  startEmulator: 'targetProfiles.startEmulator',
+  cancelRequests: 'targetProfiles.cancelRequests',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
-export const Views = {} as const;
+export const Views = {
+  connections: 'targetProfiles.connections',
+} as const;
+
+/** The language id of batch files (package.json `contributes.languages`). */
+export const BATCH_LANGUAGE_ID = 'target-batch';
+
+/** The code-action kind of "fix all" for batch files (`editor.codeActionsOnSave` can name it). */
+export const FIX_ALL_KIND = 'source.fixAll.targetBatch';
+
+/** Settings the features read, as `targetProfiles.<key>`. */
+export const Settings = {
+  batchFilePatterns: 'batch.filePatterns',
+  batchMaxDiagnostics: 'batch.maxDiagnostics',
+  batchValidationDelay: 'batch.validationDelay',
+} as const;
+export const SETTINGS_SECTION = 'targetProfiles';
 
 export const ContextKeys = {} as const;
 

@@ -2,6 +2,13 @@ import * as vscode from 'vscode';
 import { Commands } from '../../contributions';
 import type { FeatureRegistration } from '../services';
 
-/** "Target Profiles: Show Output" reveals the log channel every request is written to. */
+/** The log channel every request is written to, and stopping what is in flight. */
 export const register: FeatureRegistration = (_context, services) =>
-  vscode.commands.registerCommand(Commands.showOutput, () => services.log.show(true));
+  vscode.Disposable.from(
+    vscode.commands.registerCommand(Commands.showOutput, () => services.log.show(true)),
+    vscode.commands.registerCommand(Commands.cancelRequests, () => {
+      const count = services.targets.cancelAll();
+      services.log.info(`cancelled ${count} request(s) in flight`);
+      return count;
+    }),
+  );

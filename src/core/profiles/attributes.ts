@@ -1,0 +1,94 @@
+/**
+ * Turning what a user types or pastes into attribute pairs for a single profile update:
+ * `name=value` one at a time, a pasted query string `a=1&b=2` (percent-encoded or not), or a JSON
+ * object. Names keep their case (Target is case-sensitive); a typed `profile.` prefix is dropped
+ * because the client adds it.
+ */
+export type AttributePairs = [name: string, value: string][];
+
+export type ParsedAttributes = { ok: true; pairs: AttributePairs } | { ok: false; message: string };
+
+export function parseAttributes(input: string): ParsedAttributes {
+  const text = input.trim();
+  if (text === '') return { ok: false, message: 'Type name=value, paste a=1&b=2, or a JSON object.' };
+  if (text.startsWith('{')) return parseJson(text);
+  // A single pair may hold '&' in its value only when it is the whole input and not a query string:
+  // `a=1&b=2` is two pairs; to send a literal '&' use JSON or type pairs one by one.
+  const pairs: AttributePairs = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) return { ok: false, message: `'${part}' is not name=value.` };
+    const name = stripProfilePrefix(decodeQueryPart(part.slice(0, eq)));
+    const value = decodeQueryPart(part.slice(eq + 1));
+    if (name === '') return { ok: false, message: `'${part}' has an empty name.` };
+    pairs.push([name, value]);
+  }
+  return pairs.length ? { ok: true, pairs } : { ok: false, message: 'No name=value pair found.' };
+}
+
+/**
+ * What the update input box accepts: a JSON object, a pasted query string (`a=1&b=2`, when every
+ * `&`-separated part is a pair), or else one `name=value` whose value may contain `&`.
+ */
+export function parseAttributeInput(input: string): ParsedAttributes {
+  const text = input.trim();
+  if (text.startsWith('{')) return parseJson(text);
+  const parts = text.split('&').filter((p) => p !== '');
+  if (parts.length > 1 && parts.every((p) => p.indexOf('=') > 0)) return parseAttributes(text);
+  return parseSinglePair(input);
+}
+
+/** Parses one `name=value` typed in the input box; here `&` is part of the value, not a separator. */
+export function parseSinglePair(input: string): ParsedAttributes {
+  const eq = input.indexOf('=');
+  if (eq <= 0) return { ok: false, message: 'Type name=value.' };
+  const name = stripProfilePrefix(input.slice(0, eq).trim());
+  if (name === '') return { ok: false, message: 'The name is empty.' };
+  return { ok: true, pairs: [[name, input.slice(eq + 1)]] };
+}
+
+function parseJson(text: string): ParsedAttributes {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, message: `Not valid JSON: ${(e as Error).message}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: 'The JSON must be an object of name: value.' };
+  const pairs: AttributePairs = [];
+  for (const [rawName, raw] of Object.entries(value)) {
+    // Target stores strings; an empty value is ignored by Target, so null is dropped rather than sent.
+    if (raw === null || raw === undefined) continue;
+    if (typeof raw === 'object') return { ok: false, message: `'${rawName}' is not a string, number or boolean.` };
+    pairs.push([stripProfilePrefix(rawName), String(raw)]);
+  }
+  return pairs.length ? { ok: true, pairs } : { ok: false, message: 'The JSON object has no attributes.' };
+}
+
+/** Pasted query strings are usually already encoded; plain text passes through unchanged. */
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
+function stripProfilePrefix(name: string): string {
+  return name.startsWith('profile.') ? name.slice('profile.'.length) : name;
+}
+
+/** thirdPartyIds may not contain + or / (shared/spec §1), raw or percent-encoded. */
+export function thirdPartyIdProblem(id: string): string | undefined {
+  if (id.trim() === '') return 'The id is empty.';
+  if (/[+/]|%2[bBfF]/.test(id)) return 'A thirdPartyId may not contain + or / (Target rejects them).';
+  if (id.length > 256) return `A thirdPartyId is at most 256 characters; this one has ${id.length}.`;
+  return undefined;
+}
+
+export function pcIdProblem(id: string): string | undefined {
+  if (id.trim() === '') return 'The id is empty.';
+  if (id.length > 128) return `A pcId is at most 128 characters; this one has ${id.length}.`;
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import * as vscode from 'vscode';
+import { resolveBaseUrl } from '../../core/target/connection';
+
+/** A Target account as the user named it. The token is never part of it: it lives in SecretStorage. */
+export interface Connection {
+  id: string;
+  name: string;
+  clientCode: string;
+  apiVersion: 'v1' | 'v2';
+  /** An edge host or the local emulator; absent means https://CLIENT.tt.omtrdc.net. */
+  baseUrl?: string;
+}
+
+const CONNECTIONS_KEY = 'targetProfiles.connections';
+const ACTIVE_KEY = 'targetProfiles.activeConnection';
+const TOKEN_PREFIX = 'targetProfiles.token/';
+
+/**
+ * Connections live in global state (settings get committed to repositories); each token lives in
+ * VS Code's SecretStorage under the connection's id and nowhere else. Other windows changing a
+ * token are noticed through `secrets.onDidChange`.
+ */
+export class ConnectionStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.subscriptions.push(
+      context.secrets.onDidChange((e) => {
+        if (e.key.startsWith(TOKEN_PREFIX)) this.changed.fire();
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+
+  list(): Connection[] {
+    return this.context.globalState.get<Connection[]>(CONNECTIONS_KEY, []);
+  }
+
+  get(id: string): Connection | undefined {
+    return this.list().find((c) => c.id === id);
+  }
+
+  active(): Connection | undefined {
+    const connections = this.list();
+    const id = this.context.globalState.get<string>(ACTIVE_KEY);
+    return connections.find((c) => c.id === id) ?? connections[0];
+  }
+
+  /** Adds or replaces a connection; validates it first so a bad one is never stored. */
+  async save(connection: Connection, token?: string | null): Promise<void> {
+    resolveBaseUrl({ clientCode: connection.clientCode, baseUrl: connection.baseUrl, apiVersion: connection.apiVersion });
+    const clean: Connection = {
+      id: connection.id,
+      name: connection.name,
+      clientCode: connection.clientCode,
+      apiVersion: connection.apiVersion,
+      ...(connection.baseUrl ? { baseUrl: connection.baseUrl } : {}),
+    };
+    const others = this.list().filter((c) => c.id !== connection.id);
+    // undefined keeps the stored token, null removes it, a string replaces it.
+    if (token === null) await this.context.secrets.delete(TOKEN_PREFIX + connection.id);
+    else if (token !== undefined) await this.context.secrets.store(TOKEN_PREFIX + connection.id, token);
+    await this.context.globalState.update(CONNECTIONS_KEY, [...others, clean]);
+    if (!this.context.globalState.get(ACTIVE_KEY) || others.length === 0) await this.context.globalState.update(ACTIVE_KEY, clean.id);
+    this.changed.fire();
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.context.secrets.delete(TOKEN_PREFIX + id);
+    await this.context.globalState.update(
+      CONNECTIONS_KEY,
+      this.list().filter((c) => c.id !== id),
+    );
+    if (this.context.globalState.get(ACTIVE_KEY) === id) await this.context.globalState.update(ACTIVE_KEY, this.list()[0]?.id);
+    this.changed.fire();
+  }
+
+  async setActive(id: string): Promise<void> {
+    await this.context.globalState.update(ACTIVE_KEY, id);
+    this.changed.fire();
+  }
+
+  token(id: string): Thenable<string | undefined> {
+    return this.context.secrets.get(TOKEN_PREFIX + id);
+  }
+
+  newId(): string {
+    return `c${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  }
+}
+
+/** A short description for tree items and pickers: client code, version and host. */
+export function describeConnection(c: Connection): string {
+  const host = c.baseUrl ? new URL(c.baseUrl).host : `${c.clientCode}.tt.omtrdc.net`;
+  return `${c.clientCode} · ${c.apiVersion} · ${host}`;
+}

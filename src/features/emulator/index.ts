@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import { startEmulator, type Emulator, type SeedProfile } from '../../../test/emulator/server';
+import { Commands } from '../../contributions';
+import type { FeatureRegistration, Services } from '../services';
+
+/**
+ * "Try with the local emulator": a Target look-alike on 127.0.0.1 inside the extension host, with a
+ * few sample profiles and a connection to it, so that a new user needs no Adobe account to try
+ * every feature. `npm start` runs the emulator outside and names it in TARGET_PROFILES_EMULATOR_URL.
+ */
+export const EMULATOR_CLIENT_CODE = 'demo';
+const EMULATOR_CONNECTION_NAME = 'Local emulator';
+
+export const sampleProfiles: SeedProfile[] = [
+  { clientCode: EMULATOR_CLIENT_CODE, thirdPartyId: 'crm-1001', pcId: '1368007744041-575948.01_00', attributes: { loyaltyTier: 'silver', age: '34', city: 'Madrid' } },
+  { clientCode: EMULATOR_CLIENT_CODE, thirdPartyId: 'crm-1002', pcId: '1436187396849-250353.03_03', attributes: { loyaltyTier: 'gold', age: '41' } },
+  { clientCode: EMULATOR_CLIENT_CODE, pcId: '111492025094307-353046', attributes: { lastPurchase: '2026-11-27' } },
+];
+
+export const register: FeatureRegistration = (_context, services) => {
+  let emulator: Emulator | undefined;
+  const external = process.env.TARGET_PROFILES_EMULATOR_URL;
+  if (external) void connectTo(services, external);
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(Commands.startEmulator, async () => {
+      if (!emulator) {
+        emulator = await startEmulator({ seed: sampleProfiles, statusDelayMs: 3000 });
+        services.log.info(`local emulator listening on ${emulator.url} (client code ${EMULATOR_CLIENT_CODE})`);
+      }
+      const id = await connectTo(services, emulator.url);
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('The local emulator runs at {0}. Try "Update Profile…" with thirdPartyId crm-1001.', emulator.url),
+      );
+      return { url: emulator.url, connectionId: id };
+    }),
+    { dispose: () => void emulator?.close() },
+  );
+};
+
+/** Adds (or points at the new address) the emulator's connection and makes it active. */
+async function connectTo(services: Services, url: string): Promise<string> {
+  const existing = services.connections.list().find((c) => c.name === EMULATOR_CONNECTION_NAME && c.clientCode === EMULATOR_CLIENT_CODE);
+  const connection = { id: existing?.id ?? services.connections.newId(), name: EMULATOR_CONNECTION_NAME, clientCode: EMULATOR_CLIENT_CODE, apiVersion: 'v2' as const, baseUrl: url };
+  await services.connections.save(connection);
+  await services.connections.setActive(connection.id);
+  return connection.id;
+}

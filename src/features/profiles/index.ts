@@ -1,0 +1,315 @@
+import * as vscode from 'vscode';
+import { parseAttributeInput, pcIdProblem, thirdPartyIdProblem, type AttributePairs } from '../../core/profiles/attributes';
+import { compareAttributes, verifyDelays, type VerifyReport } from '../../core/profiles/verify';
+import { buildProfileUpdateRequest, type FetchResult, type ProfileLookup } from '../../core/target/client';
+import { resolveBaseUrl } from '../../core/target/connection';
+import { Commands, SETTINGS_SECTION } from '../../contributions';
+import { connectionArg } from '../connections';
+import type { Connection } from '../connections/store';
+import type { HistoryEntry } from '../history/store';
+import type { FeatureRegistration, Services } from '../services';
+import { describeError } from '../targetAccess';
+import { PROFILE_SCHEME, ProfileDocuments, parseProfileUri, profileUri, type IdType } from './profileDocuments';
+
+/** What Update Profile can be given instead of asking (tests, scenarios, other commands). */
+export interface UpdateInput {
+  connectionId?: string;
+  idType: 'pcId' | 'thirdPartyId';
+  id: string;
+  attributes: AttributePairs | Record<string, string>;
+}
+
+export interface FetchInput {
+  connectionId?: string;
+  idType: IdType;
+  id: string;
+  /** Do not open an editor (verification fetches). */
+  silent?: boolean;
+}
+
+/** Single updates, profile look-ups and verification, from the command palette and the tree. */
+export const register: FeatureRegistration = (_context, services) => {
+  const documents = new ProfileDocuments();
+  return vscode.Disposable.from(
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(PROFILE_SCHEME, documents),
+    // From the tree these receive the connection's node: they then ask for the rest.
+    vscode.commands.registerCommand(Commands.updateProfile, (input?: UpdateInput | { connectionId: string }) =>
+      updateProfile(services, input && 'attributes' in input ? input : undefined, input?.connectionId),
+    ),
+    vscode.commands.registerCommand(Commands.fetchProfile, (input?: FetchInput | { connectionId: string }) =>
+      fetchProfile(services, documents, input && 'id' in input ? input : undefined, input?.connectionId),
+    ),
+    vscode.commands.registerCommand(Commands.refreshProfile, async (uri?: vscode.Uri) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+      const parsed = target?.scheme === PROFILE_SCHEME ? parseProfileUri(target) : undefined;
+      if (!parsed) return undefined;
+      return fetchProfile(services, documents, { connectionId: parsed.connectionId, idType: parsed.idType, id: parsed.id });
+    }),
+    vscode.commands.registerCommand(Commands.verifyUpdate, (arg?: unknown) => verifyUpdate(services, arg)),
+  );
+};
+
+function resolveConnection(services: Services, connectionId?: string): Connection | undefined {
+  const connection = connectionId ? services.connections.get(connectionId) : services.connections.active();
+  if (!connection) {
+    const add = vscode.l10n.t('Add Connection');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.'), add).then((a) => {
+      if (a === add) void vscode.commands.executeCommand(Commands.addConnection);
+    });
+  }
+  return connection;
+}
+
+function describeUpdate(idType: string, id: string, pairs: AttributePairs): string {
+  const shown = pairs.slice(0, 4).map(([n, v]) => `${n}=${v.length > 24 ? v.slice(0, 23) + '…' : v}`);
+  return `${idType} ${id}: ${shown.join(', ')}${pairs.length > 4 ? `, +${pairs.length - 4}` : ''}`;
+}
+
+async function updateProfile(services: Services, input?: UpdateInput, connectionId?: string): Promise<HistoryEntry | undefined> {
+  const connection = resolveConnection(services, input?.connectionId ?? connectionId);
+  if (!connection) return undefined;
+  const asked = input ? { ...input, attributes: Array.isArray(input.attributes) ? input.attributes : Object.entries(input.attributes) } : await askUpdate(services, connection);
+  if (!asked) return undefined;
+  const pairs = asked.attributes as AttributePairs;
+  if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile update')))) return undefined;
+  const id = asked.idType === 'pcId' ? { pcId: asked.id } : { thirdPartyId: asked.id };
+  const summary = describeUpdate(asked.idType, asked.id, pairs);
+  const token = await services.connections.token(connection.id);
+  let request: HistoryEntry['request'];
+  try {
+    const built = buildProfileUpdateRequest(resolveBaseUrl(connection), connection.clientCode, { id, attributes: pairs });
+    request = { method: built.method, url: built.url.toString(), body: built.body, contentType: built.body === undefined ? undefined : 'application/x-www-form-urlencoded', authenticated: !!token };
+  } catch (error) {
+    void vscode.window.showErrorMessage(describeError(error));
+    return undefined;
+  }
+  const client = await services.targets.clientFor(connection);
+  try {
+    const result = await services.targets.withProgress(vscode.l10n.t('Updating profile {0}', asked.id), (signal) =>
+      client.updateProfile({ id, attributes: pairs }, { signal }),
+    );
+    const entry = await services.history.add({
+      connectionId: connection.id,
+      kind: 'update',
+      summary,
+      ok: result.success,
+      result: `${result.method} ${result.status}: ${result.message}`,
+      request,
+      profileId: { type: asked.idType, value: asked.id },
+      attributes: pairs,
+    });
+    services.log.info(`update ${summary} on ${connection.name}: ${entry.result}`);
+    const verify = vscode.l10n.t('Verify');
+    const curl = vscode.l10n.t('Copy as cURL');
+    const show = result.success ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
+    void show(vscode.l10n.t('Profile update for {0}: {1}', asked.id, result.message || (result.success ? 'accepted' : 'refused')), verify, curl).then((pick) => {
+      if (pick === verify) void vscode.commands.executeCommand(Commands.verifyUpdate, entry.id);
+      if (pick === curl) void vscode.commands.executeCommand(Commands.copyAsCurl, entry.id);
+    });
+    return entry;
+  } catch (error) {
+    const message = describeError(error);
+    const entry = await services.history.add({ connectionId: connection.id, kind: 'update', summary, ok: false, result: message, request, profileId: { type: asked.idType, value: asked.id }, attributes: pairs });
+    services.log.error(`update ${summary} on ${connection.name} failed: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Profile update for {0} failed: {1}', asked.id, message));
+    return entry;
+  } finally {
+    void client.close();
+  }
+}
+
+/** The multi-step input: id type, id, then name=value pairs one by one (or pasted at once). */
+async function askUpdate(services: Services, connection: Connection): Promise<{ idType: 'pcId' | 'thirdPartyId'; id: string; attributes: AttributePairs } | undefined> {
+  const title = vscode.l10n.t('Update Profile on {0}', connection.name);
+  const recent = services.history.forConnection(connection.id, 'update');
+  const idTypePick = await vscode.window.showQuickPick(
+    [
+      { label: 'thirdPartyId', description: vscode.l10n.t('Your CRM or customer id (mbox3rdPartyId)'), value: 'thirdPartyId' as const },
+      { label: 'pcId', description: vscode.l10n.t('Target visitor id (mboxPC)'), value: 'pcId' as const },
+    ],
+    { title: `${title} (1/3)`, placeHolder: vscode.l10n.t('Which id identifies the visitor?'), ignoreFocusOut: true },
+  );
+  if (!idTypePick) return undefined;
+  const idType = idTypePick.value;
+  const recentIds = [...new Set(recent.filter((e) => e.profileId?.type === idType).map((e) => e.profileId!.value))];
+  const id = await vscode.window.showInputBox({
+    title: `${title} (2/3)`,
+    prompt: recentIds.length ? vscode.l10n.t('{0} (recent: {1})', idType, recentIds.slice(0, 5).join(', ')) : idType,
+    value: recentIds[0] ?? '',
+    ignoreFocusOut: true,
+    validateInput: (v) => (idType === 'thirdPartyId' ? thirdPartyIdProblem(v) : pcIdProblem(v)),
+  });
+  if (id === undefined) return undefined;
+  const recentNames = [...new Set(recent.flatMap((e) => (e.attributes ?? []).map(([n]) => n)))].slice(0, 8);
+  const pairs: AttributePairs = [];
+  const base = resolveBaseUrl(connection);
+  for (;;) {
+    // Checked as the user types: the encoded size decides GET (8 KB) or POST (60 KB), or refusal.
+    const sizeCheck = (extra: AttributePairs): vscode.InputBoxValidationMessage | string | undefined => {
+      try {
+        const built = buildProfileUpdateRequest(base, connection.clientCode, { id: idType === 'pcId' ? { pcId: id } : { thirdPartyId: id }, attributes: [...pairs, ...extra] });
+        if (built.method === 'POST') {
+          return { message: vscode.l10n.t('Over 8 KB once encoded: it will be sent as a POST (limit 60 KB).'), severity: vscode.InputBoxValidationSeverity.Info };
+        }
+        return undefined;
+      } catch (e) {
+        return describeError(e);
+      }
+    };
+    const input = await vscode.window.showInputBox({
+      title: `${title} (3/3)`,
+      prompt:
+        pairs.length === 0
+          ? vscode.l10n.t('name=value, or paste a=1&b=2 or a JSON object{0}', recentNames.length ? ` (${vscode.l10n.t('recent: {0}', recentNames.join(', '))})` : '')
+          : vscode.l10n.t('{0} attribute(s) so far: {1}. Another name=value, or press Enter on an empty line to send.', pairs.length, pairs.map(([n]) => n).join(', ')),
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        if (v.trim() === '') return pairs.length ? undefined : vscode.l10n.t('Give at least one name=value.');
+        const parsed = parseAttributeInput(v);
+        return parsed.ok ? sizeCheck(parsed.pairs) : parsed.message;
+      },
+    });
+    if (input === undefined) return undefined;
+    if (input.trim() === '') break;
+    const parsed = parseAttributeInput(input);
+    if (parsed.ok) pairs.push(...parsed.pairs);
+  }
+  return { idType, id, attributes: pairs };
+}
+
+function lookupOf(idType: IdType, id: string): ProfileLookup {
+  return idType === 'pcId' ? { pcId: id } : idType === 'thirdPartyId' ? { thirdPartyId: id } : { marketingCloudVisitorId: id };
+}
+
+async function fetchProfile(
+  services: Services,
+  documents: ProfileDocuments,
+  input?: FetchInput,
+  connectionId?: string,
+): Promise<{ found: boolean; uri?: vscode.Uri; profile?: Record<string, unknown>; message?: string } | undefined> {
+  const connection = resolveConnection(services, input?.connectionId ?? connectionId);
+  if (!connection) return undefined;
+  let idType = input?.idType;
+  let id = input?.id;
+  if (!idType || id === undefined) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'thirdPartyId', value: 'thirdPartyId' as const },
+        { label: 'pcId', value: 'pcId' as const },
+        { label: 'marketingCloudVisitorId', description: vscode.l10n.t('Experience Cloud ID'), value: 'marketingCloudVisitorId' as const },
+      ],
+      { title: vscode.l10n.t('Fetch Profile from {0}', connection.name), placeHolder: vscode.l10n.t('Look the profile up by') },
+    );
+    if (!pick) return undefined;
+    idType = pick.value;
+    id = await vscode.window.showInputBox({ title: vscode.l10n.t('Fetch Profile from {0}', connection.name), prompt: idType, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('The id is empty.')) });
+    if (id === undefined) return undefined;
+  }
+  if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile look-up')))) return undefined;
+  const client = await services.targets.clientFor(connection);
+  let result: FetchResult;
+  try {
+    result = await services.targets.withProgress(
+      vscode.l10n.t('Fetching profile {0}', id),
+      (signal) => client.fetchProfile(lookupOf(idType!, id!), { signal }),
+      input?.silent,
+    );
+  } catch (error) {
+    const message = describeError(error);
+    services.log.error(`fetch ${idType} ${id} on ${connection.name} failed: ${message}`);
+    if (!input?.silent) {
+      await services.history.add({ connectionId: connection.id, kind: 'fetch', summary: `${idType} ${id}`, ok: false, result: message, profileId: { type: idType, value: id } });
+      void vscode.window.showErrorMessage(vscode.l10n.t('Fetching profile {0} failed: {1}', id, message));
+    }
+    return { found: false, message };
+  } finally {
+    void client.close();
+  }
+  if (input?.silent) return result.found ? { found: true, profile: result.profile } : { found: false, message: result.message };
+  await services.history.add({
+    connectionId: connection.id,
+    kind: 'fetch',
+    summary: `${idType} ${id}`,
+    ok: result.found,
+    result: result.found ? vscode.l10n.t('{0} attributes', Object.keys((result.profile.profileAttributes as object) ?? {}).length) : result.message,
+    profileId: { type: idType, value: id },
+  });
+  if (!result.found) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('No profile found: {0}', result.message));
+    return { found: false, message: result.message };
+  }
+  const uri = profileUri(connection.id, connection.name, idType, id);
+  documents.set(uri, JSON.stringify(result.profile, null, 2) + '\n');
+  const document = await vscode.workspace.openTextDocument(uri);
+  await vscode.languages.setTextDocumentLanguage(document, 'json');
+  await vscode.window.showTextDocument(document, { preview: false });
+  return { found: true, uri, profile: result.profile };
+}
+
+/** Fetches the profile of an update until every sent attribute matches or the time is up. */
+async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyReport | undefined> {
+  const entryId = typeof arg === 'string' ? arg : arg && typeof arg === 'object' ? (arg as { entryId?: string }).entryId : undefined;
+  const connectionFromArg = connectionArg(arg, services.connections.get.bind(services.connections));
+  let entry = entryId ? services.history.get(entryId) : undefined;
+  if (!entry) {
+    const connection = connectionFromArg ?? services.connections.active();
+    const updates = (connection ? services.history.forConnection(connection.id, 'update') : []).filter((e) => e.ok && e.attributes?.length);
+    if (updates.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Send a profile update first; Verify checks that it landed.'));
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      updates.map((e) => ({ label: e.summary, description: new Date(e.time).toLocaleString(), entry: e })),
+      { placeHolder: vscode.l10n.t('Which update to verify?') },
+    );
+    entry = pick?.entry;
+  }
+  if (!entry?.profileId || !entry.attributes) return undefined;
+  const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const budgetMs = settings.get<number>('verify.timeoutSeconds', 60) * 1000;
+  const delays = verifyDelays(settings.get<number>('polling.minSeconds', 2) * 1000, settings.get<number>('polling.maxSeconds', 30) * 1000, budgetMs);
+  const { profileId, attributes } = entry;
+  const connectionId = entry.connectionId;
+  let report: VerifyReport | undefined;
+  let lastMessage = '';
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Verifying update of {0}', profileId.value), cancellable: true },
+    async (progress, token) => {
+      for (let attempt = 0; attempt <= delays.length && !token.isCancellationRequested; attempt++) {
+        const fetched = await vscode.commands.executeCommand<{ found: boolean; profile?: Record<string, unknown>; message?: string } | undefined>(Commands.fetchProfile, {
+          connectionId,
+          idType: profileId.type,
+          id: profileId.value,
+          silent: true,
+        } satisfies FetchInput);
+        if (fetched?.found && fetched.profile) {
+          report = compareAttributes(attributes, fetched.profile);
+          if (report.allMatch) return;
+        } else lastMessage = fetched?.message ?? '';
+        if (attempt === delays.length) return;
+        progress.report({ message: vscode.l10n.t('not there yet; checking again in {0} s', Math.round(delays[attempt] / 1000)) });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delays[attempt]);
+          token.onCancellationRequested(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  );
+  const counts = report ? { match: report.checks.filter((c) => c.state === 'match'), differs: report.checks.filter((c) => c.state === 'differs'), missing: report.checks.filter((c) => c.state === 'missing') } : undefined;
+  const text = counts
+    ? [
+        vscode.l10n.t('{0} match', counts.match.length),
+        ...counts.differs.map((c) => vscode.l10n.t('{0} differs (sent "{1}", profile has "{2}")', c.name, c.expected, c.state === 'differs' ? c.actual : '')),
+        ...counts.missing.map((c) => vscode.l10n.t('{0} missing', c.name)),
+      ].join('; ')
+    : vscode.l10n.t('profile not found ({0})', lastMessage);
+  await services.history.add({ connectionId, kind: 'verify', summary: entry.summary, ok: !!report?.allMatch, result: text, profileId });
+  services.log.info(`verify ${entry.summary}: ${text}`);
+  if (report?.allMatch) void vscode.window.showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text));
+  else void vscode.window.showWarningMessage(vscode.l10n.t('Update of {0} not (yet) visible: {1}', profileId.value, text));
+  return report ?? { checks: attributes.filter(([, v]) => v !== '').map(([name, expected]) => ({ name, state: 'missing', expected })), allMatch: false };
+}
