@@ -20,6 +20,12 @@ export const Commands = {
   refreshTree: 'targetProfiles.refreshTree',
   startEmulator: 'targetProfiles.startEmulator',
   cancelRequests: 'targetProfiles.cancelRequests',
+  submitBatch: 'targetProfiles.submitBatch',
+  refreshBatchStatus: 'targetProfiles.refreshBatchStatus',
+  showBatchDetails: 'targetProfiles.showBatchDetails',
+  openBatchSource: 'targetProfiles.openBatchSource',
+  copyBatchStatusUrl: 'targetProfiles.copyBatchStatusUrl',
+  removeBatch: 'targetProfiles.removeBatch',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

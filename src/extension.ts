@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { OUTPUT_CHANNEL_NAME } from './contributions';
+import * as batchSubmission from './features/batch-submission';
+import { JournalStore } from './features/batch-submission/journalStore';
 import * as batchValidation from './features/batch-validation';
+import { BatchProblems } from './features/batch-validation/problems';
 import * as connections from './features/connections';
 import { ConnectionStore } from './features/connections/store';
 import * as emulator from './features/emulator';
@@ -11,6 +14,7 @@ import * as profiles from './features/profiles';
 import type { FeatureRegistration, Services } from './features/services';
 import { TargetAccess } from './features/targetAccess';
 import * as tree from './features/tree';
+import { TargetTree } from './features/tree';
 
 // The composition root: it builds the shared services and registers every feature, nothing else.
 const features: FeatureRegistration[] = [
@@ -20,6 +24,7 @@ const features: FeatureRegistration[] = [
   profiles.register,
   history.register,
   batchValidation.register,
+  batchSubmission.register,
   emulator.register,
 ];
 
@@ -28,17 +33,57 @@ export interface ExtensionApi {
   readonly services: Services;
   readonly globalState: vscode.Memento;
   readonly globalStorageUri: vscode.Uri;
+  /**
+   * Disposes every feature and starts them again from stored state, as a window reload does.
+   * The integration tests use it to prove that submissions and tracking survive a reload.
+   */
+  restart(): ExtensionApi;
 }
 
-export function activate(context: vscode.ExtensionContext): ExtensionApi {
+function start(context: vscode.ExtensionContext): { services: Services; disposable: vscode.Disposable } {
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   const connectionStore = new ConnectionStore(context);
   const historyStore = new HistoryStore(context.globalState);
-  context.subscriptions.push(log, connectionStore, historyStore);
-  const services: Services = { log, connections: connectionStore, history: historyStore, targets: new TargetAccess(connectionStore, log) };
-  for (const register of features) context.subscriptions.push(register(context, services));
+  const journal = new JournalStore(context.globalState);
+  const services: Services = {
+    log,
+    connections: connectionStore,
+    history: historyStore,
+    targets: new TargetAccess(connectionStore, log),
+    batches: journal,
+    batchProblems: new BatchProblems(log),
+    tree: new TargetTree({ connections: connectionStore, history: historyStore, batches: journal }),
+  };
+  const owned: vscode.Disposable[] = [log, connectionStore, historyStore, journal, services.batchProblems, services.tree];
+  for (const register of features) owned.push(register(context, services));
   log.info(`Target Profiles ${context.extension.packageJSON.version} activated`);
-  return { services, globalState: context.globalState, globalStorageUri: context.globalStorageUri };
+  let disposed = false;
+  const disposable = new vscode.Disposable(() => {
+    if (disposed) return;
+    disposed = true;
+    for (const d of owned.reverse()) d.dispose();
+  });
+  return { services, disposable };
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  let current = start(context);
+  context.subscriptions.push(current.disposable);
+  // One API object for the extension's lifetime; `services` always names the running ones.
+  const api: ExtensionApi = {
+    get services() {
+      return current.services;
+    },
+    globalState: context.globalState,
+    globalStorageUri: context.globalStorageUri,
+    restart: () => {
+      current.disposable.dispose();
+      current = start(context);
+      context.subscriptions.push(current.disposable);
+      return api;
+    },
+  };
+  return api;
 }
 
 export function deactivate(): void {

@@ -1,7 +1,10 @@
 import type * as vscode from 'vscode';
+import type { BatchProblems } from './batch-validation/problems';
+import type { JournalStore } from './batch-submission/journalStore';
 import type { ConnectionStore } from './connections/store';
 import type { HistoryStore } from './history/store';
 import type { TargetAccess } from './targetAccess';
+import type { TargetTree } from './tree';
 
 /** What the composition root hands every feature. */
 export interface Services {
@@ -9,6 +12,12 @@ export interface Services {
   readonly connections: ConnectionStore;
   readonly history: HistoryStore;
   readonly targets: TargetAccess;
+  /** The submission journal: every batch uploaded and what Target said of it. */
+  readonly batches: JournalStore;
+  /** Problems of batch files, shown in the Problems panel; submission reports into it too. */
+  readonly batchProblems: BatchProblems;
+  /** The data behind the Target Profiles view. */
+  readonly tree: TargetTree;
 }
 
 /** Each feature folder exports a `register` of this shape and owns what it registers. */

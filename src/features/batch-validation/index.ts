@@ -4,14 +4,12 @@ import { registerAllProblems } from './allProblems';
 import { registerFixes } from './fixes';
 import { registerHeaderHover } from './hover';
 import { registerLanguageAssociation } from './languageAssociation';
-import { BatchProblems } from './problems';
 import { registerValidateFile } from './validateFile';
 
 /** Batch files: problems as you type, quick fixes and fix-all, header hovers, validation from disk. */
 export const register: FeatureRegistration = (_context, services) => {
-  const problems = new BatchProblems(services.log);
+  const problems = services.batchProblems;
   return vscode.Disposable.from(
-    problems,
     registerLanguageAssociation(),
     registerFixes(problems),
     registerHeaderHover(),

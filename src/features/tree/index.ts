@@ -1,4 +1,6 @@
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { submissionState, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
 import { Commands, Views } from '../../contributions';
 import { describeConnection, type Connection } from '../connections/store';
 import type { HistoryEntry } from '../history/store';
@@ -12,15 +14,21 @@ import type { FeatureRegistration, Services } from '../services';
 export type TreeNode =
   | { type: 'connection'; connectionId: string }
   | { type: 'group'; connectionId: string; group: 'updates' | 'batches' | 'profiles' }
-  | { type: 'entry'; connectionId: string; entryId: string };
+  | { type: 'entry'; connectionId: string; entryId: string }
+  | { type: 'submission'; connectionId: string; submissionId: string }
+  | { type: 'upload'; connectionId: string; submissionId: string; index: number };
 
 export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly services: Services) {
-    this.subscriptions.push(services.connections.onDidChange(() => this.refresh()), services.history.onDidChange(() => this.refresh()));
+  constructor(private readonly services: Pick<Services, 'connections' | 'history' | 'batches'>) {
+    this.subscriptions.push(
+      services.connections.onDidChange(() => this.refresh()),
+      services.history.onDidChange(() => this.refresh()),
+      services.batches.onDidChange(() => this.refresh()),
+    );
   }
 
   refresh(): void {
@@ -37,12 +45,19 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     if (node.type === 'connection') {
       return (['updates', 'batches', 'profiles'] as const).map((group) => ({ type: 'group', connectionId: node.connectionId, group }));
     }
+    if (node.type === 'submission') {
+      const submission = this.services.batches.get(node.submissionId);
+      if (!submission || submission.uploads.length < 2) return [];
+      return submission.uploads.map((u) => ({ type: 'upload', connectionId: node.connectionId, submissionId: node.submissionId, index: u.index }));
+    }
     if (node.type !== 'group') return [];
-    if (node.group !== 'profiles') {
-      const kinds: HistoryEntry['kind'][] = node.group === 'updates' ? ['update', 'verify'] : ['batch'];
+    if (node.group === 'batches') {
+      return this.services.batches.forConnection(node.connectionId).map((s) => ({ type: 'submission', connectionId: node.connectionId, submissionId: s.id }));
+    }
+    if (node.group === 'updates') {
       return history
         .forConnection(node.connectionId)
-        .filter((e) => kinds.includes(e.kind))
+        .filter((e) => e.kind === 'update' || e.kind === 'verify')
         .slice(0, 50)
         .map((e) => ({ type: 'entry', connectionId: node.connectionId, entryId: e.id }));
     }
@@ -72,6 +87,11 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
       item.contextValue = `group.${node.group}`;
       return item;
     }
+    if (node.type === 'submission' || node.type === 'upload') {
+      const submission = this.services.batches.get(node.submissionId);
+      if (!submission) return new vscode.TreeItem(vscode.l10n.t('(removed)'));
+      return node.type === 'submission' ? submissionItem(submission) : uploadItem(submission, submission.uploads[node.index]);
+    }
     const entry = history.get(node.entryId);
     return entry ? entryItem(entry) : new vscode.TreeItem('?');
   }
@@ -79,6 +99,8 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.type === 'connection') return undefined;
     if (node.type === 'group') return { type: 'connection', connectionId: node.connectionId };
+    if (node.type === 'submission') return { type: 'group', connectionId: node.connectionId, group: 'batches' };
+    if (node.type === 'upload') return { type: 'submission', connectionId: node.connectionId, submissionId: node.submissionId };
     return undefined;
   }
 }
@@ -91,6 +113,49 @@ function connectionItem(connection: Connection, active: boolean): vscode.TreeIte
   item.contextValue = active ? 'connection.active' : 'connection';
   item.tooltip = describeConnection(connection);
   return item;
+}
+
+const stateIcons: Record<string, vscode.ThemeIcon> = {
+  processing: new vscode.ThemeIcon('loading~spin'),
+  uploading: new vscode.ThemeIcon('cloud-upload'),
+  complete: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  stuck: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  'not-sent': new vscode.ThemeIcon('circle-slash'),
+  'maybe-accepted': new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+  'gave-up': new vscode.ThemeIcon('clock'),
+};
+
+function submissionItem(s: BatchSubmission): vscode.TreeItem {
+  const state = submissionState(s);
+  const item = new vscode.TreeItem(path.basename(s.sourceFile), s.uploads.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = s.id;
+  const rows = s.uploads.reduce((n, u) => n + u.rows, 0);
+  const bytes = s.uploads.reduce((n, u) => n + u.bytes, 0);
+  item.description = `${state} · ${rows} ${vscode.l10n.t('rows')} · ${formatBytes(bytes)} · ${s.apiVersion} · ${new Date(s.createdAt).toLocaleTimeString()}`;
+  item.tooltip = new vscode.MarkdownString(
+    s.uploads.map((u) => `**${u.index + 1}/${s.uploads.length}** ${u.state}${u.status ? ` / ${u.status}` : ''}${u.counters ? ` — ${u.counters.successfulUpdates ?? '?'} ✓, ${u.counters.profilesNotFound ?? '?'} not found, ${u.counters.failedUpdates ?? '?'} failed` : ''}`).join('\n\n') +
+      `\n\n${s.sourceFile}`,
+  );
+  item.iconPath = stateIcons[state];
+  item.contextValue = `batch.${state}`;
+  item.command = { command: Commands.showBatchDetails, title: vscode.l10n.t('Show Details'), arguments: [{ submissionId: s.id }] };
+  return item;
+}
+
+function uploadItem(s: BatchSubmission, u: UploadRecord): vscode.TreeItem {
+  const state = u.state === 'accepted' ? (u.gaveUp ? 'gave-up' : u.status === 'complete' || u.status === 'stuck' ? u.status : 'processing') : u.state === 'pending' ? 'uploading' : u.state;
+  const item = new vscode.TreeItem(vscode.l10n.t('Upload {0} of {1}', u.index + 1, s.uploads.length), vscode.TreeItemCollapsibleState.None);
+  item.id = `${s.id}/${u.index}`;
+  item.description = `${state} · ${u.rows} ${vscode.l10n.t('rows')} · ${formatBytes(u.bytes)}${u.counters?.successfulUpdates !== undefined ? ` · ${u.counters.successfulUpdates} ✓` : ''}`;
+  item.iconPath = stateIcons[state];
+  item.contextValue = `upload.${state}`;
+  item.tooltip = u.message;
+  return item;
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function entryItem(entry: HistoryEntry): vscode.TreeItem {
@@ -109,9 +174,8 @@ function entryItem(entry: HistoryEntry): vscode.TreeItem {
 
 /** The view; commands invoked from it receive the TreeNode, whose ids they read. */
 export const register: FeatureRegistration = (_context, services) => {
-  const tree = new TargetTree(services);
+  const tree = services.tree;
   return vscode.Disposable.from(
-    tree,
     vscode.window.createTreeView(Views.connections, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(Commands.refreshTree, () => tree.refresh()),
   );
