@@ -26,6 +26,8 @@ export const Commands = {
   openBatchSource: 'targetProfiles.openBatchSource',
   copyBatchStatusUrl: 'targetProfiles.copyBatchStatusUrl',
   removeBatch: 'targetProfiles.removeBatch',
+  runScenario: 'targetProfiles.runScenario',
+  runScenarioStep: 'targetProfiles.runScenarioStep',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

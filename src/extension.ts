@@ -11,6 +11,7 @@ import * as history from './features/history';
 import { HistoryStore } from './features/history/store';
 import * as output from './features/output';
 import * as profiles from './features/profiles';
+import * as scenarios from './features/scenarios';
 import type { FeatureRegistration, Services } from './features/services';
 import { TargetAccess } from './features/targetAccess';
 import * as tree from './features/tree';
@@ -25,6 +26,7 @@ const features: FeatureRegistration[] = [
   history.register,
   batchValidation.register,
   batchSubmission.register,
+  scenarios.register,
   emulator.register,
 ];
 

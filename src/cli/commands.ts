@@ -1,5 +1,6 @@
 import type { CliCommand } from './io';
 import { runFetch } from './fetch';
+import { runScenarioCommand } from './scenario';
 import { runStatus } from './status';
 import { runSubmit } from './submit';
 import { runUpdate } from './update';
@@ -27,4 +28,9 @@ export const commands: Record<string, { summary: string; usage: string; run: Cli
     run: runSubmit,
   },
   status: { summary: 'Show the status of a submitted batch', usage: 'status <batchStatusUrl> [--details] [--json]', run: runStatus },
+  scenario: {
+    summary: "Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches; a scenario's \"connection\" is ignored, --client is used",
+    usage: 'scenario <file>... --client CODE [--base-url URL] [--json]',
+    run: runScenarioCommand,
+  },
 };

@@ -1,0 +1,186 @@
+/**
+ * Runs a scenario's steps in order against whatever `deps` talks to: the real Target client in the
+ * editor and on the command line, fakes in unit tests. A failed verify does not stop the run; an
+ * update or batch that errors does (later steps would test a state that was never set up).
+ */
+import * as path from 'path';
+import { compareAttributes, verifyDelays, type AttributeCheck } from '../profiles/verify';
+import type { TargetErrorKind } from '../target/errors';
+import { isTargetError } from '../target/errors';
+import { LookupIdType, Scenario, ScenarioStep, StepType, UpdateIdType, stepLabel } from './scenario';
+
+export interface ScenarioDeps {
+  updateProfile(idType: UpdateIdType, id: string, attributes: Record<string, string>, signal?: AbortSignal): Promise<{ success: boolean; message: string }>;
+  fetchProfile(idType: LookupIdType, id: string, signal?: AbortSignal): Promise<{ found: boolean; profile?: Record<string, unknown>; message?: string }>;
+  /** Uploads a batch file (an absolute path); returns the status URLs of its uploads. */
+  submitBatch(file: string, apiVersion: 'v1' | 'v2' | undefined, signal?: AbortSignal): Promise<string[]>;
+  waitForBatch(statusUrl: string, signal?: AbortSignal): Promise<{ status: string }>;
+  /** Rejects when `signal` fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Defaults to Date.now. */
+  now?(): number;
+}
+
+export type StepStatus = 'passed' | 'failed' | 'skipped' | 'errored';
+
+export interface AttributeResult {
+  name: string;
+  state: AttributeCheck['state'];
+  expected: string;
+  /** Absent when the profile has no such attribute (or was not found). */
+  actual?: string;
+}
+
+export interface StepResult {
+  index: number;
+  type: StepType;
+  /** The step's name, or a label saying what it does. */
+  name: string;
+  status: StepStatus;
+  durationMs: number;
+  message: string;
+  /** Verify steps: expected against actual, per attribute. */
+  attributes: AttributeResult[];
+  /** When errored by a Target call: the error's kind (the command line maps it to an exit code). */
+  errorKind?: TargetErrorKind;
+}
+
+export interface ScenarioResult {
+  passed: boolean;
+  cancelled: boolean;
+  steps: StepResult[];
+}
+
+export type StepEvent = { phase: 'started'; step: ScenarioStep } | { phase: 'finished'; step: ScenarioStep; result: StepResult };
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onStep?: (event: StepEvent) => void;
+  /** Run only these step indices (the editor's "Run step"); default all. */
+  only?: readonly number[];
+  /** Where batch `file`s are resolved from: the scenario file's folder. Default the process's cwd. */
+  baseDir?: string;
+  /** Pauses between verification fetches: doubling from `min` to `max` within the step's budget. */
+  pollMinMs?: number;
+  pollMaxMs?: number;
+  /** Replaces each verify step's `within` (the editor's "Verify": check once, now). */
+  verifyWithinSeconds?: number;
+}
+
+/** The attributes that do not match, as people read them: `tier: expected "gold", got "silver"`. */
+export function describeMismatches(attributes: readonly AttributeResult[]): string[] {
+  return attributes
+    .filter((a) => a.state !== 'match')
+    .map((a) => (a.state === 'missing' ? `${a.name}: expected "${a.expected}", missing` : `${a.name}: expected "${a.expected}", got "${a.actual}"`));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isCancellation(error: unknown, signal?: AbortSignal): boolean {
+  return (isTargetError(error) && error.kind === 'cancelled') || !!signal?.aborted;
+}
+
+export async function runScenario(scenario: Scenario, deps: ScenarioDeps, options: RunOptions = {}): Promise<ScenarioResult> {
+  const { signal } = options;
+  const now = deps.now ?? Date.now;
+  const selected = scenario.steps.filter((s) => !options.only || options.only.includes(s.index));
+  const results: StepResult[] = [];
+  let stopReason: string | undefined;
+  let cancelled = false;
+  for (const step of selected) {
+    const base = { index: step.index, type: step.type, name: stepLabel(step), attributes: [] as AttributeResult[] };
+    if (!stopReason && signal?.aborted) {
+      cancelled = true;
+      stopReason = 'Skipped: the run was cancelled.';
+    }
+    if (stopReason) {
+      const result: StepResult = { ...base, status: 'skipped', durationMs: 0, message: stopReason };
+      results.push(result);
+      options.onStep?.({ phase: 'finished', step, result });
+      continue;
+    }
+    options.onStep?.({ phase: 'started', step });
+    const started = now();
+    let result: StepResult;
+    try {
+      const outcome = await runStep(step, deps, options);
+      result = { ...base, ...outcome, durationMs: now() - started };
+    } catch (error) {
+      result = { ...base, status: 'errored', durationMs: now() - started, message: errorMessage(error) };
+      if (isTargetError(error)) result.errorKind = error.kind;
+      if (isCancellation(error, signal)) {
+        cancelled = true;
+        result.message = 'Cancelled.';
+        result.errorKind = 'cancelled';
+        stopReason = 'Skipped: the run was cancelled.';
+      }
+    }
+    if (!stopReason && result.status === 'errored' && (step.type === 'update' || step.type === 'batch')) {
+      stopReason = `Skipped: step ${step.index + 1} (${base.name}) errored.`;
+    }
+    results.push(result);
+    options.onStep?.({ phase: 'finished', step, result });
+  }
+  return { passed: results.every((r) => r.status === 'passed'), cancelled, steps: results };
+}
+
+type Outcome = Pick<StepResult, 'status' | 'message' | 'attributes'> & { errorKind?: TargetErrorKind };
+
+async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptions): Promise<Outcome> {
+  const { signal } = options;
+  switch (step.type) {
+    case 'update': {
+      const answer = await deps.updateProfile(step.idType, step.id, step.attributes, signal);
+      // success=false: Target read the update and refused it; the state is not set up.
+      if (!answer.success) return { status: 'errored', message: `Target refused the update: ${answer.message || 'no reason given'}`, attributes: [], errorKind: 'rejected' };
+      return { status: 'passed', message: answer.message, attributes: [] };
+    }
+    case 'wait':
+      await deps.sleep(step.seconds * 1000, signal);
+      return { status: 'passed', message: `Waited ${step.seconds} s.`, attributes: [] };
+    case 'batch': {
+      const file = path.resolve(options.baseDir ?? process.cwd(), step.file);
+      const urls = await deps.submitBatch(file, step.apiVersion, signal);
+      if (!step.wait) return { status: 'passed', message: `Submitted ${urls.length} upload(s): ${urls.join(' ')}`, attributes: [] };
+      const states: string[] = [];
+      for (const url of urls) states.push((await deps.waitForBatch(url, signal)).status);
+      if (states.some((s) => s !== 'complete')) {
+        return { status: 'errored', message: `The batch did not complete: ${states.join(', ')} (${urls.join(' ')})`, attributes: [], errorKind: 'server' };
+      }
+      return { status: 'passed', message: `${urls.length} upload(s) complete.`, attributes: [] };
+    }
+    case 'verify':
+      return verify(step, deps, options);
+  }
+}
+
+async function verify(step: ScenarioStep & { type: 'verify' }, deps: ScenarioDeps, options: RunOptions): Promise<Outcome> {
+  const now = deps.now ?? Date.now;
+  const budgetMs = (options.verifyWithinSeconds ?? step.within) * 1000;
+  const delays = verifyDelays(options.pollMinMs ?? 1000, options.pollMaxMs ?? 10_000, budgetMs);
+  const deadline = now() + budgetMs;
+  const expected = Object.entries(step.expect);
+  let attributes: AttributeResult[] = [];
+  let message = '';
+  for (let attempt = 0; ; attempt++) {
+    const fetched = await deps.fetchProfile(step.idType, step.id, options.signal);
+    if (fetched.found && fetched.profile) {
+      const report = compareAttributes(expected, fetched.profile);
+      attributes = report.checks.map((c) => ({ name: c.name, state: c.state, expected: c.expected, ...(c.state === 'differs' ? { actual: c.actual } : {}) }));
+      if (report.allMatch) {
+        return { status: 'passed', message: `${attributes.length} attribute(s) match${attempt > 0 ? ` after ${attempt + 1} fetches` : ''}.`, attributes };
+      }
+      message = describeMismatches(attributes).join('; ');
+    } else {
+      attributes = expected.filter(([, v]) => v !== '').map(([name, value]) => ({ name, state: 'missing' as const, expected: value }));
+      message = `Profile not found: ${fetched.message ?? 'no message'}`;
+    }
+    // Fetches take time too: stop when the next pause would end past the budget.
+    if (attempt >= delays.length || now() + delays[attempt] > deadline) break;
+    await deps.sleep(delays[attempt], options.signal);
+  }
+  const within = options.verifyWithinSeconds ?? step.within;
+  return { status: 'failed', message: `${message} (after ${within} s)`, attributes };
+}

@@ -1,0 +1,248 @@
+/**
+ * QA scenarios: a `*.targetprofile.json(c)` file that puts test visitors into declared profile states
+ * and checks them. This module reads and checks the file against the same rules as
+ * schemas/targetprofile.schema.json; the runner (runner.ts) executes it.
+ */
+import { JsonNode, JsoncSyntaxError, LineMap, SourceRange, parseJsonc } from './jsonc';
+
+/** The step types, in the order the schema lists them (a unit test keeps the two in step). */
+export const STEP_TYPES = ['update', 'wait', 'verify', 'batch'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+export type UpdateIdType = 'pcId' | 'thirdPartyId';
+export type LookupIdType = UpdateIdType | 'marketingCloudVisitorId';
+
+/** Scenario files are recognised by name: `*.targetprofile.json` or `*.targetprofile.jsonc`. */
+export const SCENARIO_FILE_PATTERN = /\.targetprofile\.jsonc?$/i;
+export const SCENARIO_GLOB = '**/*.targetprofile.{json,jsonc}';
+
+export const DEFAULT_VERIFY_WITHIN_SECONDS = 30;
+
+interface StepCommon {
+  /** 0-based position in `steps`. */
+  index: number;
+  name?: string;
+  /** Where the step's object is in the file. */
+  range: SourceRange;
+}
+
+export type ScenarioStep = StepCommon &
+  (
+    | { type: 'update'; idType: UpdateIdType; id: string; attributes: Record<string, string> }
+    | { type: 'wait'; seconds: number }
+    | { type: 'verify'; idType: LookupIdType; id: string; expect: Record<string, string>; within: number }
+    | { type: 'batch'; file: string; apiVersion?: 'v1' | 'v2'; wait: boolean }
+  );
+
+export interface Scenario {
+  /** A connection name in the editor; absent means the active connection. Ignored by the command line. */
+  connection?: string;
+  steps: ScenarioStep[];
+}
+
+export interface ScenarioProblem {
+  message: string;
+  range: SourceRange;
+}
+
+/** Where a step object sits, even when the step is invalid (the editor still places its CodeLens). */
+export interface StepLocation {
+  index: number;
+  type?: string;
+  name?: string;
+  range: SourceRange;
+}
+
+export interface ParsedScenario {
+  /** Present only when there are no problems. */
+  scenario?: Scenario;
+  problems: ScenarioProblem[];
+  steps: StepLocation[];
+}
+
+const TOP_LEVEL = ['$schema', 'connection', 'steps'];
+const STEP_PROPERTIES: Record<StepType, { required: string[]; optional: string[] }> = {
+  update: { required: ['idType', 'id', 'attributes'], optional: [] },
+  wait: { required: ['seconds'], optional: [] },
+  verify: { required: ['idType', 'id', 'expect'], optional: ['within'] },
+  batch: { required: ['file'], optional: ['apiVersion', 'wait'] },
+};
+
+/** A default label for a step: its name, or what it does. */
+export function stepLabel(step: ScenarioStep): string {
+  if (step.name) return step.name;
+  switch (step.type) {
+    case 'update':
+      return `update ${step.idType} ${step.id}`;
+    case 'wait':
+      return `wait ${step.seconds} s`;
+    case 'verify':
+      return `verify ${step.idType} ${step.id}`;
+    case 'batch':
+      return `batch ${step.file}`;
+  }
+}
+
+function describeKind(node: JsonNode): string {
+  return node.kind === 'object' ? 'an object' : node.kind === 'array' ? 'an array' : node.kind === 'null' ? 'null' : `a ${node.kind}`;
+}
+
+/** Reads and checks a scenario file's text. Every problem is reported, each with its range. */
+export function parseScenario(text: string): ParsedScenario {
+  const lines = new LineMap(text);
+  const problems: ScenarioProblem[] = [];
+  const steps: StepLocation[] = [];
+  let root: JsonNode;
+  try {
+    root = parseJsonc(text);
+  } catch (error) {
+    if (!(error instanceof JsoncSyntaxError)) throw error;
+    const at = Math.min(error.offset, text.length);
+    return { problems: [{ message: error.message, range: lines.range(at, Math.min(at + 1, text.length)) }], steps };
+  }
+  const problem = (node: { start: number; end: number }, message: string) => problems.push({ message, range: lines.range(node.start, node.end) });
+  if (root.kind !== 'object') {
+    problem(root, `A scenario is an object with "steps"; this is ${describeKind(root)}.`);
+    return { problems, steps };
+  }
+
+  let connection: string | undefined;
+  let stepsNode: JsonNode | undefined;
+  for (const p of root.properties) {
+    const key = { start: p.keyStart, end: p.keyEnd };
+    if (!TOP_LEVEL.includes(p.key)) problem(key, `Unknown property "${p.key}"; a scenario has "connection" and "steps".`);
+    else if (p.key === 'connection') {
+      if (p.value.kind !== 'string' || p.value.value.trim() === '') problem(p.value, '"connection" must be a connection name (a non-empty string).');
+      else connection = p.value.value;
+    } else if (p.key === 'steps') stepsNode = p.value;
+  }
+  const parsedSteps: ScenarioStep[] = [];
+  if (!stepsNode) problem({ start: root.start, end: root.start + 1 }, 'The scenario has no "steps".');
+  else if (stepsNode.kind !== 'array') problem(stepsNode, `"steps" must be an array of steps; this is ${describeKind(stepsNode)}.`);
+  else {
+    if (stepsNode.items.length === 0) problem(stepsNode, '"steps" is empty; add at least one step.');
+    for (const [index, node] of stepsNode.items.entries()) {
+      const step = readStep(node, index, lines, problems, steps);
+      if (step) parsedSteps.push(step);
+    }
+  }
+  if (problems.length > 0) return { problems, steps };
+  return { scenario: { ...(connection === undefined ? {} : { connection }), steps: parsedSteps }, problems, steps };
+}
+
+function readStep(node: JsonNode, index: number, lines: LineMap, problems: ScenarioProblem[], locations: StepLocation[]): ScenarioStep | undefined {
+  const where = `steps[${index}]`;
+  const range = lines.range(node.start, node.end);
+  const problem = (at: { start: number; end: number }, message: string) => problems.push({ message, range: lines.range(at.start, at.end) });
+  if (node.kind !== 'object') {
+    problem(node, `${where} must be an object with a "type"; this is ${describeKind(node)}.`);
+    return undefined;
+  }
+  const props = new Map(node.properties.map((p) => [p.key, p]));
+  const typeNode = props.get('type')?.value;
+  const nameNode = props.get('name')?.value;
+  const location: StepLocation = { index, range };
+  locations.push(location);
+  if (nameNode) {
+    if (nameNode.kind === 'string' && nameNode.value.trim() !== '') location.name = nameNode.value;
+    else problem(nameNode, `${where}.name must be a non-empty string.`);
+  }
+  if (!typeNode) {
+    problem({ start: node.start, end: node.start + 1 }, `${where} has no "type"; give one of ${STEP_TYPES.map((t) => `"${t}"`).join(', ')}.`);
+    return undefined;
+  }
+  if (typeNode.kind !== 'string' || !(STEP_TYPES as readonly string[]).includes(typeNode.value)) {
+    problem(typeNode, `${where}.type must be one of ${STEP_TYPES.map((t) => `"${t}"`).join(', ')}.`);
+    return undefined;
+  }
+  const type = typeNode.value as StepType;
+  location.type = type;
+  const before = problems.length;
+  const allowed = STEP_PROPERTIES[type];
+  for (const p of node.properties) {
+    if (p.key === 'type' || p.key === 'name' || allowed.required.includes(p.key) || allowed.optional.includes(p.key)) continue;
+    const known = [...allowed.required, ...allowed.optional, 'name'].map((k) => `"${k}"`).join(', ');
+    problem({ start: p.keyStart, end: p.keyEnd }, `${where}: a ${type} step has no property "${p.key}" (it takes ${known}).`);
+  }
+  for (const key of allowed.required) {
+    if (!props.has(key)) problem({ start: node.start, end: node.start + 1 }, `${where}: a ${type} step needs "${key}".`);
+  }
+  const get = (key: string) => props.get(key)?.value;
+  const common = { index, range, ...(location.name === undefined ? {} : { name: location.name }) };
+
+  const idOf = (idTypes: readonly string[]): { idType?: string; id?: string } => {
+    const idTypeNode = get('idType');
+    const idNode = get('id');
+    let idType: string | undefined;
+    let id: string | undefined;
+    if (idTypeNode) {
+      if (idTypeNode.kind === 'string' && idTypes.includes(idTypeNode.value)) idType = idTypeNode.value;
+      else problem(idTypeNode, `${where}.idType must be ${idTypes.map((t) => `"${t}"`).join(' or ')}.`);
+    }
+    if (idNode) {
+      if (idNode.kind === 'string' && idNode.value.trim() !== '') id = idNode.value;
+      else problem(idNode, `${where}.id must be a non-empty string.`);
+    }
+    return { idType, id };
+  };
+  const nonNegative = (key: string, fallback?: number): number | undefined => {
+    const n = get(key);
+    if (!n) return fallback;
+    if (n.kind !== 'number' || n.value < 0) {
+      problem(n, `${where}.${key} must be a number of seconds, 0 or more.`);
+      return undefined;
+    }
+    return n.value;
+  };
+  const attributeMap = (key: string, allowScalars: boolean): Record<string, string> | undefined => {
+    const n = get(key);
+    if (!n) return undefined;
+    if (n.kind !== 'object') {
+      problem(n, `${where}.${key} must be an object of attribute name -> value.`);
+      return undefined;
+    }
+    if (n.properties.length === 0) problem(n, `${where}.${key} is empty; give at least one attribute.`);
+    const values: Record<string, string> = {};
+    for (const p of n.properties) {
+      const v = p.value;
+      if (p.key.trim() === '') problem({ start: p.keyStart, end: p.keyEnd }, `${where}.${key} has an empty attribute name.`);
+      if (v.kind === 'string') values[p.key] = v.value;
+      else if (allowScalars && (v.kind === 'number' || v.kind === 'boolean')) values[p.key] = String(v.value);
+      else problem(v, `${where}.${key}.${p.key} must be ${allowScalars ? 'a string, number or boolean' : 'a string (Target compares values as text)'}.`);
+    }
+    return values;
+  };
+
+  let step: ScenarioStep | undefined;
+  if (type === 'update') {
+    const { idType, id } = idOf(['pcId', 'thirdPartyId']);
+    const attributes = attributeMap('attributes', true);
+    if (idType && id && attributes) step = { ...common, type, idType: idType as UpdateIdType, id, attributes };
+  } else if (type === 'wait') {
+    const seconds = nonNegative('seconds');
+    if (seconds !== undefined) step = { ...common, type, seconds };
+  } else if (type === 'verify') {
+    const { idType, id } = idOf(['pcId', 'thirdPartyId', 'marketingCloudVisitorId']);
+    const expect = attributeMap('expect', false);
+    const within = nonNegative('within', DEFAULT_VERIFY_WITHIN_SECONDS);
+    if (idType && id && expect && within !== undefined) step = { ...common, type, idType: idType as LookupIdType, id, expect, within };
+  } else {
+    const fileNode = get('file');
+    const apiNode = get('apiVersion');
+    const waitNode = get('wait');
+    let file: string | undefined;
+    let apiVersion: 'v1' | 'v2' | undefined;
+    if (fileNode) {
+      if (fileNode.kind === 'string' && fileNode.value.trim() !== '') file = fileNode.value;
+      else problem(fileNode, `${where}.file must be a path to a batch file, relative to the scenario file.`);
+    }
+    if (apiNode) {
+      if (apiNode.kind === 'string' && (apiNode.value === 'v1' || apiNode.value === 'v2')) apiVersion = apiNode.value;
+      else problem(apiNode, `${where}.apiVersion must be "v1" or "v2".`);
+    }
+    if (waitNode && waitNode.kind !== 'boolean') problem(waitNode, `${where}.wait must be true or false.`);
+    const wait = waitNode?.kind === 'boolean' ? waitNode.value : true;
+    if (file) step = { ...common, type, file, ...(apiVersion ? { apiVersion } : {}), wait };
+  }
+  return problems.length === before ? step : undefined;
+}

@@ -1,0 +1,91 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { startEmulator, type Emulator } from '../../emulator/server';
+import { Commands } from '../../../src/contributions';
+import type { ScenarioSummary } from '../../../src/features/scenarios';
+import { activateExtension } from './helpers';
+
+/** QA scenarios: discovery in the Test Explorer and runs through the commands, against the emulator. */
+describe('QA scenarios', () => {
+  let emulator: Emulator;
+  let file: string;
+  const connectionName = 'Scenario emulator';
+
+  before(async () => {
+    await activateExtension();
+    emulator = await startEmulator({
+      seed: [
+        { clientCode: 'qa', thirdPartyId: 'crm-1001', attributes: { loyaltyTier: 'silver' } },
+        { clientCode: 'qa', thirdPartyId: 'crm-1002', attributes: { loyaltyTier: 'gold' } },
+      ],
+    });
+    await vscode.commands.executeCommand(Commands.addConnection, { name: connectionName, clientCode: 'qa', baseUrl: emulator.url, apiVersion: 'v1' });
+    const config = vscode.workspace.getConfiguration('targetProfiles');
+    await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
+    await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
+    file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'gold.targetprofile.jsonc');
+    fs.writeFileSync(
+      file,
+      `{
+  // crm-1001 becomes gold; the second check is wrong on purpose
+  "connection": "${connectionName}",
+  "steps": [
+    { "type": "update", "idType": "thirdPartyId", "id": "crm-1001", "attributes": { "loyaltyTier": "gold" } },
+    { "type": "verify", "name": "crm-1001 is gold", "idType": "thirdPartyId", "id": "crm-1001", "expect": { "loyaltyTier": "gold" }, "within": 5 },
+    { "type": "verify", "name": "crm-1002 is platinum", "idType": "thirdPartyId", "id": "crm-1002", "expect": { "loyaltyTier": "platinum" }, "within": 1 },
+  ],
+}
+`,
+    );
+  });
+
+  after(async () => {
+    await emulator?.close();
+    if (file) fs.rmSync(file, { force: true });
+    const config = vscode.workspace.getConfiguration('targetProfiles');
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('discovers the scenario file and its verify steps as tests', async () => {
+    // The file watcher (or the open document) adds the file to the Test Explorer before any run.
+    await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await new Promise((r) => setTimeout(r, 1500));
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenarioStep, vscode.Uri.file(file), 1, { once: true });
+    assert.ok(summary, 'no summary');
+    assert.strictEqual(summary.discovered, true);
+    assert.strictEqual(summary.tests.label, 'gold.targetprofile.jsonc');
+    assert.deepStrictEqual(
+      summary.tests.children.map((c) => [c.label, c.line]),
+      [
+        ['crm-1001 is gold', 5],
+        ['crm-1002 is platinum', 6],
+      ],
+    );
+  });
+
+  it('runs the scenario: one verify passes, the deliberately wrong one fails with what differs', async () => {
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenario, vscode.Uri.file(file));
+    assert.ok(summary, 'no summary');
+    assert.strictEqual(summary.passed, false);
+    assert.deepStrictEqual(
+      summary.steps.map((s) => [s.index, s.type, s.name, s.status]),
+      [
+        [0, 'update', 'update thirdPartyId crm-1001', 'passed'],
+        [1, 'verify', 'crm-1001 is gold', 'passed'],
+        [2, 'verify', 'crm-1002 is platinum', 'failed'],
+      ],
+    );
+    assert.strictEqual(summary.steps[2].message, 'loyaltyTier: expected "platinum", got "gold" (after 1 s)');
+    assert.deepStrictEqual(summary.steps[2].attributes, [{ name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' }]);
+    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value, 'gold');
+  });
+
+  it('runs a single step', async () => {
+    const before = emulator.requests.length;
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenarioStep, vscode.Uri.file(file), 1);
+    assert.deepStrictEqual(summary?.steps.map((s) => [s.index, s.status]), [[1, 'passed']]);
+    assert.ok(emulator.requests.slice(before).every((r) => r.route === 'fetch'), 'only the verify step ran');
+  });
+});

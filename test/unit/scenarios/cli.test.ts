@@ -1,0 +1,149 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../../src/cli';
+import { CliIO } from '../../../src/cli/io';
+import { Emulator, SeedProfile, startEmulator } from '../../emulator/server';
+
+// The sample profiles of src/features/emulator (that module needs the editor, so they are repeated here).
+const sampleProfiles: SeedProfile[] = [
+  { clientCode: 'demo', thirdPartyId: 'crm-1001', pcId: '1368007744041-575948.01_00', attributes: { loyaltyTier: 'silver', age: '34', city: 'Madrid' } },
+  { clientCode: 'demo', thirdPartyId: 'crm-1002', pcId: '1436187396849-250353.03_03', attributes: { loyaltyTier: 'gold', age: '41' } },
+];
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-scenario-'));
+const root = path.resolve(__dirname, '../../../..');
+
+function write(name: string, content: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+describe('command line: scenario against the emulator', () => {
+  let emulator: Emulator;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ seed: sampleProfiles });
+  });
+  afterEach(() => emulator.close());
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function run(args: string[], env: NodeJS.ProcessEnv = { TARGET_BASE_URL: emulator.url }) {
+    const io: CliIO & { out: string; err: string } = {
+      out: '',
+      err: '',
+      env,
+      stdout: (t) => void (io.out += t),
+      stderr: (t) => void (io.err += t),
+      stderrIsTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+    };
+    const code = await main(['scenario', ...args], io);
+    return { code, out: io.out, err: io.err };
+  }
+
+  it('runs the sample scenario: PASS lines and exit 0', async () => {
+    const r = await run([path.join(root, 'media', 'sample', 'loyalty.targetprofile.json'), '--client', 'demo']);
+    assert.strictEqual(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^ {2}PASS {2}Make crm-1001 a gold member \(\d+\.\d s\)$/m);
+    assert.match(r.out, /^ {2}PASS {2}crm-1001 is gold \(\d+\.\d s\)$/m);
+    assert.match(r.out, /1 of 1 scenario\(s\) passed: 3 step\(s\) passed, 0 failed, 0 errored, 0 skipped\.\n$/);
+    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value, 'gold');
+  });
+
+  it('a failing verify prints what differs, exits 1, and --json has the documented shape', async () => {
+    const file = write(
+      'failing.targetprofile.jsonc',
+      `{
+        // crm-1002 is gold in the sample data, and has no city
+        "connection": "ignored by the command line",
+        "steps": [
+          { "type": "verify", "name": "tier", "idType": "thirdPartyId", "id": "crm-1002", "expect": { "loyaltyTier": "platinum", "city": "Lima" }, "within": 0 },
+          { "type": "wait", "seconds": 0, },
+        ],
+      }`,
+    );
+    const human = await run([file, '--client', 'demo']);
+    assert.strictEqual(human.code, 1, human.err);
+    assert.match(human.out, /^ {2}FAIL {2}tier \(\d+\.\d s\)\n {8}loyaltyTier: expected "platinum", got "gold"\n {8}city: expected "Lima", missing\n/m);
+    assert.match(human.out, /^ {2}PASS {2}wait 0 s/m);
+
+    const json = await run([file, '--client', 'demo', '--json']);
+    assert.strictEqual(json.code, 1);
+    const doc = JSON.parse(json.out);
+    assert.deepStrictEqual(Object.keys(doc), ['scenarios']);
+    assert.strictEqual(doc.scenarios[0].path, file);
+    assert.strictEqual(doc.scenarios[0].passed, false);
+    const [verify, wait] = doc.scenarios[0].steps;
+    assert.deepStrictEqual(Object.keys(verify), ['index', 'type', 'name', 'status', 'durationMs', 'message', 'attributes']);
+    assert.deepStrictEqual({ ...verify, durationMs: 0 }, {
+      index: 0,
+      type: 'verify',
+      name: 'tier',
+      status: 'failed',
+      durationMs: 0,
+      message: 'loyaltyTier: expected "platinum", got "gold"; city: expected "Lima", missing (after 0 s)',
+      attributes: [
+        { name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' },
+        { name: 'city', state: 'missing', expected: 'Lima', actual: null },
+      ],
+    });
+    assert.strictEqual(wait.status, 'passed');
+  });
+
+  it('an invalid scenario file is refused with file:line:column problems and nothing is sent (exit 1)', async () => {
+    const good = write('good.targetprofile.json', { steps: [{ type: 'wait', seconds: 0 }] });
+    const bad = write('bad.targetprofile.json', '{\n  "steps": [\n    { "type": "verify", "idType": "email", "id": "x", "expect": {"a": "1"} }\n  ]\n}\n');
+    const r = await run([good, bad, '--client', 'demo', '--json']);
+    assert.strictEqual(r.code, 1);
+    assert.strictEqual(r.err.split('\n')[0], `${bad}:3:35: error steps[0].idType must be "pcId" or "thirdPartyId" or "marketingCloudVisitorId".`);
+    assert.deepStrictEqual(JSON.parse(r.out), { scenarios: [] });
+    assert.strictEqual(emulator.requests.length, 0);
+  });
+
+  it('exits 2 on usage errors: no --client, a bad client code, no file, a missing file', async () => {
+    const file = write('u.targetprofile.json', { steps: [{ type: 'wait', seconds: 0 }] });
+    for (const args of [[file], [file, '--client', 'Demo!'], ['--client', 'demo'], ['nope.targetprofile.json', '--client', 'demo'], [file, '--client', 'demo', '--wait']]) {
+      const r = await run(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    }
+    assert.strictEqual(emulator.requests.length, 0);
+  });
+
+  it('an errored update skips the rest and a network failure exits 3', async function () {
+    this.timeout(20_000);
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const file = write('net.targetprofile.json', {
+      steps: [
+        { type: 'update', idType: 'thirdPartyId', id: 'crm-1001', attributes: { loyaltyTier: 'gold' } },
+        { type: 'verify', idType: 'thirdPartyId', id: 'crm-1001', expect: { loyaltyTier: 'gold' } },
+      ],
+    });
+    const r = await run([file, '--client', 'demo', '--json'], { TARGET_BASE_URL: `http://127.0.0.1:${port}` });
+    assert.strictEqual(r.code, 3, r.err);
+    const steps = JSON.parse(r.out).scenarios[0].steps;
+    assert.deepStrictEqual(steps.map((s: { status: string }) => s.status), ['errored', 'skipped']);
+  });
+
+  it('submits a batch step relative to the scenario file and waits for it', async () => {
+    write('tiers.batch', 'batch=thirdPartyId,loyaltyTier\ncrm-1002,bronze\n');
+    const file = write('batch.targetprofile.json', {
+      steps: [
+        { type: 'batch', file: 'tiers.batch', apiVersion: 'v1' },
+        { type: 'verify', idType: 'thirdPartyId', id: 'crm-1002', expect: { loyaltyTier: 'bronze' }, within: 5 },
+      ],
+    });
+    const r = await run([file, '--client', 'demo']);
+    assert.strictEqual(r.code, 0, r.out + r.err);
+    assert.ok(emulator.requests.some((q) => q.route === 'batchUpdate' && !q.url.includes('/v2/')));
+  });
+});
