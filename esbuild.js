@@ -66,6 +66,8 @@ if (tests) {
       outbase: 'test/integration/suite',
       external: ['vscode', 'mocha'],
     },
+    // Browser-level tests: Playwright drives the code-server page as a person would.
+    { ...testCommon, entryPoints: filesUnder('test/browser', '.test.ts'), outdir: 'dist/test/browser', outbase: 'test/browser', packages: 'external' },
     // Node scripts: the test-host drivers, the emulator, the benchmarks and `npm start`.
     {
       ...testCommon,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { startEmulator, type Emulator, type SeedProfile } from '../../../test/emulator/server';
+import { SAMPLE_CLIENT_CODE, sampleProfiles } from '../../../test/emulator/samples';
+import { startEmulator, type Emulator } from '../../../test/emulator/server';
 import { Commands } from '../../contributions';
 import type { FeatureRegistration, Services } from '../services';
 
@@ -8,14 +9,8 @@ import type { FeatureRegistration, Services } from '../services';
  * few sample profiles and a connection to it, so that a new user needs no Adobe account to try
  * every feature. `npm start` runs the emulator outside and names it in TARGET_PROFILES_EMULATOR_URL.
  */
-export const EMULATOR_CLIENT_CODE = 'demo';
+export const EMULATOR_CLIENT_CODE = SAMPLE_CLIENT_CODE;
 const EMULATOR_CONNECTION_NAME = 'Local emulator';
-
-export const sampleProfiles: SeedProfile[] = [
-  { clientCode: EMULATOR_CLIENT_CODE, thirdPartyId: 'crm-1001', pcId: '1368007744041-575948.01_00', attributes: { loyaltyTier: 'silver', age: '34', city: 'Madrid' } },
-  { clientCode: EMULATOR_CLIENT_CODE, thirdPartyId: 'crm-1002', pcId: '1436187396849-250353.03_03', attributes: { loyaltyTier: 'gold', age: '41' } },
-  { clientCode: EMULATOR_CLIENT_CODE, pcId: '111492025094307-353046', attributes: { lastPurchase: '2026-11-27' } },
-];
 
 export const register: FeatureRegistration = (_context, services) => {
   let emulator: Emulator | undefined;

@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot, startCodeServer, workbenchUrl, type CodeServer, type StartOptions } from '../integration/host';
+
+/** A code-server workbench open in headless Chromium, for tests that click as a person would. */
+export interface Workbench {
+  page: Page;
+  server: CodeServer;
+  workspace: string;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(options: StartOptions & { extensionPath?: string; files?: Record<string, string> } = {}): Promise<Workbench> {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-browser-ws-'));
+  for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(workspace, name), content);
+  const server = await startCodeServer(options);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-browser-'));
+  let context: BrowserContext | undefined;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 850 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const url = options.extensionPath === '' ? workbenchUrl(server, workspace) : workbenchUrl(server, workspace, { extensionPath: options.extensionPath ?? repoRoot });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The activity bar is the last part to settle.
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    return {
+      page,
+      server,
+      workspace,
+      close: async () => {
+        await context?.close().catch(() => undefined);
+        await server.stop();
+        fs.rmSync(profile, { recursive: true, force: true });
+        fs.rmSync(workspace, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await context?.close().catch(() => undefined);
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Runs a command from the command palette by its title, as a user types it. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Answers the open quick input (pick or input box) with `text` and Enter. */
+export async function answer(page: Page, text: string, waitForRow?: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  if (waitForRow) await page.locator('.quick-input-list .monaco-list-row', { hasText: waitForRow }).first().waitFor({ timeout: 30_000 });
+  else await page.waitForTimeout(150);
+  await page.keyboard.press('Enter');
+}
+
+export function screenshotPath(name: string): string {
+  const dir = path.join(repoRoot, 'media', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
