@@ -1,0 +1,20 @@
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '../../..');
+
+describe('README', () => {
+  it('has the commands and settings tables package.json gives (scripts/readme-tables.js)', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'readme-tables.js'), '--check'], { encoding: 'utf8' });
+    assert.strictEqual(result.status, 0, result.stderr);
+  });
+
+  it('starts with the two commands and shows only screenshots that exist', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const head = readme.slice(0, 400);
+    assert.ok(head.includes('npm start') && head.includes('npm test'));
+    for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(fs.existsSync(path.join(root, image)), `${image} is missing`);
+  });
+});
