@@ -10,12 +10,14 @@
  *   POST /__emulator/drop    {count?}                       drop the connection mid-body, N times
  *   POST /__emulator/stuck   {}                             the next batch stays `stuck`
  *   POST /__emulator/auth    {token: string|null, status?}  require `Bearer token` (401, or 403)
+ *   POST /__emulator/rotate  {}                             new token, the old one fails (E10); 201 {accessToken, ...}
  *   POST /__emulator/config  {statusDelayMs?, rateLimit?, rateWindowMs?}
  *   POST /__emulator/seed    SeedProfile | {profiles: SeedProfile[]}
  *   GET  /__emulator/profiles                               {profiles: ExportedProfile[]}
  *   GET  /__emulator/requests                               {requests: RequestRecord[]}
  *   POST /__emulator/reset                                  forget profiles, batches, faults, requests
  */
+import { randomUUID } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as querystring from 'querystring';
@@ -58,6 +60,9 @@ export interface EmulatorOptions {
   /** Batch limits, overridable so tests need not send 50 MB. Default 50,000,000 bytes and 500,000 rows. */
   maxBatchBytes?: number;
   maxBatchRows?: number;
+  /** Batch statuses kept per client code, and for how long (legacy §4.5: the last 10, for 24 h). */
+  batchRetention?: number;
+  batchRetentionMs?: number;
 }
 
 /** One request the emulator saw (control routes excluded). */
@@ -93,6 +98,12 @@ export interface Emulator {
   /** Batch uploads received so far, dropped ones included. */
   uploads(): number;
   reset(): void;
+  /**
+   * Generates a new profile API token and requires it from now on, as the Admin API's token POST (E10)
+   * and the UI's "Generate New Profile Authentication Token" do: calls with the old token fail (§6.1).
+   * Turns auth on when it was off. Returns the new token.
+   */
+  rotateToken(): string;
 }
 
 interface Profile {
@@ -112,6 +123,7 @@ interface Account {
 interface Batch {
   id: string;
   clientCode: string;
+  createdAt: number;
   rows: number;
   stuck: boolean;
   completesAt: number;
@@ -256,6 +268,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let rateWindowMs = options.rateWindowMs ?? 60_000;
   const maxBatchBytes = options.maxBatchBytes ?? MAX_UPLOAD_BYTES;
   const maxBatchRows = options.maxBatchRows ?? MAX_UPLOAD_ROWS;
+  const batchRetention = options.batchRetention ?? 10;
+  const batchRetentionMs = options.batchRetentionMs ?? 24 * 60 * 60 * 1000;
+  /** Batch ids per client code, oldest first: only the last `batchRetention` are kept. */
+  const batchOrder = new Map<string, string[]>();
   let failures: { count: number; status: number; retryAfter?: string } = { count: 0, status: 503 };
   let delayMs = 0;
   let drops = 0;
@@ -416,6 +432,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const batch: Batch = {
       id: `${clientCode}-${Date.now()}-${++batchCounter}`,
       clientCode,
+      createdAt: Date.now(),
       rows: reader.rows,
       stuck,
       completesAt: Date.now() + statusDelayMs,
@@ -439,6 +456,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
     }
     batches.set(batch.id, batch);
+    const order = batchOrder.get(clientCode) ?? [];
+    order.push(batch.id);
+    // Legacy §4.5: Target keeps only the last 10 batch statuses per client.
+    for (const old of order.splice(0, Math.max(0, order.length - batchRetention))) batches.delete(old);
+    batchOrder.set(clientCode, order);
     const statusUrl = `${baseUrl}/m2/${clientCode}/profile/batchStatus?batchId=${batch.id}`;
     xmlResponse(
       res,
@@ -447,9 +469,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   };
 
-  const handleBatchStatus = (res: http.ServerResponse, url: URL) => {
-    const batch = batches.get(url.searchParams.get('batchId') ?? '');
-    if (!batch) return xmlResponse(res, 404, '<response><success>false</success><message>Batch not found</message></response>');
+  const handleBatchStatus = (res: http.ServerResponse, url: URL, clientCode: string) => {
+    const batchId = url.searchParams.get('batchId') ?? '';
+    let batch = batches.get(batchId);
+    if (batch && Date.now() - batch.createdAt > batchRetentionMs) {
+      batches.delete(batch.id);
+      batch = undefined;
+    }
+    if (!batch || batch.clientCode !== clientCode) {
+      // [INF] §4.7/§14.1: the answer for an unknown or expired batchId is undocumented; we answer 404 with
+      // the failure shape of the other XML endpoints (`success` false and a `message`).
+      return xmlResponse(
+        res,
+        404,
+        `<response><success>false</success><message>${escapeXmlText(
+          `Unknown or expired batchId '${batchId}': Target keeps the last ${batchRetention} batch statuses per client for at most ${Math.round(batchRetentionMs / 3_600_000)} hours`,
+        )}</message></response>`,
+      );
+    }
     const state = batch.stuck ? 'stuck' : Date.now() >= batch.completesAt ? 'complete' : 'incomplete';
     const done = state === 'complete';
     const profiles = done ? batch.failed.map((id) => `    <profile>\n        <id>${escapeXmlText(id)}</id>\n        <status>failed</status>\n    </profile>\n`).join('') : '';
@@ -516,6 +553,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case 'auth':
         emulator.setAuth(typeof body.token === 'string' ? body.token : undefined, body.status === 403 ? 403 : 401);
         break;
+      case 'rotate': {
+        if (req.method !== 'POST') return jsonResponse(res, 405, { error: 'use POST' });
+        // The Admin API's AuthorizationToken shape (§6.2); [INF] the lifetime matches the UI's ~62 days, in seconds.
+        const accessToken = emulator.rotateToken();
+        return jsonResponse(res, 201, { accessToken, tokenType: 'Bearer', scope: 'profile_api', expiresIn: 62 * 24 * 60 * 60 });
+      }
       case 'config':
         if (typeof body.statusDelayMs === 'number') emulator.setStatusDelay(body.statusDelayMs);
         emulator.setRateLimit(num(body.rateLimit, rateLimit), num(body.rateWindowMs, rateWindowMs));
@@ -606,7 +649,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (req.method !== 'POST') return xmlResponse(res, 405, '<response><success>false</success><message>Use POST</message></response>');
       return handleBatchUpdate(req, res, clientCode, match[2] !== undefined, record);
     }
-    return handleBatchStatus(res, url);
+    return handleBatchStatus(res, url, clientCode);
   };
 
   const server = http.createServer((req, res) => {
@@ -659,9 +702,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rateCalls.clear();
     },
     uploads: () => requests.filter((r) => r.route === 'batchUpdate').length,
+    rotateToken: () => {
+      token = randomUUID();
+      return token;
+    },
     reset: () => {
       accounts.clear();
       batches.clear();
+      batchOrder.clear();
       requests.length = 0;
       rateCalls.clear();
       failures = { count: 0, status: 503 };

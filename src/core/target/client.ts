@@ -17,13 +17,15 @@
  *   uploads when over 50 MB / 500,000 rows. Throws `BatchSubmitError` (which lists the uploads already
  *   accepted) on failure; an upload whose connection broke midway is reported `maybeAccepted`, never resent.
  * - `batchStatus(url: string, options?: StatusOptions): Promise<BatchStatus>`
- *   GETs the `<batchStatus>` URL as returned (https, or http on loopback only), with `details` adding
- *   `showDetails=true`.
+ *   GETs the `<batchStatus>` URL as returned (https; Target's documented `http://mboxedgeNN.tt.omtrdc.net`
+ *   URLs are upgraded to https; plain http only on loopback), with `details` adding `showDetails=true`.
  * - `waitForBatch(url: string, options?: WaitOptions): Promise<BatchStatus>`
  *   Polls with backoff until the batch is `complete` or `stuck`.
  * - `close(): Promise<void>` releases proxy connections.
  * Every call takes an AbortSignal, has a timeout, retries 503/429 (honouring Retry-After) and, when
  * safe, connection errors; bulk and status calls share a 50-per-minute limiter per client code.
+ * Answers are read up to 1 MiB; XML with a DTD is refused, never expanded; the token is scrubbed from
+ * any server text that reaches an error, a result or the request log.
  * Errors are `TargetError`s (errors.ts) whose `kind` says what went wrong.
  */
 import { ConnectionSettings, basePath, checkSafeUrl, isLoopbackHost, resolveBaseUrl } from './connection';
@@ -37,10 +39,11 @@ import {
   RetryPolicy,
   Transport,
   UndiciTransport,
+  scrubSecrets,
 } from './http';
 import { Clock, RateLimiter, systemClock } from './limiter';
 import { PlanOptions, UploadPlan, planUploads, readUploadPart } from './split';
-import { BatchStatus, parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer, readTag } from './xml';
+import { BatchStatus, hasXmlDeclarations, parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer, readTag } from './xml';
 
 /** Target's size caps for a single update (§3.1). */
 export const MAX_GET_URL_BYTES = 8 * 1024;
@@ -152,6 +155,24 @@ function checkId(value: string, what: string): void {
   if (value === '') throw new TargetError('usage', `The ${what} is empty.`);
   // `.` and `..` would be read as path steps even when percent-encoded, changing the path.
   if (value === '.' || value === '..') throw new TargetError('usage', `'${value}' is not a valid ${what}.`);
+  // §1 [DOC S7]: a thirdPartyId (mbox3rdPartyId) may not contain `+` or `/`; Target could not store it.
+  if (what === 'thirdPartyId' && /[+/]/.test(value)) {
+    throw new TargetError('usage', `A thirdPartyId may not contain '+' or '/' (Adobe Target does not allow them).`);
+  }
+}
+
+/**
+ * What an answer we could not read looked like, for the error message: its kind, and a short excerpt
+ * with control characters shown as escapes. Callers scrub the token out of it.
+ */
+export function describeAnswer(body: string): string {
+  const text = body.trim();
+  if (text === '') return 'an empty answer';
+  const excerpt = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
+  if (/^(?:<!doctype\s+html|<html[\s>])/i.test(text)) return `an HTML page, not Target's XML (a proxy, login or error page?): ${excerpt}`;
+  if (/^[{[]/.test(text)) return `JSON: ${excerpt}`;
+  if (text.startsWith('<')) return `XML of another shape: ${excerpt}`;
+  return `text: ${excerpt}`;
 }
 
 /** The request a single update becomes: GET, or POST when the URL would pass 8 KB. */
@@ -216,6 +237,7 @@ export class TargetClient {
       retry: options.retry,
       limiter: options.limiter ?? processLimiter,
       onRequest: options.onRequest,
+      secrets: options.connection.token ? [options.connection.token] : [],
     });
   }
 
@@ -246,6 +268,46 @@ export class TargetClient {
     return this.sender.send({ timeoutMs: this.options.timeoutMs ?? 30_000, ...req }, signal);
   }
 
+  /** Server text with the token taken out: a server may echo the request back in an error page. */
+  private scrub(text: string): string;
+  private scrub(text: string | undefined): string | undefined;
+  private scrub(text: string | undefined): string | undefined {
+    const { token } = this.options.connection;
+    return text === undefined || !token ? text : scrubSecrets(text, [token]);
+  }
+
+  /** The error for a non-2xx answer, with the server's `<message>` (token scrubbed) when it gave one. */
+  private statusError(res: HttpResponse, what: string): TargetError {
+    const message = hasXmlDeclarations(res.body) ? undefined : readTag(res.body, 'message');
+    return errorForStatus(res.status, what, this.scrub(message));
+  }
+
+  /** The error for an answer that is not what the endpoint gives: clear about what came instead. */
+  private unreadable(res: HttpResponse, what: string, expected: string, details: { maybeAccepted?: boolean } = {}): TargetError {
+    const maybe = details.maybeAccepted ? ' Target may have accepted it: check its batch status before sending it again.' : '';
+    return new TargetError(
+      'server',
+      `Target's answer to ${what} (HTTP ${res.status}) was not understood: expected ${expected}, got ${this.scrub(describeAnswer(res.body))}.${maybe}`,
+      { status: res.status, ...details },
+    );
+  }
+
+  /**
+   * Target's XML never carries a DTD. One with `<!DOCTYPE`/`<!ENTITY` could define entities or hide tags
+   * in its internal subset, so such an answer is refused rather than read (nothing is ever expanded).
+   */
+  private checkXml(res: HttpResponse, what: string, details: { maybeAccepted?: boolean } = {}): void {
+    if (!hasXmlDeclarations(res.body)) return;
+    // `<!DOCTYPE html>` is an HTML page (a proxy's or a login page): say so rather than talk of DTDs.
+    if (describeAnswer(res.body).startsWith('an HTML page')) throw this.unreadable(res, what, 'the <response> XML', details);
+    const maybe = details.maybeAccepted ? ' Target may have accepted it: check its batch status before sending it again.' : '';
+    throw new TargetError(
+      'server',
+      `Target's answer to ${what} (HTTP ${res.status}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read.${maybe}`,
+      { status: res.status, ...details },
+    );
+  }
+
   async updateProfile(update: ProfileUpdate, options: CallOptions = {}): Promise<ProfileUpdateResult> {
     const { clientCode } = this.options.connection;
     const built = buildProfileUpdateRequest(this.base, clientCode, update);
@@ -259,10 +321,12 @@ export class TargetClient {
       { method: built.method, url: built.url, headers, body: built.body, idempotent: true, what: 'the profile update' },
       options.signal,
     );
-    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the profile update', readTag(res.body, 'message'));
+    if (!isSuccess(res.status)) throw this.statusError(res, 'the profile update');
+    this.checkXml(res, 'the profile update');
     const answer = parseUpdateAnswer(res.body);
-    if (!answer) throw new TargetError('server', `Target's answer to the profile update was not understood: ${res.body.slice(0, 200)}`);
-    return { method: built.method, status: res.status, ...answer };
+    if (!answer) throw this.unreadable(res, 'the profile update', 'the <response> XML');
+    const message = this.scrub(answer.message);
+    return { method: built.method, status: res.status, ...answer, message };
   }
 
   async fetchProfile(id: ProfileLookup, options: CallOptions = {}): Promise<FetchResult> {
@@ -288,12 +352,10 @@ export class TargetClient {
       json = undefined;
     }
     if (res.status === 404 && json && typeof (json as { message?: unknown }).message === 'string') {
-      return { found: false, status: 404, message: (json as { message: string }).message };
+      return { found: false, status: 404, message: this.scrub((json as { message: string }).message) };
     }
     if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the profile fetch');
-    if (!json || typeof json !== 'object' || Array.isArray(json)) {
-      throw new TargetError('server', `Target's answer to the profile fetch was not a JSON object: ${res.body.slice(0, 200)}`);
-    }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw this.unreadable(res, 'the profile fetch', 'a JSON object');
     return { found: true, status: res.status, profile: json as Record<string, unknown> };
   }
 
@@ -349,24 +411,25 @@ export class TargetClient {
       },
       signal,
     );
-    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the batch upload', readTag(res.body, 'message'));
+    if (!isSuccess(res.status)) throw this.statusError(res, 'the batch upload');
+    this.checkXml(res, 'the batch upload', { maybeAccepted: true });
     const answer = parseSubmitAnswer(res.body);
-    if (!answer) {
-      throw new TargetError('server', `Target's answer to the batch upload was not understood; it may have been accepted: ${res.body.slice(0, 200)}`, {
-        status: res.status,
-        maybeAccepted: true,
-      });
-    }
+    if (!answer) throw this.unreadable(res, 'the batch upload', 'the <response> XML', { maybeAccepted: true });
+    const message = this.scrub(answer.message);
     if (!answer.success) {
-      throw new TargetError('rejected', `Target refused the batch: ${answer.message || 'no reason given'}`, {
+      throw new TargetError('rejected', `Target refused the batch: ${message || 'no reason given'}`, {
         status: res.status,
-        serverMessage: answer.message,
+        serverMessage: message,
       });
     }
-    return { rows: part.rows, bytes: part.bytes, batchStatus: answer.batchStatus, message: answer.message };
+    return { rows: part.rows, bytes: part.bytes, batchStatus: answer.batchStatus, message };
   }
 
   async batchStatus(statusUrl: string, options: StatusOptions = {}): Promise<BatchStatus> {
+    const { token } = this.options.connection;
+    if (token && this.scrub(statusUrl) !== statusUrl) {
+      throw new TargetError('usage', 'The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).');
+    }
     const given = checkSafeUrl(statusUrl, 'batch status URL');
     // Target's URL is opaque (§2 [INF]): keep its query as is and only append showDetails.
     let href = given.href.replace(/#.*$/, '');
@@ -385,9 +448,10 @@ export class TargetClient {
       },
       options.signal,
     );
-    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the batch status', readTag(res.body, 'message'));
+    if (!isSuccess(res.status)) throw this.statusError(res, 'the batch status');
+    this.checkXml(res, 'the batch status');
     const status = parseBatchStatus(res.body);
-    if (!status) throw new TargetError('server', `Target's batch status answer was not understood: ${res.body.slice(0, 200)}`);
+    if (!status) throw this.unreadable(res, 'the batch status', 'the <response> XML with a <batchId>');
     return status;
   }
 

@@ -33,10 +33,31 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
+ * True for Adobe Target's own hosts: `<clientcode>.tt.omtrdc.net` and the `mboxedgeNN.tt.omtrdc.net`
+ * edges that batch status URLs name. `hostname` is as the URL parser gives it (lower case, punycode),
+ * so look-alikes such as `tt.omtrdc.net.evil.com` or a Cyrillic `о` do not match.
+ */
+export function isTargetHost(hostname: string): boolean {
+  return /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.tt\.omtrdc\.net$/.test(hostname.toLowerCase());
+}
+
+/**
  * Checks a URL we are about to send a token or profile data to: http(s) only, https unless the host is
- * loopback, and no `user:password@` part (which could disguise the real host).
+ * loopback, and no `user:password@` part (which could disguise the real host). Plain `http://` to one of
+ * Target's own hosts (`*.tt.omtrdc.net`, default port) is upgraded to `https://` in the URL returned.
  */
 export function checkSafeUrl(raw: string, what: string): URL {
+  // The URL parser quietly rewrites some input: it drops tabs and newlines, maps full-width letters to
+  // ASCII, reads `\` as `/` and punycodes look-alikes (a Cyrillic `а` in `аcme`). Refuse all of it, so the
+  // host requested is exactly the host written.
+  const odd = /[^\x21-\x7e]|\\/u.exec(raw);
+  if (odd) {
+    const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new TargetError(
+      'usage',
+      `The ${what} must be plain ASCII without spaces or backslashes; it contains U+${code}${/[\p{L}\p{N}\p{P}\p{S}]/u.test(odd[0]) ? ` ('${odd[0]}')` : ''}.`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -48,6 +69,12 @@ export function checkSafeUrl(raw: string, what: string): URL {
   }
   if (url.username !== '' || url.password !== '') {
     throw new TargetError('usage', `The ${what} must not contain a user name or password ('...@host').`);
+  }
+  if (url.protocol === 'http:' && isTargetHost(url.hostname) && url.port === '') {
+    // [INF] §1: Adobe's docs print `http://` bulk and batch-status URLs (`http://mboxedgeNN.tt.omtrdc.net/...`);
+    // "Both schemes are probably accepted. A client should default to https." Target's own hosts are
+    // therefore reached over https, so neither the token nor profile data ever travels in clear text.
+    url.protocol = 'https:';
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new TargetError(

@@ -1,5 +1,5 @@
 import { Readable } from 'stream';
-import { Dispatcher, ProxyAgent, request } from 'undici';
+import { Agent, Dispatcher, ProxyAgent, request } from 'undici';
 import { TargetError } from './errors';
 import { Clock, RateLimiter, cancelledError, systemClock } from './limiter';
 
@@ -20,6 +20,50 @@ export interface HttpRequest {
   what: string;
   /** Set for calls under Target's 50 per minute cap (bulk submit, batch status): the client code. */
   rateLimitKey?: string;
+  /** The most of the answer's body that is read; a longer answer fails as `server`. Default 1 MiB. */
+  maxResponseBytes?: number;
+}
+
+/** Target's XML and JSON answers are a few hundred bytes: anything past 1 MiB is not one of them. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** The error for an answer over `limit` bytes; for an upload, Target may still have taken the batch. */
+export function responseTooLargeError(req: Pick<HttpRequest, 'what' | 'idempotent'>, limit: number): TargetError {
+  const unsure = req.idempotent ? '' : ' Target may or may not have accepted it: check its batch status before sending it again.';
+  return new TargetError(
+    'server',
+    `The server's answer to ${req.what} was larger than ${limit} bytes, which no Target answer is; it was not read.${unsure}`,
+    { maybeAccepted: !req.idempotent },
+  );
+}
+
+/** Reads at most `limit` bytes of `body`, destroying it and throwing `responseTooLargeError` beyond. */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  req: HttpRequest,
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > limit) {
+      body.destroy();
+      throw responseTooLargeError(req, limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+/** Replaces every occurrence of the secrets (4 characters or more, raw or percent-encoded) with `***`. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('***');
+  }
+  return out;
 }
 
 export interface HttpResponse {
@@ -108,6 +152,32 @@ export interface ProxySettings {
   noProxy?: string;
   /** Where `https_proxy`, `http_proxy` and `no_proxy` are read from (upper or lower case). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Verify TLS certificates (the editor's `http.proxyStrictSSL`); default true. When false, neither the
+   * proxy's certificate nor the server's is checked, on proxied and direct connections alike.
+   */
+  strictSSL?: boolean;
+}
+
+/** How `UndiciTransport` builds its dispatchers; replaceable so tests can see the options they get. */
+export interface DispatcherFactory {
+  agent(options: Agent.Options): Dispatcher;
+  proxyAgent(options: ProxyAgent.Options): Dispatcher;
+}
+
+export const undiciDispatchers: DispatcherFactory = {
+  agent: (options) => new Agent(options),
+  proxyAgent: (options) => new ProxyAgent(options),
+};
+
+/** The undici options `UndiciTransport` uses for a direct connection and for a proxy at `uri`. */
+export function dispatcherOptions(settings: ProxySettings): { agent: Agent.Options; proxyAgent: (uri: string) => ProxyAgent.Options } {
+  const tls = { rejectUnauthorized: settings.strictSSL !== false };
+  return {
+    agent: { connect: { ...tls } },
+    // requestTls: the TLS session to Target through the tunnel; proxyTls: to an https:// proxy itself.
+    proxyAgent: (uri) => ({ uri, proxyTunnel: false, requestTls: { ...tls }, proxyTls: { ...tls } }),
+  };
 }
 
 function envValue(env: NodeJS.ProcessEnv | undefined, name: string): string | undefined {
@@ -149,38 +219,53 @@ export function proxyFor(url: URL, settings: ProxySettings): string | undefined 
  * rather than tunnelled, the way curl does.
  */
 export class UndiciTransport {
-  private readonly agents = new Map<string, ProxyAgent>();
+  private readonly agents = new Map<string, Dispatcher>();
+  private direct?: Dispatcher;
 
-  constructor(private readonly proxy: ProxySettings = {}) {}
+  constructor(
+    private readonly proxy: ProxySettings = {},
+    private readonly factory: DispatcherFactory = undiciDispatchers,
+  ) {}
+
+  /** The dispatcher for `url`: one per proxy, or a direct agent; created on first use. */
+  dispatcherFor(url: URL): Dispatcher {
+    const options = dispatcherOptions(this.proxy);
+    const proxyUrl = proxyFor(url, this.proxy);
+    if (!proxyUrl) return (this.direct ??= this.factory.agent(options.agent));
+    let agent = this.agents.get(proxyUrl);
+    if (!agent) {
+      agent = this.factory.proxyAgent(options.proxyAgent(proxyUrl));
+      this.agents.set(proxyUrl, agent);
+    }
+    return agent;
+  }
 
   readonly send: Transport = async (req, signal) => {
-    const proxyUrl = proxyFor(req.url, this.proxy);
-    let dispatcher: Dispatcher | undefined;
-    if (proxyUrl) {
-      dispatcher = this.agents.get(proxyUrl);
-      if (!dispatcher) {
-        const agent = new ProxyAgent({ uri: proxyUrl, proxyTunnel: false });
-        this.agents.set(proxyUrl, agent);
-        dispatcher = agent;
-      }
-    }
-    const body = typeof req.body === 'function' ? Readable.from(req.body(), { objectMode: false }) : req.body;
+    const dispatcher = this.dispatcherFor(req.url);
+    const payload = typeof req.body === 'function' ? Readable.from(req.body(), { objectMode: false }) : req.body;
     const res = await request(req.url, {
       method: req.method,
       headers: req.headers,
-      body,
+      body: payload,
       signal,
       dispatcher,
       // Our own timer bounds the whole exchange; undici's idle timers would cut slow uploads short.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+    const limit = req.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    if (Number(res.headers['content-length'] ?? 0) > limit) {
+      res.body.destroy();
+      throw responseTooLargeError(req, limit);
+    }
+    return { status: res.statusCode, headers: res.headers, body: await readCapped(res.body, req, limit) };
   };
 
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    const all = [...this.agents.values(), ...(this.direct ? [this.direct] : [])];
     this.agents.clear();
+    this.direct = undefined;
+    await Promise.all(all.map((a) => a.close()));
   }
 }
 
@@ -198,6 +283,8 @@ export interface HttpSenderOptions {
   retry?: Partial<RetryPolicy>;
   limiter?: RateLimiter;
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Texts (the token) that must never reach a log entry or an error message, even when a server echoes them. */
+  secrets?: readonly string[];
 }
 
 /** Runs requests with a timeout on each attempt, the retry policy and the rate limiter. */
@@ -217,8 +304,14 @@ export class HttpSender {
   async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw cancelledError();
-      if (req.rateLimitKey && this.options.limiter) await this.options.limiter.acquire(req.rateLimitKey, signal);
-      const outcome = await this.attempt(req, attempt, signal);
+      // The slot is held for the whole attempt and counted from its end (see RateLimiter.begin).
+      const release = req.rateLimitKey && this.options.limiter ? await this.options.limiter.begin(req.rateLimitKey, signal) : undefined;
+      let outcome: Awaited<ReturnType<HttpSender['attempt']>>;
+      try {
+        outcome = await this.attempt(req, attempt, signal);
+      } finally {
+        release?.();
+      }
       let retryAfterMs: number | undefined;
       if ('response' in outcome) {
         const { response } = outcome;
@@ -250,15 +343,18 @@ export class HttpSender {
     const log = (status?: number, error?: string) =>
       this.options.onRequest?.({
         method: req.method,
-        url: redactUrl(req.url),
+        url: this.scrub(redactUrl(req.url)),
         headers: redactHeaders(req.headers),
         attempt,
         ...(status !== undefined ? { status } : {}),
-        ...(error !== undefined ? { error } : {}),
+        ...(error !== undefined ? { error: this.scrub(error) } : {}),
         durationMs: this.clock.now() - started,
       });
     try {
       const response = await this.options.transport(req, controller.signal);
+      // Transports other than undici's (tests, the editor's) get the same cap on what is read.
+      const limit = req.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+      if (response.body.length > limit || Buffer.byteLength(response.body) > limit) throw responseTooLargeError(req, limit);
       log(response.status);
       return { response };
     } catch (error) {
@@ -271,6 +367,10 @@ export class HttpSender {
     }
   }
 
+  private scrub(text: string): string {
+    return this.options.secrets ? scrubSecrets(text, this.options.secrets) : text;
+  }
+
   private classify(
     req: HttpRequest,
     error: unknown,
@@ -278,6 +378,8 @@ export class HttpSender {
     signal: AbortSignal | undefined,
   ): { error: TargetError; retryable: boolean } {
     if (signal?.aborted) return { error: cancelledError(), retryable: false };
+    // Our own verdicts (an answer too large to read) are final: the server did answer.
+    if (error instanceof TargetError) return { error, retryable: false };
     const code = errorCode(error);
     // Refused means the connection never opened: nothing was sent, so even a batch may be retried.
     if (code === 'ECONNREFUSED') {
@@ -299,7 +401,7 @@ export class HttpSender {
         retryable: req.idempotent,
       };
     }
-    const reason = code ?? (error instanceof Error ? error.message : String(error));
+    const reason = code ?? this.scrub(error instanceof Error ? error.message : String(error));
     return {
       error: new TargetError('network', `The connection to ${req.url.host} failed during ${req.what} (${reason}).${unsure}`, {
         maybeAccepted,

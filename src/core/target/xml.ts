@@ -58,6 +58,14 @@ export function readTag(xml: string, name: string): string | undefined {
   return decodeXmlText((match[1] ?? '').trim());
 }
 
+/**
+ * True when the text holds a DTD: `<!DOCTYPE` or `<!ENTITY` (any case). Target's answers never do; the
+ * client refuses such answers instead of reading them, and nothing here ever expands an entity.
+ */
+export function hasXmlDeclarations(body: string): boolean {
+  return /<!\s*(?:doctype|entity)/i.test(body);
+}
+
 function looksLikeXml(body: string): boolean {
   return /<response[\s>]/.test(body);
 }

@@ -75,22 +75,37 @@ describe('target client: connection safety', () => {
     assert.deepStrictEqual(s, { clientCode: 'acme', apiVersion: 'v2', baseUrl: 'http://127.0.0.1:5', token: 't0k' });
   });
 
-  it('refuses status URLs that are not https and not loopback', () => {
-    assert.throws(() => checkSafeUrl('http://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL'), /https/);
+  it("upgrades http:// status URLs on Target's own hosts to https, and refuses http elsewhere", () => {
+    assert.strictEqual(
+      checkSafeUrl('http://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL').href,
+      'https://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1',
+    );
     assert.doesNotThrow(() => checkSafeUrl('https://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL'));
+    for (const bad of [
+      'http://mboxedge45.example.com/m2/demo/profile/batchStatus?batchId=1',
+      'http://mboxedge45.tt.omtrdc.net.evil.com/x',
+      'http://tt.omtrdc.net/x',
+      'http://evil-tt.omtrdc.net.example/x',
+      'http://mboxedge45.tt.omtrdc.net:8080/x',
+    ]) {
+      assert.throws(() => checkSafeUrl(bad, 'batch status URL'), (e: unknown) => e instanceof TargetError && e.kind === 'usage' && /https/.test(e.message), bad);
+    }
+    for (const bad of ['ftp://mboxedge45.tt.omtrdc.net/x', 'file:///etc/passwd', 'javascript:alert(1)', 'ws://mboxedge45.tt.omtrdc.net/x', 'data:text/plain,x']) {
+      assert.throws(() => checkSafeUrl(bad, 'batch status URL'), (e: unknown) => e instanceof TargetError && e.kind === 'usage', bad);
+    }
   });
 });
 
 describe('target client: single update encoding and size', () => {
   it('percent-encodes names and values so every character arrives intact', () => {
     const tricky = 'a&b=c#d?e+f g\nh\0i é 😀 %41 /..';
-    const built = buildProfileUpdateRequest(base, 'acme', { id: { thirdPartyId: 'x&y/z' }, attributes: [['na&me', tricky], ['profile.plain', '1']] });
+    const built = buildProfileUpdateRequest(base, 'acme', { id: { thirdPartyId: 'x&y?z#' }, attributes: [['na&me', tricky], ['profile.plain', '1']] });
     assert.strictEqual(built.method, 'GET');
     assert.strictEqual(built.url.host, 'acme.tt.omtrdc.net');
     assert.strictEqual(built.url.pathname, '/m2/acme/profile/update');
     const params = [...new URLSearchParams(built.url.search)];
     assert.deepStrictEqual(params, [
-      ['mbox3rdPartyId', 'x&y/z'],
+      ['mbox3rdPartyId', 'x&y?z#'],
       ['profile.na&me', tricky],
       ['profile.plain', '1'],
     ]);
@@ -127,9 +142,9 @@ describe('target client: single update encoding and size', () => {
   it('keeps ids from changing the path or host', async () => {
     const transport = scripted([ok('{}'), ok('{}')]);
     const client = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport });
-    await client.fetchProfile({ thirdPartyId: '../../evil?x#y' });
+    await client.fetchProfile({ pcId: '../../evil?x#y' });
     await client.fetchProfile({ pcId: '//evil.com/a' });
-    assert.strictEqual(transport.calls[0].url.href, 'https://acme.tt.omtrdc.net/rest/v1/profiles/thirdPartyId/..%2F..%2Fevil%3Fx%23y?client=acme');
+    assert.strictEqual(transport.calls[0].url.href, 'https://acme.tt.omtrdc.net/rest/v1/profiles/..%2F..%2Fevil%3Fx%23y?client=acme');
     assert.strictEqual(transport.calls[1].url.href, 'https://acme.tt.omtrdc.net/rest/v1/profiles/%2F%2Fevil.com%2Fa?client=acme');
     for (const bad of ['..', '.', '']) {
       const error = await rejection(client.fetchProfile({ pcId: bad }));
