@@ -17,6 +17,40 @@ export function hexValue(code: number): number {
 export function decodeFormValue(raw: string): string {
   const hasPlus = raw.indexOf('+') !== -1;
   if (!hasPlus && raw.indexOf('%') === -1) return raw;
+  const fast = decodeAsciiEscapes(raw);
+  if (fast !== undefined) return fast;
+  return decodeFormValueSlow(raw, hasPlus);
+}
+
+/**
+ * The common case, decoded byte by byte without decodeURIComponent: every `%` is followed by two
+ * hex digits that encode an ASCII byte, so each escape is one character and the result cannot
+ * differ from decodeURIComponent's. Undefined when an escape needs UTF-8 decoding or is malformed.
+ */
+function decodeAsciiEscapes(raw: string): string | undefined {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 43) {
+      out += raw.slice(from, i) + ' ';
+      from = i + 1;
+    } else if (c === 37) {
+      if (i + 2 >= raw.length) return undefined;
+      const h = raw.charCodeAt(i + 1);
+      const l = raw.charCodeAt(i + 2);
+      if (!isHexDigit(h) || !isHexDigit(l)) return undefined;
+      const byte = hexValue(h) * 16 + hexValue(l);
+      if (byte >= 0x80) return undefined;
+      out += raw.slice(from, i) + String.fromCharCode(byte);
+      i += 2;
+      from = i + 1;
+    }
+  }
+  return out + raw.slice(from);
+}
+
+function decodeFormValueSlow(raw: string, hasPlus: boolean): string {
   const spaced = hasPlus ? raw.replace(/\+/g, ' ') : raw;
   try {
     return decodeURIComponent(spaced);

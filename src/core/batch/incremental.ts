@@ -21,10 +21,8 @@ const enum LineKind {
 /** The rows sharing one id; the first of them (by line) is found while diagnostics are listed. */
 class DuplicateGroup {
   readonly members = new Set<LineState>();
-  /** Set during a diagnostics() pass: the pass that saw the first member, its line and id end. */
+  /** The diagnostics() pass that last listed this group. */
   pass = 0;
-  firstLine = 0;
-  firstIdEnd = 0;
 }
 
 /** What the model keeps of one line; the text itself stays in the editor's document. */
@@ -39,7 +37,13 @@ interface LineState {
   /** An empty last line is the end of the file after its final LF, not a blank line. */
   empty: boolean;
   duplicates: DuplicateGroup | undefined;
+  /** The line's index as of `epoch` shifts; see BatchDocumentModel.lineOf. */
+  line: number;
+  epoch: number;
 }
+
+/** Line-count changes before the model renumbers every line instead of replaying them. */
+const MAX_SHIFTS = 256;
 
 /**
  * The diagnostics of a batch file open in the editor, kept up to date from line changes alone.
@@ -53,6 +57,17 @@ export class BatchDocumentModel {
   /** Index of the header line; the line count when the file has none. */
   private headerLine = 0;
   private readonly ids = new Map<string, LineState | DuplicateGroup>();
+  /**
+   * The lines with something to report: their own diagnostics or a shared id. diagnostics()
+   * walks these only, so listing costs in proportion to what is found, not to the file's size.
+   */
+  private readonly flagged = new Set<LineState>();
+  /**
+   * Edits that changed the line count since the last renumbering, as pairs: the last line they
+   * replaced (numbered before the edit) and the change in line count. A line's current index is
+   * its recorded one moved by every later shift whose replaced lines were above it.
+   */
+  private shifts: number[] = [];
   private rows = 0;
   private rowsWithValues = 0;
   private textBytes = 0;
@@ -83,14 +98,36 @@ export class BatchDocumentModel {
     }
     for (let i = start; i <= end; i++) this.forget(this.lines[i]);
     if (added === removed) {
-      for (let k = 0; k < added; k++) this.lines[start + k] = this.rowState(lineAt(start + k));
+      for (let k = 0; k < added; k++) this.lines[start + k] = this.rowState(lineAt(start + k), start + k);
       return;
     }
+    this.shifts.push(end, added - removed);
     const fresh: LineState[] = new Array(added);
-    for (let k = 0; k < added; k++) fresh[k] = this.rowState(lineAt(start + k));
+    for (let k = 0; k < added; k++) fresh[k] = this.rowState(lineAt(start + k), start + k);
     // Spreading a very large paste into splice() would overflow the argument limit.
     if (added > 10_000) this.lines = this.lines.slice(0, start).concat(fresh, this.lines.slice(end + 1));
     else this.lines.splice(start, removed, ...fresh);
+    if (this.shifts.length > 2 * MAX_SHIFTS) this.renumber();
+  }
+
+  /** Records every line's current index, forgetting the shifts (linear; once per MAX_SHIFTS edits). */
+  private renumber(): void {
+    const lines = this.lines;
+    for (let i = 0; i < lines.length; i++) {
+      lines[i].line = i;
+      lines[i].epoch = 0;
+    }
+    this.shifts = [];
+  }
+
+  /** The current index of a line still in the document. */
+  private lineOf(state: LineState): number {
+    const shifts = this.shifts;
+    let line = state.line;
+    for (let k = state.epoch; k < shifts.length; k += 2) if (line > shifts[k]) line += shifts[k + 1];
+    state.line = line;
+    state.epoch = shifts.length;
+    return line;
   }
 
   /** The same diagnostics as validateText on the whole text, in no particular order. */
@@ -98,19 +135,26 @@ export class BatchDocumentModel {
     const found: BatchDiagnostic[] = this.header ? [...this.header.diagnostics] : [];
     const pass = ++this.pass;
     const last = this.lines.length - 1;
-    for (let i = this.headerLine + 1; i < this.lines.length; i++) {
-      const state = this.lines[i];
+    for (const state of this.flagged) {
+      const i = this.lineOf(state);
       if (state.diagnostics !== undefined && !(i === last && state.empty)) {
         for (const d of state.diagnostics) found.push(lineDiagnostic(d, i));
       }
       const group = state.duplicates;
-      if (group === undefined) continue;
-      if (group.pass !== pass) {
-        group.pass = pass;
-        group.firstLine = i;
-        group.firstIdEnd = state.idEnd;
-      } else {
-        found.push(duplicateIdDiagnostic(i, state.idEnd, group.firstLine, group.firstIdEnd));
+      if (group === undefined || group.pass === pass) continue;
+      group.pass = pass;
+      // Every row of the group but the first (by line) is reported against the first.
+      let first: LineState | undefined;
+      let firstLine = Infinity;
+      for (const member of group.members) {
+        const line = this.lineOf(member);
+        if (line < firstLine) {
+          first = member;
+          firstLine = line;
+        }
+      }
+      for (const member of group.members) {
+        if (member !== first) found.push(duplicateIdDiagnostic(member.line, member.idEnd, firstLine, (first as LineState).idEnd));
       }
     }
     for (const d of fileDiagnostics(this.header, this.counts())) found.push(d);
@@ -149,6 +193,8 @@ export class BatchDocumentModel {
   private rebuild(lineCount: number, lineAt: (line: number) => string): void {
     this.lines = [];
     this.ids.clear();
+    this.flagged.clear();
+    this.shifts = [];
     this.header = undefined;
     this.rows = 0;
     this.rowsWithValues = 0;
@@ -158,23 +204,23 @@ export class BatchDocumentModel {
     for (; i < lineCount; i++) {
       const text = lineAt(i);
       if (!isLeadingBlankLine(text)) break;
-      this.lines.push(this.plainState(LineKind.BeforeHeader, text.length, text));
+      this.lines.push(this.plainState(LineKind.BeforeHeader, text.length, text, i));
     }
     this.headerLine = i;
     if (i === lineCount) return;
     const header = scanHeader(lineAt(i), i, i);
     this.header = header;
-    this.lines.push(this.plainState(LineKind.Header, header.bytes, ''));
-    for (i++; i < lineCount; i++) this.lines.push(this.rowState(lineAt(i)));
+    this.lines.push(this.plainState(LineKind.Header, header.bytes, '', i));
+    for (i++; i < lineCount; i++) this.lines.push(this.rowState(lineAt(i), i));
   }
 
-  private plainState(kind: LineKind, bytes: number, text: string): LineState {
+  private plainState(kind: LineKind, bytes: number, text: string, line: number): LineState {
     this.textBytes += bytes;
-    return { kind, bytes, diagnostics: undefined, id: undefined, idEnd: 0, hasValues: false, empty: text.length === 0, duplicates: undefined };
+    return { kind, bytes, diagnostics: undefined, id: undefined, idEnd: 0, hasValues: false, empty: text.length === 0, duplicates: undefined, line, epoch: 0 };
   }
 
   /** Scans a line below the header and adds it to the file-level bookkeeping. */
-  private rowState(text: string): LineState {
+  private rowState(text: string, line: number): LineState {
     const out = this.out;
     const facts = this.facts;
     out.length = 0;
@@ -188,7 +234,10 @@ export class BatchDocumentModel {
       hasValues: facts.hasValues,
       empty: text.length === 0,
       duplicates: undefined,
+      line,
+      epoch: this.shifts.length,
     };
+    if (state.diagnostics !== undefined) this.flagged.add(state);
     this.textBytes += state.bytes;
     if (state.kind !== LineKind.Row) return state;
     this.rows++;
@@ -200,18 +249,21 @@ export class BatchDocumentModel {
     } else if (entry instanceof DuplicateGroup) {
       entry.members.add(state);
       state.duplicates = entry;
+      this.flagged.add(state);
     } else {
       const group = new DuplicateGroup();
       group.members.add(entry).add(state);
       entry.duplicates = group;
       state.duplicates = group;
       this.ids.set(state.id, group);
+      this.flagged.add(entry).add(state);
     }
     return state;
   }
 
   /** Takes a line that is being replaced out of the file-level bookkeeping. */
   private forget(state: LineState): void {
+    this.flagged.delete(state);
     this.textBytes -= state.bytes;
     if (state.kind !== LineKind.Row) return;
     this.rows--;
@@ -226,6 +278,7 @@ export class BatchDocumentModel {
       if (entry.members.size === 1) {
         const [only] = entry.members;
         only.duplicates = undefined;
+        if (only.diagnostics === undefined) this.flagged.delete(only);
         this.ids.set(state.id, only);
       }
     }

@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'buffer';
 import { createReadStream, promises as fsp } from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
-import type { RuleCode, Severity } from './rules';
+import { rules, type RuleCode, type Severity } from './rules';
 import {
   BatchHeader,
   LineDiagnostic,
@@ -11,8 +11,10 @@ import {
   isLeadingBlankLine,
   newRowFacts,
   scanHeader,
+  scanPlainRowBytes,
   scanRow,
 } from './scan';
+import { IdIndex } from './idIndex';
 
 export type { RuleCode, Severity } from './rules';
 
@@ -64,9 +66,18 @@ export function lineDiagnostic(d: LineDiagnostic, line: number): BatchDiagnostic
   return diagnostic(d.code, line, d.column, d.endColumn, d.message);
 }
 
+const DUPLICATE_SEVERITY = rules.TP014.severity;
+
 export function duplicateIdDiagnostic(line: number, idEnd: number, firstLine: number, firstIdEnd: number): BatchDiagnostic {
+  // Written out rather than spread from diagnostic(): a file may have hundreds of thousands.
   return {
-    ...diagnostic('TP014', line, 0, idEnd, `This id is already on line ${firstLine + 1}; which row wins is undefined`),
+    line,
+    column: 0,
+    endLine: line,
+    endColumn: idEnd,
+    code: 'TP014',
+    severity: DUPLICATE_SEVERITY,
+    message: `This id is already on line ${firstLine + 1}; which row wins is undefined`,
     related: [{ line: firstLine, column: 0, endLine: firstLine, endColumn: firstIdEnd, message: 'first row with this id' }],
   };
 }
@@ -96,25 +107,18 @@ export function fileDiagnostics(header: BatchHeader | undefined, counts: FileCou
   return found;
 }
 
-/**
- * Copies a string that may be a slice of a much larger one (a 1 MiB block read from disk), so that
- * keeping it as a map key does not keep the block alive. V8 flattens the concatenation first.
- */
-function detached(text: string): string {
-  return (text + ' ').slice(0, -1);
-}
-
 /** Validates a batch file line by line, in order, holding only the header and the ids seen. */
 class BatchFileScanner {
   private lineIndex = 0;
   private leadingBlankLines = 0;
-  private header: BatchHeader | undefined;
+  /** Set once the header line is read. */
+  header: BatchHeader | undefined;
   private planner: UploadPlanner | undefined;
   private readonly diagnostics: BatchDiagnostic[] = [];
   /** Each id's first row, packed as line * 2^21 + end column of the id (ids are under 1 MiB). */
-  private readonly firstRowOfId = new Map<string, number>();
+  readonly ids = new IdIndex();
   private readonly out: LineDiagnostic[] = [];
-  private readonly facts = newRowFacts();
+  readonly facts = newRowFacts();
   private rows = 0;
   private rowsWithValues = 0;
   private bytes = 0;
@@ -151,13 +155,29 @@ class BatchFileScanner {
     if (facts.hasValues) this.rowsWithValues++;
     this.planner?.addRow(facts.bytes + lineEnd);
     if (facts.id !== undefined) {
-      const first = this.firstRowOfId.get(facts.id);
-      if (first === undefined) {
-        this.firstRowOfId.set(detached(facts.id), line * 2097152 + facts.idEnd);
-      } else {
-        this.diagnostics.push(duplicateIdDiagnostic(line, facts.idEnd, Math.floor(first / 2097152), first % 2097152));
-      }
+      this.ids.setKey(facts.id);
+      this.checkDuplicate(line, facts.idEnd);
     }
+  }
+
+  /**
+   * A row scanPlainRowBytes accepted: `bytes` long, followed by an LF, with values and no
+   * diagnostics of its own; its id is in `ids.key` and ends at `idEnd`.
+   */
+  addPlainRow(bytes: number, idEnd: number): void {
+    const line = this.lineIndex++;
+    this.bytes += bytes + 1;
+    this.rows++;
+    this.rowsWithValues++;
+    this.planner?.addRow(bytes + 1);
+    const first = this.ids.addHashedKey(this.ids.keyHash, false, line * 2097152 + idEnd);
+    if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+  }
+
+  /** Records the id in `ids.key` for `line`, or reports it when an earlier row has it (TP014). */
+  private checkDuplicate(line: number, idEnd: number): void {
+    const first = this.ids.addKey(line * 2097152 + idEnd);
+    if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
   }
 
   finish(): BatchValidation {
@@ -212,9 +232,11 @@ function utf16LengthOf(bytes: Uint8Array): number {
 }
 
 /**
- * Validates a batch file on disk in one streaming pass: lines are cut at LF across chunk
- * boundaries and decoded one block at a time, so memory stays at a chunk plus the ids seen.
- * Lines over 1 MiB are measured but never decoded. Gives the same result as validateText.
+ * Validates a batch file on disk in one streaming pass, holding one chunk, the line being
+ * assembled across chunks and the ids seen (see IdIndex). Rows are scanned as bytes by
+ * scanPlainRowBytes; only a line it does not accept (one with something to report, non-ASCII
+ * text, the header, a line cut by a chunk boundary) is decoded to a string for scanRow. Lines
+ * over 1 MiB are measured but never decoded. Gives the same result as validateText.
  */
 export async function validateFile(
   path: string,
@@ -230,7 +252,8 @@ export async function validateFile(
   let overlongUtf16 = -1;
 
   const addDecodedLine = (bytes: Buffer, hasLineEnd: boolean) => {
-    if (isUtf8(bytes)) scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length);
+    if (isAscii(bytes)) scanner.addLine(bytes.toString('latin1'), hasLineEnd, bytes.length);
+    else if (isUtf8(bytes)) scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length);
     else scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length, true);
   };
   const appendPart = (chunk: Buffer, start: number, end: number) => {
@@ -240,7 +263,8 @@ export async function validateFile(
       overlongUtf16 += utf16LengthOf(chunk.subarray(start, end));
       return;
     }
-    parts.push(chunk.subarray(start, end));
+    // A copy, so that the chunk is not kept alive by a short tail.
+    parts.push(Buffer.from(chunk.subarray(start, end)));
     if (partBytes > MAX_LINE_BYTES) {
       overlongUtf16 = 0;
       for (const part of parts) overlongUtf16 += utf16LengthOf(part);
@@ -254,26 +278,8 @@ export async function validateFile(
     partBytes = 0;
     overlongUtf16 = -1;
   };
-  // Complete lines [start, end) of one chunk, end being an LF: decoded in one go when valid UTF-8.
-  const addBlock = (chunk: Buffer, start: number, end: number) => {
-    const block = chunk.subarray(start, end);
-    if (isAscii(block) || isUtf8(block)) {
-      const text = block.toString(isAscii(block) ? 'latin1' : 'utf8');
-      let from = 0;
-      for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', from)) {
-        scanner.addLine(text.slice(from, lf), true);
-        from = lf + 1;
-      }
-      scanner.addLine(text.slice(from), true);
-      return;
-    }
-    let from = start;
-    for (let lf = chunk.indexOf(10, from); lf !== -1 && lf < end; lf = chunk.indexOf(10, from)) {
-      addDecodedLine(chunk.subarray(from, lf), true);
-      from = lf + 1;
-    }
-    addDecodedLine(chunk.subarray(from, end), true);
-  };
+  const facts = scanner.facts;
+  const ids = scanner.ids;
 
   let bytesRead = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
@@ -281,15 +287,34 @@ export async function validateFile(
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (signal?.aborted) throw abortError();
       bytesRead += chunk.length;
-      const firstLf = chunk.indexOf(10);
-      if (firstLf === -1) {
-        appendPart(chunk, 0, chunk.length);
-      } else {
-        appendPart(chunk, 0, firstLf);
-        finishLine(true);
-        const lastLf = chunk.lastIndexOf(10);
-        if (lastLf > firstLf) addBlock(chunk, firstLf + 1, lastLf);
-        appendPart(chunk, lastLf + 1, chunk.length);
+      const length = chunk.length;
+      let pos = 0;
+      if (partBytes > 0) {
+        const lf = chunk.indexOf(10);
+        if (lf === -1) pos = length;
+        appendPart(chunk, 0, lf === -1 ? length : lf);
+        if (lf !== -1) {
+          finishLine(true);
+          pos = lf + 1;
+        }
+      }
+      while (pos < length) {
+        const header = scanner.header;
+        if (header !== undefined) {
+          const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
+          if (lf !== -1) {
+            scanner.addPlainRow(lf - pos, facts.idEnd);
+            pos = lf + 1;
+            continue;
+          }
+        }
+        const lf = chunk.indexOf(10, pos);
+        if (lf === -1) {
+          appendPart(chunk, pos, length);
+          break;
+        }
+        addDecodedLine(chunk.subarray(pos, lf), true);
+        pos = lf + 1;
       }
       onProgress?.(bytesRead, totalBytes);
     }
