@@ -27,7 +27,7 @@ export class TargetAccess {
     return new TargetClient({
       connection: { clientCode: connection.clientCode, apiVersion: connection.apiVersion, baseUrl: connection.baseUrl, ...(token ? { token } : {}) },
       timeoutMs: settings.get<number>('requestTimeoutSeconds', 30) * 1000,
-      proxy: { proxy, env: proxySupport === 'off' ? {} : process.env },
+      proxy: { proxy, env: proxySupport === 'off' ? {} : process.env, strictSSL: http.get<boolean>('proxyStrictSSL', true) },
       // The client hands us URLs and headers already redacted; the token never reaches the log.
       onRequest: (e) =>
         this.log.debug(

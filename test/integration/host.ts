@@ -60,6 +60,10 @@ export interface StartOptions {
   /** Display language, e.g. 'es' (the language pack must be installed for it to apply). */
   locale?: string;
   log?: (line: string) => void;
+  /** code-server's `--log` level (trace, debug, info, warn, error); the extension host takes it too. */
+  logLevels?: string[];
+  /** Leave workspace trust on (the default run turns it off so tests are not asked). */
+  workspaceTrust?: boolean;
 }
 
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
@@ -83,7 +87,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     'update.mode': 'none',
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': options.workspaceTrust ?? false,
     ...options.settings,
   };
   fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
@@ -113,8 +117,9 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
+      ...(options.logLevels ?? []).flatMap((l) => ['--log', l]),
       ...(options.locale ? ['--locale', options.locale] : []),
       ...common,
     ],

@@ -27,7 +27,8 @@ function copyWorkspace(): string {
 async function main(): Promise<number> {
   const verbose = process.env.TP_VERBOSE === '1';
   const workspace = copyWorkspace();
-  const server = await startCodeServer({ log: verbose ? (l) => console.log(l) : undefined });
+  // The extension's debug lines (every request) are on, so the secrets test can read them.
+  const server = await startCodeServer({ log: verbose ? (l) => console.log(l) : undefined, logLevels: ['debug'] });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-chromium-'));
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   let timer: NodeJS.Timeout | undefined;

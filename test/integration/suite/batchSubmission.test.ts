@@ -7,7 +7,7 @@ import { Commands } from '../../../src/contributions';
 import { submissionState, type BatchSubmission } from '../../../src/core/submissions/journal';
 import type { SubmitResult } from '../../../src/features/batch-submission/submit';
 import type { ExtensionApi } from '../../../src/extension';
-import { activateExtension, waitFor } from './helpers';
+import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
 
 /** Submitting batch files from the editor and following them, against the emulator over HTTP. */
 function batchFile(name: string, content: string): vscode.Uri {
@@ -42,8 +42,8 @@ describe('batch submission and tracking', () => {
 
   before(async () => {
     api = await activateExtension();
-    emulator = await startEmulator({ statusDelayMs: 1200 });
-    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Batches', clientCode: 'bulk', baseUrl: emulator.url }))!;
+    emulator = await startEmulator({ statusDelayMs: 1200, token: KNOWN_TOKEN });
+    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Batches', clientCode: 'bulk', baseUrl: emulator.url, token: KNOWN_TOKEN }))!;
     const config = vscode.workspace.getConfiguration('targetProfiles');
     await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);

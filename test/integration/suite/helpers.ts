@@ -19,3 +19,9 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The profile API token every authenticated test connection uses. zz-secrets.test.ts, which runs
+ * last, scans everything the extension wrote or showed for it.
+ */
+export const KNOWN_TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';

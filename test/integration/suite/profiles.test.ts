@@ -7,10 +7,10 @@ import { Commands } from '../../../src/contributions';
 import type { HistoryEntry } from '../../../src/features/history/store';
 import type { VerifyReport } from '../../../src/core/profiles/verify';
 import type { ExtensionApi } from '../../../src/extension';
-import { activateExtension, waitFor } from './helpers';
+import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
 
 /** Connections, single updates, look-ups, verification and history, against the emulator over HTTP. */
-const TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';
+const TOKEN = KNOWN_TOKEN;
 
 describe('connections and profiles', () => {
   let api: ExtensionApi;
