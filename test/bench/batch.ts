@@ -59,7 +59,7 @@ export const batchBenches: Bench[] = [
       const size = statSync(file).size;
       // A child process (this bundle, told by the environment to validate and report), so that
       // the peak is the validator's alone; maxRSS is the kernel's high-water mark for it.
-      const child = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'no-bench-selected'], {
+      const child = spawnSync(process.execPath, ['--expose-gc', __filename, 'no-bench-selected'], {
         env: { ...process.env, TP_BENCH_RSS_CHILD: file },
         encoding: 'utf8',
         maxBuffer: 1 << 20,

@@ -1,6 +1,7 @@
 import { batchBenches } from './batch';
 import type { Bench } from './harness';
+import { packageBench } from './package';
 import { uploadBench } from './upload';
 
 /** Every benchmark of the project; feature work appends its own here. */
-export const benches: Bench[] = [...batchBenches, uploadBench];
+export const benches: Bench[] = [...batchBenches, uploadBench, packageBench];

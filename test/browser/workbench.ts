@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot, startCodeServer, workbenchUrl, type CodeServer, type StartOptions } from '../integration/host';
 
@@ -73,4 +74,56 @@ export function screenshotPath(name: string): string {
   const dir = path.join(repoRoot, 'media', 'screenshots');
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, name);
+}
+
+/** Packages the extension with `vsce package` (production build) into a temporary VSIX. */
+export function packageVsix(): string {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tp-vsix-')), 'target-profiles.vsix');
+  const result = spawnSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', out], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`vsce package failed:\n${result.stdout}\n${result.stderr}`);
+  const warnings = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /WARNING|ERROR/.test(l));
+  if (warnings.length) throw new Error(`vsce package warned:\n${warnings.join('\n')}`);
+  return out;
+}
+
+/** The extension's log files under a code-server user-data folder (one per extension host). */
+export function extensionLogs(userData: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name === 'Target Profiles.log') found.push(full);
+    }
+  };
+  walk(path.join(userData, 'logs'));
+  return found;
+}
+
+/** The activation time the extension logged, in ms, once it appears (and the module-load part). */
+export async function loggedActivation(userData: string, timeoutMs = 30_000): Promise<{ total: number; moduleLoad: number }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const file of extensionLogs(userData)) {
+      const match = /activation took ([\d.]+) ms \(module load ([\d.]+) ms\)/.exec(fs.readFileSync(file, 'utf8'));
+      if (match) return { total: Number(match[1]), moduleLoad: Number(match[2]) };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the extension logged no activation time');
+}
+
+export async function loggedActivationMs(userData: string, timeoutMs = 30_000): Promise<number> {
+  return (await loggedActivation(userData, timeoutMs)).total;
+}
+
+/** The button of the open modal dialog whose label matches `label`, once it is there. */
+export async function dialogButton(page: Page, label: RegExp, timeoutMs = 60_000): Promise<ReturnType<Page['locator']>> {
+  const button = page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: label });
+  await button.first().waitFor({ timeout: timeoutMs });
+  return button.first();
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { SAMPLE_CLIENT_CODE, sampleProfiles } from '../../../test/emulator/samples';
-import { startEmulator, type Emulator } from '../../../test/emulator/server';
+import * as path from 'path';
+import type { Emulator } from '../../../test/emulator/server';
 import { Commands } from '../../contributions';
 import type { FeatureRegistration, Services } from '../services';
 
@@ -9,6 +10,15 @@ import type { FeatureRegistration, Services } from '../services';
  * few sample profiles and a connection to it, so that a new user needs no Adobe account to try
  * every feature. `npm start` runs the emulator outside and names it in TARGET_PROFILES_EMULATOR_URL.
  */
+/**
+ * The emulator is its own bundle (dist/emulator.js), loaded the first time it is started: most
+ * sessions never need it, so it costs neither bundle size nor activation time.
+ */
+function loadEmulator(): typeof import('../../../test/emulator/server') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, 'emulator.js'));
+}
+
 export const EMULATOR_CLIENT_CODE = SAMPLE_CLIENT_CODE;
 const EMULATOR_CONNECTION_NAME = 'Local emulator';
 
@@ -19,7 +29,7 @@ export const register: FeatureRegistration = (_context, services) => {
   return vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.startEmulator, async () => {
       if (!emulator) {
-        emulator = await startEmulator({ seed: sampleProfiles, statusDelayMs: 3000 });
+        emulator = await loadEmulator().startEmulator({ seed: sampleProfiles, statusDelayMs: 3000 });
         services.log.info(`local emulator listening on ${emulator.url} (client code ${EMULATOR_CLIENT_CODE})`);
       }
       const id = await connectTo(services, emulator.url);
