@@ -20,6 +20,12 @@ function helpText(): string {
     'Environment:',
     '  TARGET_PROFILE_TOKEN  profile API token, sent as "Authorization: Bearer ..." (never pass it as an argument)',
     '  TARGET_BASE_URL       replaces https://CLIENT.tt.omtrdc.net (an edge host or a local emulator)',
+    '  TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT',
+    '                        instead of TARGET_PROFILE_TOKEN: an Adobe Developer Console OAuth server-to-server',
+    '                        credential; the token is fetched from Adobe IMS and the Target Admin API, in memory only',
+    '  TARGET_SCOPES         IMS scopes, comma-separated (default: openid,AdobeID,target_sdk,...)',
+    '  TARGET_IMS_URL, TARGET_ADMIN_URL',
+    '                        replace https://ims-na1.adobelogin.com and https://mc.adobe.io (a local emulator)',
     '',
     'Exit codes: 0 success, 1 input errors or success=false, 2 usage error, 3 network or server failure.',
   ];

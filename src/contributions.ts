@@ -26,6 +26,8 @@ export const Commands = {
   openBatchSource: 'targetProfiles.openBatchSource',
   copyBatchStatusUrl: 'targetProfiles.copyBatchStatusUrl',
   removeBatch: 'targetProfiles.removeBatch',
+  rotateProfileToken: 'targetProfiles.rotateProfileToken',
+  checkAuthentication: 'targetProfiles.checkAuthentication',
   runScenario: 'targetProfiles.runScenario',
   runScenarioStep: 'targetProfiles.runScenarioStep',
 } as const;

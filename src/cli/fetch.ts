@@ -1,9 +1,11 @@
 import { TargetClient } from '../core/target/client';
 import { parseArgs } from './args';
-import { CliCommand, ExitCode, UsageError } from './io';
+import { CliCommand, ExitCode, UsageError, secretSafeIO } from './io';
 import { connectionFromArgs, idFromArgs, reportFailure, targetClient } from './update';
 
-export const runFetch: CliCommand = async (argv, io) => {
+export const runFetch: CliCommand = async (argv, given) => {
+  // The profile is printed as the server returned it: a server echoing the request must not print the token.
+  const io = secretSafeIO(given);
   const args = parseArgs(argv, { values: ['client', 'pc-id', 'third-party-id', 'ecid', 'base-url'], switches: ['json'] });
   const json = args.switches.has('json');
   const id = idFromArgs(args, true);

@@ -23,3 +23,19 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class UsageError extends Error {}
 
 export type CliCommand = (argv: string[], io: CliIO) => Promise<number>;
+
+/** The environment variables whose values are secrets: never printed, even when a server echoes them back. */
+const SECRET_ENV = ['TARGET_PROFILE_TOKEN', 'TARGET_CLIENT_SECRET'] as const;
+
+/**
+ * The same IO with every secret of the environment replaced by `***` in what is printed. Commands
+ * that print what the server returned as is (a fetched profile, the values a scenario read back)
+ * use it, so that a server echoing the Authorization header cannot put the token in a CI log.
+ */
+export function secretSafeIO(io: CliIO): CliIO {
+  const secrets = SECRET_ENV.map((name) => io.env[name]).filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  if (secrets.length === 0) return io;
+  const forms = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]))];
+  const scrub = (text: string) => forms.reduce((out, form) => out.split(form).join('***'), text);
+  return { ...io, stdout: (t) => io.stdout(scrub(t)), stderr: (t) => io.stderr(scrub(t)) };
+}

@@ -7,7 +7,7 @@ import { TargetClient } from '../core/target/client';
 import { ConnectionSettings } from '../core/target/connection';
 import { TargetError } from '../core/target/errors';
 import { parseArgs } from './args';
-import { CliCommand, ExitCode, UsageError } from './io';
+import { CliCommand, ExitCode, UsageError, secretSafeIO } from './io';
 import { connectionFromArgs, exitCodeFor, reportFailure, targetClient } from './update';
 
 /*
@@ -38,7 +38,9 @@ export function scenarioJson(file: string, result: ScenarioResult) {
   return { path: file, passed: result.passed, steps: result.steps.map(stepJson) };
 }
 
-export const runScenarioCommand: CliCommand = async (argv, io) => {
+export const runScenarioCommand: CliCommand = async (argv, given) => {
+  // Verify steps print the values the server returned: a server echoing the request must not print the token.
+  const io = secretSafeIO(given);
   const args = parseArgs(argv, { values: ['client', 'base-url'], switches: ['json'] });
   const json = args.switches.has('json');
   if (args.positionals.length === 0) throw new UsageError('give at least one scenario file');

@@ -1,4 +1,5 @@
-import { TargetClient } from '../core/target/client';
+import { ProfileTokenProvider, credentialsFromEnvironment } from '../core/auth/tokenProvider';
+import { TargetClient, TargetClientOptions } from '../core/target/client';
 import { ConnectionSettings, connectionFromEnvironment } from '../core/target/connection';
 import { TargetError } from '../core/target/errors';
 import { parseArgs, ParsedArgs } from './args';
@@ -9,15 +10,50 @@ import { CliCommand, CliIO, ExitCode, UsageError } from './io';
  * built from flags and environment, and how a failure becomes a message and an exit code.
  */
 
-/** The connection of `--client`/`--base-url`, with TARGET_BASE_URL and TARGET_PROFILE_TOKEN from the environment. */
+/**
+ * The connection of `--client`/`--base-url`, with TARGET_BASE_URL and TARGET_PROFILE_TOKEN from the
+ * environment; Developer Console credentials (TARGET_CLIENT_ID, ...) are checked here, before any request.
+ */
 export function connectionFromArgs(args: ParsedArgs, io: CliIO, apiVersion: 'v1' | 'v2' = 'v2'): ConnectionSettings {
   const clientCode = args.values.get('client');
   if (clientCode === undefined) throw new UsageError('--client CODE is required');
+  credentialsFromEnvironment(io.env);
   return connectionFromEnvironment({ clientCode, baseUrl: args.values.get('base-url'), apiVersion, env: io.env });
 }
 
+/**
+ * One token provider per command run, so that the clients of one command (a scenario's v1 and v2) share
+ * its IMS and profile tokens; they live in this process's memory only.
+ */
+const providers = new WeakMap<CliIO, ProfileTokenProvider>();
+
+function tokenProviderFor(io: CliIO): ProfileTokenProvider | undefined {
+  const credentials = credentialsFromEnvironment(io.env);
+  if (!credentials) return undefined;
+  let provider = providers.get(io);
+  if (!provider) providers.set(io, (provider = new ProfileTokenProvider({ ...credentials, proxy: { env: io.env } })));
+  return provider;
+}
+
+/** A client that also lets go of its token provider's connections when closed (they reopen when needed). */
+class CliTargetClient extends TargetClient {
+  constructor(
+    options: TargetClientOptions,
+    private readonly provider?: ProfileTokenProvider,
+  ) {
+    super(options);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.provider?.close();
+  }
+}
+
+/** A client for `connection`: the bearer is TARGET_PROFILE_TOKEN, or comes from the Developer Console credentials. */
 export function targetClient(connection: ConnectionSettings, io: CliIO): TargetClient {
-  return new TargetClient({ connection, proxy: { env: io.env } });
+  const tokenProvider = tokenProviderFor(io);
+  return new CliTargetClient({ connection, proxy: { env: io.env }, ...(tokenProvider ? { tokenProvider } : {}) }, tokenProvider);
 }
 
 /** Exit codes of cli.md: 2 usage, 1 input refused or success=false, 3 network or server failure. */

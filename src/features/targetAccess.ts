@@ -1,38 +1,105 @@
+import { createHash } from 'crypto';
 import * as vscode from 'vscode';
-import { TargetClient } from '../core/target/client';
-import { isTargetError } from '../core/target/errors';
+import { ProfileTokenProvider } from '../core/auth/tokenProvider';
+import { TargetClient, type TokenSource } from '../core/target/client';
+import { TargetError, isTargetError } from '../core/target/errors';
+import type { ProxySettings, RequestLogEntry } from '../core/target/http';
 import { SETTINGS_SECTION } from '../contributions';
 import type { Connection, ConnectionStore } from './connections/store';
 
 /**
- * Builds Target clients for connections: the token from SecretStorage, the request timeout from
- * settings, VS Code's proxy settings, and every request logged (redacted) to the log channel.
- * Also guards sending from an untrusted workspace.
+ * Builds Target clients for connections: the token from SecretStorage (or from Developer Console
+ * credentials), the request timeout from settings, VS Code's proxy settings, and every request logged
+ * (redacted) to the log channel. Also guards sending from an untrusted workspace.
  */
 export class TargetAccess {
   /** Requests in flight, so that "Cancel Running Requests" can stop them all. */
   private readonly running = new Set<AbortController>();
+  /**
+   * One token provider per connection with credentials, so IMS and profile tokens are reused across
+   * calls; memory only. `key` is the credentials plus a hash of the secret: a change makes a new one.
+   */
+  private readonly providers = new Map<string, { key: string; provider: ProfileTokenProvider }>();
 
   constructor(
     private readonly connections: ConnectionStore,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    // Removed connections and changed credentials drop their tokens at once (a changed secret: on next use).
+    connections.onDidChange(() => {
+      for (const [id, entry] of this.providers) {
+        const now = connections.get(id);
+        if (!now?.credentials || !entry.key.startsWith(JSON.stringify(now.credentials))) this.dropProvider(id);
+      }
+    });
+  }
 
-  async clientFor(connection: Connection): Promise<TargetClient> {
-    const token = await this.connections.token(connection.id);
+  private readonly logRequest = (e: RequestLogEntry) =>
+    this.log.debug(
+      `${e.method} ${e.url} attempt ${e.attempt} -> ${e.status ?? e.error ?? '?'} (${Math.round(e.durationMs)} ms) headers ${JSON.stringify(e.headers)}`,
+    );
+
+  private httpSettings(): { timeoutMs: number; proxy: ProxySettings } {
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const http = vscode.workspace.getConfiguration('http');
     const proxySupport = http.get<string>('proxySupport', 'override');
     const proxy = proxySupport === 'off' ? undefined : http.get<string>('proxy') || undefined;
-    return new TargetClient({
-      connection: { clientCode: connection.clientCode, apiVersion: connection.apiVersion, baseUrl: connection.baseUrl, ...(token ? { token } : {}) },
+    return {
       timeoutMs: settings.get<number>('requestTimeoutSeconds', 30) * 1000,
       proxy: { proxy, env: proxySupport === 'off' ? {} : process.env, strictSSL: http.get<boolean>('proxyStrictSSL', true) },
+    };
+  }
+
+  private dropProvider(id: string): void {
+    const entry = this.providers.get(id);
+    if (!entry) return;
+    this.providers.delete(id);
+    entry.provider.clear();
+    void entry.provider.close();
+  }
+
+  /**
+   * The token provider of a connection with Developer Console credentials (undefined for one with a
+   * pasted token). Throws when its client secret is missing from SecretStorage.
+   */
+  async tokenProviderFor(connection: Connection): Promise<ProfileTokenProvider | undefined> {
+    const credentials = connection.credentials;
+    if (!credentials) return undefined;
+    const secret = await this.connections.clientSecret(connection.id);
+    if (!secret) {
+      throw new TargetError(
+        'auth',
+        vscode.l10n.t('The connection "{0}" has no Developer Console client secret stored: edit the connection to enter it again.', connection.name),
+      );
+    }
+    // The hash only tells secrets apart in memory; neither it nor the secret is written anywhere.
+    const key = `${JSON.stringify(credentials)}#${createHash('sha256').update(secret).digest('hex')}`;
+    const existing = this.providers.get(connection.id);
+    if (existing?.key === key) return existing.provider;
+    this.dropProvider(connection.id);
+    const { timeoutMs, proxy } = this.httpSettings();
+    const provider = new ProfileTokenProvider({ ...credentials, clientSecret: secret, timeoutMs, proxy, onRequest: this.logRequest });
+    this.providers.set(connection.id, { key, provider });
+    return provider;
+  }
+
+  async clientFor(connection: Connection): Promise<TargetClient> {
+    let tokenProvider: TokenSource | undefined;
+    try {
+      tokenProvider = await this.tokenProviderFor(connection);
+    } catch (error) {
+      // Reported by the call itself, where callers show errors, rather than here.
+      tokenProvider = { token: () => Promise.reject(error), invalidate: () => undefined };
+    }
+    const token = tokenProvider ? undefined : await this.connections.token(connection.id);
+    const { timeoutMs, proxy } = this.httpSettings();
+    return new TargetClient({
+      connection: { clientCode: connection.clientCode, apiVersion: connection.apiVersion, baseUrl: connection.baseUrl, ...(token ? { token } : {}) },
+      timeoutMs,
+      proxy,
+      ...(tokenProvider ? { tokenProvider } : {}),
       // The client hands us URLs and headers already redacted; the token never reaches the log.
-      onRequest: (e) =>
-        this.log.debug(
-          `${e.method} ${e.url} attempt ${e.attempt} -> ${e.status ?? e.error ?? '?'} (${Math.round(e.durationMs)} ms) headers ${JSON.stringify(e.headers)}`,
-        ),
+      onRequest: this.logRequest,
     });
   }
 

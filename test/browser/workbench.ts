@@ -60,14 +60,39 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Answers the open quick input (pick or input box) with `text` and Enter. */
+/**
+ * Answers the open quick input (pick or input box) with `text` and Enter. An Enter that lands while
+ * the widget is still settling is sometimes lost, so it is pressed again (at most three times) until
+ * the widget moves on: another step, or closed.
+ */
 export async function answer(page: Page, text: string, waitForRow?: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
   await input.waitFor();
   await input.fill(text);
-  if (waitForRow) await page.locator('.quick-input-list .monaco-list-row', { hasText: waitForRow }).first().waitFor({ timeout: 30_000 });
+  if (waitForRow) await widget.locator('.quick-input-list .monaco-list-row', { hasText: waitForRow }).first().waitFor({ timeout: 30_000 });
   else await page.waitForTimeout(150);
-  await page.keyboard.press('Enter');
+  const before = await widget.textContent();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await input.press('Enter');
+    const moved = await page
+      .waitForFunction(
+        (previous) => {
+          const w = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null; offsetParent: unknown } | null } }).document.querySelector('.quick-input-widget');
+          return !w || !w.offsetParent || w.textContent !== previous;
+        },
+        before,
+        { timeout: 3000 },
+      )
+      .then(() => true)
+      .catch(() => false);
+    if (moved) return;
+  }
+}
+
+/** Waits until the quick input shows `text` (its title or prompt): the next step of a multi-step input. */
+export async function waitForPrompt(page: Page, text: string | RegExp): Promise<void> {
+  await page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 30_000 });
 }
 
 export function screenshotPath(name: string): string {

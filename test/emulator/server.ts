@@ -16,6 +16,14 @@
  *   GET  /__emulator/profiles                               {profiles: ExportedProfile[]}
  *   GET  /__emulator/requests                               {requests: RequestRecord[]}
  *   POST /__emulator/reset                                  forget profiles, batches, faults, requests
+ *   POST /__emulator/credentials {clientId, clientSecret, tenant} | {}   the Developer Console credential IMS accepts
+ *   POST /__emulator/ims     {ttlMs?, expire?}              IMS token lifetime; `expire` ends every issued one now
+ *
+ * It also stands in for Adobe IMS and the Target Admin API (spec §6.2, E9–E11), so one base URL serves all three:
+ *   POST /ims/token/v3                                      client_credentials grant for the configured credential
+ *   GET|POST /{tenant}/target/authentication/token?authorizationScope=profile_api   current / rotated (201) token
+ *   GET|PUT|PATCH /{tenant}/target/clients/settings         {enableProfileApiAuthentication}
+ * Admin routes need `Authorization: Bearer <unexpired IMS token>` and `X-Api-Key: <client id>`.
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
@@ -63,6 +71,16 @@ export interface EmulatorOptions {
   /** Batch statuses kept per client code, and for how long (legacy §4.5: the last 10, for 24 h). */
   batchRetention?: number;
   batchRetentionMs?: number;
+  /** The Developer Console credential (OAuth server-to-server) IMS accepts, and the tenant it administers. */
+  credentials?: EmulatorCredentials;
+  /** How long an IMS access token works. Default 24 h, as Adobe's (§6.2). */
+  imsTokenTtlMs?: number;
+}
+
+export interface EmulatorCredentials {
+  clientId: string;
+  clientSecret: string;
+  tenant: string;
 }
 
 /** One request the emulator saw (control routes excluded). */
@@ -70,7 +88,7 @@ export interface RequestRecord {
   method: string;
   /** Path and query as received. */
   url: string;
-  route: 'update' | 'batchUpdate' | 'batchStatus' | 'fetch' | 'unknown';
+  route: 'update' | 'batchUpdate' | 'batchStatus' | 'fetch' | 'imsToken' | 'adminToken' | 'adminSettings' | 'unknown';
   /** Body bytes received. */
   bytes: number;
   authorization?: string;
@@ -104,6 +122,16 @@ export interface Emulator {
    * Turns auth on when it was off. Returns the new token.
    */
   rotateToken(): string;
+  /** The Developer Console credential IMS accepts from now on; undefined accepts none. */
+  setCredentials(credentials: EmulatorCredentials | undefined): void;
+  /** Lifetime of IMS access tokens issued from now on. */
+  setImsTokenTtl(ms: number): void;
+  /** Ends every IMS access token issued so far, as if their time were up. */
+  expireImsTokens(): void;
+  /** The profile API token the Admin API hands out (and Target requires while auth is on). */
+  currentToken(): string | undefined;
+  /** Whether "Require Authentication" is on (the Admin API's enableProfileApiAuthentication). */
+  authEnabled(): boolean;
 }
 
 interface Profile {
@@ -261,7 +289,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const rateCalls = new Map<string, number[]>();
   let batchCounter = 0;
   let pcCounter = 0;
+  /** The current profile API token; it is required while `authOn`. */
   let token = options.token;
+  let authOn = options.token !== undefined;
+  let credentials = options.credentials;
+  let imsTokenTtlMs = options.imsTokenTtlMs ?? 24 * 60 * 60 * 1000;
+  /** Issued IMS access tokens and when each stops working. */
+  const imsTokens = new Map<string, number>();
   let authStatus = options.authStatus ?? 401;
   let statusDelayMs = options.statusDelayMs ?? 0;
   let rateLimit = options.rateLimit ?? 50;
@@ -528,6 +562,74 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   };
 
+  /** Adobe IMS's client_credentials grant (`POST /ims/token/v3`, form body), for the one configured credential. */
+  const handleImsToken = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.method !== 'POST') {
+      req.resume();
+      return jsonResponse(res, 405, { error: 'invalid_request', error_description: 'use POST' });
+    }
+    const form = new URLSearchParams((await readBody(req, 64 * 1024)).text);
+    if (form.get('grant_type') !== 'client_credentials') {
+      return jsonResponse(res, 400, { error: 'unsupported_grant_type', error_description: 'only client_credentials is supported here' });
+    }
+    if (!credentials || form.get('client_id') !== credentials.clientId) {
+      return jsonResponse(res, 401, { error: 'invalid_client', error_description: 'invalid client_id parameter' });
+    }
+    if (form.get('client_secret') !== credentials.clientSecret) {
+      return jsonResponse(res, 401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' });
+    }
+    if (!form.get('scope')) return jsonResponse(res, 400, { error: 'invalid_scope', error_description: 'scope is required' });
+    const accessToken = `ims-${randomUUID()}`;
+    imsTokens.set(accessToken, Date.now() + imsTokenTtlMs);
+    jsonResponse(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: Math.max(1, Math.floor(imsTokenTtlMs / 1000)) });
+  };
+
+  /** The Admin API's ErrorResponse (§6.2). */
+  const adminError = (res: http.ServerResponse, status: number, errorCode: string, message: string) =>
+    jsonResponse(res, status, { httpStatus: status, requestId: randomUUID(), requestTime: new Date().toISOString(), errors: [{ errorCode, message }] });
+
+  const adminJson = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/vnd.adobe.target.v1+json' });
+    res.end(JSON.stringify(body));
+  };
+
+  /** E9/E10 (profile API token) and E11 (settings): an unexpired IMS bearer, the client id as X-Api-Key, the tenant. */
+  const handleAdmin = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, name: 'adminToken' | 'adminSettings', tenant: string) => {
+    const text = req.method === 'GET' ? '' : (await readBody(req, 64 * 1024)).text;
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expires = bearer === undefined ? undefined : imsTokens.get(bearer);
+    if (expires === undefined || Date.now() >= expires) {
+      return adminError(res, 401, 'Unauthorized', bearer === undefined ? 'Missing bearer token' : 'Oauth token is not valid');
+    }
+    if (!credentials || req.headers['x-api-key'] !== credentials.clientId) return adminError(res, 403, 'Forbidden', 'Api Key is invalid');
+    // [INF] the answer for another tenant is undocumented; Adobe I/O gateways answer 404 for unknown paths.
+    if (tenant !== credentials.tenant) return adminError(res, 404, 'Tenant.NotFound', `Unknown tenant '${tenant}'`);
+    if (name === 'adminSettings') {
+      if (req.method === 'PUT' || req.method === 'PATCH') {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(text || '{}') as Record<string, unknown>;
+        } catch {
+          return adminError(res, 400, 'Invalid.Request', 'The body must be JSON');
+        }
+        if (typeof body.enableProfileApiAuthentication === 'boolean') {
+          authOn = body.enableProfileApiAuthentication;
+          if (authOn && token === undefined) token = randomUUID();
+        }
+      } else if (req.method !== 'GET') return adminError(res, 405, 'Method.NotAllowed', 'Use GET, PUT or PATCH');
+      return adminJson(res, 200, { enableProfileApiAuthentication: authOn });
+    }
+    const scope = url.searchParams.get('authorizationScope');
+    if (scope !== 'profile_api' && scope !== 'debug_tools') {
+      return adminError(res, 400, 'Invalid.Parameter', 'authorizationScope must be profile_api or debug_tools');
+    }
+    if (req.method !== 'GET' && req.method !== 'POST') return adminError(res, 405, 'Method.NotAllowed', 'Use GET or POST');
+    // Unlike the control route's rotateToken(), a POST here leaves "Require Authentication" as it is, as Target's does.
+    if (req.method === 'POST' || token === undefined) token = randomUUID();
+    // [INF] the lifetime matches the UI's ~62 days, in seconds.
+    adminJson(res, req.method === 'POST' ? 201 : 200, { accessToken: token, tokenType: 'Bearer', scope, expiresIn: 62 * 24 * 60 * 60 });
+  };
+
   const handleControl = async (req: http.IncomingMessage, res: http.ServerResponse, action: string) => {
     const text = req.method === 'POST' ? (await readBody(req, 16 * 1024 * 1024)).text : '';
     let body: Record<string, unknown> = {};
@@ -573,6 +675,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case 'reset':
         emulator.reset();
         break;
+      case 'credentials':
+        emulator.setCredentials(
+          typeof body.clientId === 'string' && typeof body.clientSecret === 'string' && typeof body.tenant === 'string'
+            ? { clientId: body.clientId, clientSecret: body.clientSecret, tenant: body.tenant }
+            : undefined,
+        );
+        break;
+      case 'ims':
+        if (typeof body.ttlMs === 'number') emulator.setImsTokenTtl(body.ttlMs);
+        if (body.expire === true) emulator.expireImsTokens();
+        break;
       default:
         return jsonResponse(res, 404, { error: `unknown control route ${action}` });
     }
@@ -596,6 +709,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ['batchUpdate', /^\/m2\/([^/]+)\/(v2\/)?profile\/batchUpdate$/],
       ['batchStatus', /^\/m2\/([^/]+)\/(v2\/)?profile\/batchStatus$/],
       ['fetch', /^\/rest\/v1\/profiles\/(?:(thirdPartyId|marketingCloudVisitorId)\/)?([^/]+)$/],
+      ['imsToken', /^\/ims\/token\/v3$/],
+      ['adminToken', /^\/([^/]+)\/target\/authentication\/token$/],
+      ['adminSettings', /^\/([^/]+)\/target\/clients\/settings$/],
     ];
     for (const [name, re] of tests) {
       const match = re.exec(pathname);
@@ -628,11 +744,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.writeHead(failures.status, { 'content-type': 'text/plain', ...(failures.retryAfter ? { 'retry-after': failures.retryAfter } : {}) });
       return res.end(`Injected failure: HTTP ${failures.status}`);
     }
+    if (name === 'imsToken') return handleImsToken(req, res);
+    if (name === 'adminToken' || name === 'adminSettings') return handleAdmin(req, res, url, name, decodeURIComponent(match![1]));
     if (!match || (name !== 'fetch' && !['GET', 'POST'].includes(req.method ?? ''))) {
       req.resume();
       return jsonResponse(res, 404, { status: 404, message: `No route for ${req.method} ${url.pathname}` });
     }
-    if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
+    if (authOn && req.headers.authorization !== `Bearer ${token}`) {
       req.resume();
       res.writeHead(authStatus, { 'content-type': 'text/plain' });
       return res.end(authStatus === 401 ? 'Unauthorized' : 'Forbidden');
@@ -691,6 +809,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setAuth: (newToken, status = 401) => {
       token = newToken;
+      authOn = newToken !== undefined;
       authStatus = status;
     },
     setStatusDelay: (ms) => {
@@ -704,8 +823,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     uploads: () => requests.filter((r) => r.route === 'batchUpdate').length,
     rotateToken: () => {
       token = randomUUID();
+      authOn = true;
       return token;
     },
+    setCredentials: (c) => {
+      credentials = c;
+    },
+    setImsTokenTtl: (ms) => {
+      imsTokenTtlMs = ms;
+    },
+    expireImsTokens: () => {
+      for (const key of imsTokens.keys()) imsTokens.set(key, 0);
+    },
+    currentToken: () => token,
+    authEnabled: () => authOn,
     reset: () => {
       accounts.clear();
       batches.clear();

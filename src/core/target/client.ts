@@ -27,6 +27,8 @@
  * Answers are read up to 1 MiB; XML with a DTD is refused, never expanded; the token is scrubbed from
  * any server text that reaches an error, a result or the request log.
  * Errors are `TargetError`s (errors.ts) whose `kind` says what went wrong.
+ * With a `tokenProvider` (Developer Console credentials, src/core/auth) the bearer comes from it, and a
+ * call refused with 401/403 gets a fresh token and is sent once more.
  */
 import { ConnectionSettings, basePath, checkSafeUrl, isLoopbackHost, resolveBaseUrl } from './connection';
 import { TargetError, TargetErrorKind, errorForStatus } from './errors';
@@ -138,6 +140,20 @@ export interface TargetClientOptions {
   transport?: Transport;
   /** Receives every attempt with the URL and headers redacted: for the editor's log channel. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Where the bearer comes from instead of `connection.token` (src/core/auth's ProfileTokenProvider).
+   * A 401/403 invalidates the token and the call is sent once more with a new one.
+   */
+  tokenProvider?: TokenSource;
+}
+
+/** A source of profile API tokens, e.g. `ProfileTokenProvider`. */
+export interface TokenSource {
+  token(signal?: AbortSignal): Promise<string>;
+  /** Forget the token (`token`: only if it is still the current one). */
+  invalidate(token?: string): void;
+  /** Further secrets to scrub from logs and errors (the client secret, IMS tokens). */
+  readonly secrets?: readonly string[];
 }
 
 const processLimiter = new RateLimiter();
@@ -222,10 +238,13 @@ export class TargetClient {
   private readonly sender: HttpSender;
   private readonly transport?: UndiciTransport;
   private readonly clock: Clock;
+  /** The token and every token the provider handed out: scrubbed from logs, errors and results. */
+  private readonly secrets: string[];
 
   constructor(private readonly options: TargetClientOptions) {
     this.base = resolveBaseUrl(options.connection);
     this.clock = options.clock ?? systemClock;
+    this.secrets = options.connection.token ? [options.connection.token] : [];
     let transport = options.transport;
     if (!transport) {
       this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
@@ -237,7 +256,7 @@ export class TargetClient {
       retry: options.retry,
       limiter: options.limiter ?? processLimiter,
       onRequest: options.onRequest,
-      secrets: options.connection.token ? [options.connection.token] : [],
+      secrets: () => this.allSecrets(),
     });
   }
 
@@ -249,11 +268,40 @@ export class TargetClient {
     await this.transport?.close();
   }
 
-  private headers(url: URL, extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = { accept: '*/*', ...extra };
-    const { token } = this.options.connection;
-    if (token && this.mayReceiveToken(url)) headers.authorization = `Bearer ${token}`;
-    return headers;
+  /** The secrets to scrub: ours plus the provider's (client secret, IMS tokens), read when needed. */
+  private allSecrets(): readonly string[] {
+    const more = this.options.tokenProvider?.secrets;
+    return more && more.length ? [...this.secrets, ...more] : this.secrets;
+  }
+
+  private async bearer(signal?: AbortSignal): Promise<string | undefined> {
+    const provider = this.options.tokenProvider;
+    if (!provider) return this.options.connection.token;
+    const token = await provider.token(signal);
+    if (token && !this.secrets.includes(token)) this.secrets.push(token);
+    return token;
+  }
+
+  /**
+   * Sends `req` with `accept` and the bearer (to hosts that may receive it). With a token provider, a
+   * 401/403 means the token was rotated or expired: it is invalidated and the call sent once more with
+   * a fresh one. That is safe even for a batch upload: a 401/403 proves Target did not accept it.
+   */
+  private async authorized(
+    req: Omit<HttpRequest, 'timeoutMs' | 'headers'> & { timeoutMs?: number; headers?: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
+    const send = async (): Promise<{ res: HttpResponse; token?: string }> => {
+      const headers: Record<string, string> = { accept: '*/*', ...req.headers };
+      const token = this.mayReceiveToken(req.url) ? await this.bearer(signal) : undefined;
+      if (token) headers.authorization = `Bearer ${token}`;
+      return { res: await this.request({ ...req, headers }, signal), token };
+    };
+    const first = await send();
+    const provider = this.options.tokenProvider;
+    if (!provider || first.token === undefined || (first.res.status !== 401 && first.res.status !== 403)) return first.res;
+    provider.invalidate(first.token);
+    return (await send()).res;
   }
 
   /**
@@ -272,14 +320,24 @@ export class TargetClient {
   private scrub(text: string): string;
   private scrub(text: string | undefined): string | undefined;
   private scrub(text: string | undefined): string | undefined {
-    const { token } = this.options.connection;
-    return text === undefined || !token ? text : scrubSecrets(text, [token]);
+    return text === undefined ? text : scrubSecrets(text, this.allSecrets());
   }
 
   /** The error for a non-2xx answer, with the server's `<message>` (token scrubbed) when it gave one. */
   private statusError(res: HttpResponse, what: string): TargetError {
     const message = hasXmlDeclarations(res.body) ? undefined : readTag(res.body, 'message');
-    return errorForStatus(res.status, what, this.scrub(message));
+    return this.errorForStatus(res.status, what, this.scrub(message));
+  }
+
+  private errorForStatus(status: number, what: string, serverMessage?: string): TargetError {
+    if (this.options.tokenProvider && (status === 401 || status === 403)) {
+      return new TargetError(
+        'auth',
+        `Target refused the profile API token from the Target Admin API for ${what} (HTTP ${status}), also after fetching it again. Check that the connection's tenant is the Target account of client code '${this.options.connection.clientCode}'.`,
+        { status, serverMessage },
+      );
+    }
+    return errorForStatus(status, what, serverMessage);
   }
 
   /** The error for an answer that is not what the endpoint gives: clear about what came instead. */
@@ -312,12 +370,9 @@ export class TargetClient {
     const { clientCode } = this.options.connection;
     const built = buildProfileUpdateRequest(this.base, clientCode, update);
     mustStayOn(built.url, this.base, `${basePath(this.base)}/m2/${clientCode}/profile/update`);
-    const headers = this.headers(
-      built.url,
-      built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' },
-    );
+    const headers: Record<string, string> = built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
     // Setting the same values twice is harmless, so a single update may be retried like a GET.
-    const res = await this.request(
+    const res = await this.authorized(
       { method: built.method, url: built.url, headers, body: built.body, idempotent: true, what: 'the profile update' },
       options.signal,
     );
@@ -344,7 +399,7 @@ export class TargetClient {
     }
     const path = `${basePath(this.base)}/rest/v1/profiles/${segment}`;
     const url = mustStayOn(new URL(`${this.base.origin}${path}?client=${clientCode}`), this.base, path);
-    const res = await this.request({ method: 'GET', url, headers: this.headers(url), idempotent: true, what: 'the profile fetch' }, options.signal);
+    const res = await this.authorized({ method: 'GET', url, idempotent: true, what: 'the profile fetch' }, options.signal);
     let json: unknown;
     try {
       json = JSON.parse(res.body);
@@ -354,7 +409,7 @@ export class TargetClient {
     if (res.status === 404 && json && typeof (json as { message?: unknown }).message === 'string') {
       return { found: false, status: 404, message: this.scrub((json as { message: string }).message) };
     }
-    if (!isSuccess(res.status)) throw errorForStatus(res.status, 'the profile fetch');
+    if (!isSuccess(res.status)) throw this.errorForStatus(res.status, 'the profile fetch');
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw this.unreadable(res, 'the profile fetch', 'a JSON object');
     return { found: true, status: res.status, profile: json as Record<string, unknown> };
   }
@@ -394,11 +449,11 @@ export class TargetClient {
 
   private async upload(url: URL, plan: UploadPlan, part: UploadPlan['parts'][number], signal?: AbortSignal): Promise<BatchUpload> {
     // Not multipart: the body is the file itself, `batch=` first, as `curl --data-binary` sends it (§4.2 [INF]).
-    const headers = this.headers(url, {
+    const headers = {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': String(part.bytes),
-    });
-    const res = await this.request(
+    };
+    const res = await this.authorized(
       {
         method: 'POST',
         url,
@@ -426,8 +481,7 @@ export class TargetClient {
   }
 
   async batchStatus(statusUrl: string, options: StatusOptions = {}): Promise<BatchStatus> {
-    const { token } = this.options.connection;
-    if (token && this.scrub(statusUrl) !== statusUrl) {
+    if (this.scrub(statusUrl) !== statusUrl) {
       throw new TargetError('usage', 'The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).');
     }
     const given = checkSafeUrl(statusUrl, 'batch status URL');
@@ -437,11 +491,10 @@ export class TargetClient {
       href += /[?&]$/.test(href) ? 'showDetails=true' : `${given.search ? '&' : '?'}showDetails=true`;
     }
     const url = new URL(href);
-    const res = await this.request(
+    const res = await this.authorized(
       {
         method: 'GET',
         url,
-        headers: this.headers(url),
         idempotent: true,
         what: 'the batch status',
         rateLimitKey: this.options.connection.clientCode,

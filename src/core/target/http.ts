@@ -1,5 +1,5 @@
 import { Readable } from 'stream';
-import { Agent, Dispatcher, ProxyAgent, request } from 'undici';
+import { AgentOptions, Dispatcher, ProxyAgentOptions, createAgent, createProxyAgent, request } from './undici';
 import { TargetError } from './errors';
 import { Clock, RateLimiter, cancelledError, systemClock } from './limiter';
 
@@ -161,17 +161,17 @@ export interface ProxySettings {
 
 /** How `UndiciTransport` builds its dispatchers; replaceable so tests can see the options they get. */
 export interface DispatcherFactory {
-  agent(options: Agent.Options): Dispatcher;
-  proxyAgent(options: ProxyAgent.Options): Dispatcher;
+  agent(options: AgentOptions): Dispatcher;
+  proxyAgent(options: ProxyAgentOptions): Dispatcher;
 }
 
 export const undiciDispatchers: DispatcherFactory = {
-  agent: (options) => new Agent(options),
-  proxyAgent: (options) => new ProxyAgent(options),
+  agent: (options) => createAgent(options),
+  proxyAgent: (options) => createProxyAgent(options),
 };
 
 /** The undici options `UndiciTransport` uses for a direct connection and for a proxy at `uri`. */
-export function dispatcherOptions(settings: ProxySettings): { agent: Agent.Options; proxyAgent: (uri: string) => ProxyAgent.Options } {
+export function dispatcherOptions(settings: ProxySettings): { agent: AgentOptions; proxyAgent: (uri: string) => ProxyAgentOptions } {
   const tls = { rejectUnauthorized: settings.strictSSL !== false };
   return {
     agent: { connect: { ...tls } },
@@ -283,8 +283,11 @@ export interface HttpSenderOptions {
   retry?: Partial<RetryPolicy>;
   limiter?: RateLimiter;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** Texts (the token) that must never reach a log entry or an error message, even when a server echoes them. */
-  secrets?: readonly string[];
+  /**
+   * Texts (the token) that must never reach a log entry or an error message, even when a server echoes
+   * them; a function is asked each time, for tokens that are fetched later.
+   */
+  secrets?: readonly string[] | (() => readonly string[]);
 }
 
 /** Runs requests with a timeout on each attempt, the retry policy and the rate limiter. */
@@ -368,7 +371,9 @@ export class HttpSender {
   }
 
   private scrub(text: string): string {
-    return this.options.secrets ? scrubSecrets(text, this.options.secrets) : text;
+    const { secrets } = this.options;
+    if (!secrets) return text;
+    return scrubSecrets(text, typeof secrets === 'function' ? secrets() : secrets);
   }
 
   private classify(
@@ -386,6 +391,18 @@ export class HttpSender {
       return {
         error: new TargetError('network', `Could not connect to ${req.url.host} for ${req.what} (connection refused).`, { cause: error }),
         retryable: true,
+      };
+    }
+    // A host name that does not resolve: no connection was opened, so nothing was sent. A name that
+    // does not exist will not appear in seconds (ENOTFOUND); a failing resolver may recover (EAI_AGAIN).
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+      return {
+        error: new TargetError(
+          'network',
+          `Could not find the host ${req.url.hostname} for ${req.what} (DNS lookup failed: ${code}). Check the connection's base URL and your network; nothing was sent.`,
+          { cause: error },
+        ),
+        retryable: code === 'EAI_AGAIN',
       };
     }
     const maybeAccepted = !req.idempotent;

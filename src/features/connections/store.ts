@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
 import { resolveBaseUrl } from '../../core/target/connection';
 
 /** A Target account as the user named it. The token is never part of it: it lives in SecretStorage. */
@@ -9,11 +10,27 @@ export interface Connection {
   apiVersion: 'v1' | 'v2';
   /** An edge host or the local emulator; absent means https://CLIENT.tt.omtrdc.net. */
   baseUrl?: string;
+  /** Instead of a pasted token: a Developer Console credential; its secret lives in SecretStorage. */
+  credentials?: ConnectionCredentials;
+  /** What "Check Require Authentication" last found (not a secret). */
+  authStatus?: { required: boolean; checkedAt: number };
+}
+
+/** The non-secret part of a Developer Console OAuth server-to-server credential. */
+export interface ConnectionCredentials {
+  clientId: string;
+  scopes: string[];
+  /** The Admin API tenant, not the client code. */
+  tenant: string;
+  /** Replace Adobe IMS and mc.adobe.io (the emulator); https unless loopback. */
+  imsUrl?: string;
+  adminUrl?: string;
 }
 
 const CONNECTIONS_KEY = 'targetProfiles.connections';
 const ACTIVE_KEY = 'targetProfiles.activeConnection';
 const TOKEN_PREFIX = 'targetProfiles.token/';
+const CLIENT_SECRET_PREFIX = 'targetProfiles.clientSecret/';
 
 /**
  * Connections live in global state (settings get committed to repositories); each token lives in
@@ -28,7 +45,7 @@ export class ConnectionStore implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext) {
     this.subscriptions.push(
       context.secrets.onDidChange((e) => {
-        if (e.key.startsWith(TOKEN_PREFIX)) this.changed.fire();
+        if (e.key.startsWith(TOKEN_PREFIX) || e.key.startsWith(CLIENT_SECRET_PREFIX)) this.changed.fire();
       }),
     );
   }
@@ -51,20 +68,39 @@ export class ConnectionStore implements vscode.Disposable {
     return connections.find((c) => c.id === id) ?? connections[0];
   }
 
-  /** Adds or replaces a connection; validates it first so a bad one is never stored. */
-  async save(connection: Connection, token?: string | null): Promise<void> {
+  /**
+   * Adds or replaces a connection; validates it first so a bad one is never stored. For `token` and
+   * `clientSecret`, undefined keeps the stored one, null removes it, a string replaces it. A connection
+   * without credentials keeps no client secret.
+   */
+  async save(connection: Connection, token?: string | null, clientSecret?: string | null): Promise<void> {
     resolveBaseUrl({ clientCode: connection.clientCode, baseUrl: connection.baseUrl, apiVersion: connection.apiVersion });
+    const c = connection.credentials;
+    if (c) checkCredentials(c);
     const clean: Connection = {
       id: connection.id,
       name: connection.name,
       clientCode: connection.clientCode,
       apiVersion: connection.apiVersion,
       ...(connection.baseUrl ? { baseUrl: connection.baseUrl } : {}),
+      ...(c
+        ? {
+            credentials: {
+              clientId: c.clientId,
+              scopes: normaliseScopes(c.scopes),
+              tenant: c.tenant,
+              ...(c.imsUrl ? { imsUrl: c.imsUrl } : {}),
+              ...(c.adminUrl ? { adminUrl: c.adminUrl } : {}),
+            },
+          }
+        : {}),
+      ...(connection.authStatus ? { authStatus: { required: connection.authStatus.required, checkedAt: connection.authStatus.checkedAt } } : {}),
     };
     const others = this.list().filter((c) => c.id !== connection.id);
-    // undefined keeps the stored token, null removes it, a string replaces it.
     if (token === null) await this.context.secrets.delete(TOKEN_PREFIX + connection.id);
     else if (token !== undefined) await this.context.secrets.store(TOKEN_PREFIX + connection.id, token);
+    if (clientSecret === null || !c) await this.context.secrets.delete(CLIENT_SECRET_PREFIX + connection.id);
+    else if (clientSecret !== undefined) await this.context.secrets.store(CLIENT_SECRET_PREFIX + connection.id, clientSecret);
     await this.context.globalState.update(CONNECTIONS_KEY, [...others, clean]);
     if (!this.context.globalState.get(ACTIVE_KEY) || others.length === 0) await this.context.globalState.update(ACTIVE_KEY, clean.id);
     this.changed.fire();
@@ -72,6 +108,7 @@ export class ConnectionStore implements vscode.Disposable {
 
   async remove(id: string): Promise<void> {
     await this.context.secrets.delete(TOKEN_PREFIX + id);
+    await this.context.secrets.delete(CLIENT_SECRET_PREFIX + id);
     await this.context.globalState.update(
       CONNECTIONS_KEY,
       this.list().filter((c) => c.id !== id),
@@ -87,6 +124,21 @@ export class ConnectionStore implements vscode.Disposable {
 
   token(id: string): Thenable<string | undefined> {
     return this.context.secrets.get(TOKEN_PREFIX + id);
+  }
+
+  /** The Developer Console client secret of a connection with credentials. */
+  clientSecret(id: string): Thenable<string | undefined> {
+    return this.context.secrets.get(CLIENT_SECRET_PREFIX + id);
+  }
+
+  /** Records the "Require Authentication" status found for a connection (shown in the tree). */
+  async setAuthStatus(id: string, required: boolean): Promise<void> {
+    const list = this.list();
+    const index = list.findIndex((c) => c.id === id);
+    if (index === -1) return;
+    list[index] = { ...list[index], authStatus: { required, checkedAt: Date.now() } };
+    await this.context.globalState.update(CONNECTIONS_KEY, list);
+    this.changed.fire();
   }
 
   newId(): string {

@@ -79,7 +79,7 @@ async function updateProfile(services: Services, input?: UpdateInput, connection
   let request: HistoryEntry['request'];
   try {
     const built = buildProfileUpdateRequest(resolveBaseUrl(connection), connection.clientCode, { id, attributes: pairs });
-    request = { method: built.method, url: built.url.toString(), body: built.body, contentType: built.body === undefined ? undefined : 'application/x-www-form-urlencoded', authenticated: !!token };
+    request = { method: built.method, url: built.url.toString(), body: built.body, contentType: built.body === undefined ? undefined : 'application/x-www-form-urlencoded', authenticated: !!token || !!connection.credentials };
   } catch (error) {
     void vscode.window.showErrorMessage(describeError(error));
     return undefined;

@@ -108,10 +108,28 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
 function connectionItem(connection: Connection, active: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(connection.name, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = connection.id;
-  item.description = `${describeConnection(connection)}${active ? ` · ${vscode.l10n.t('active')}` : ''}`;
+  // "Require Authentication" as last checked (Check Require Authentication); nothing secret is shown.
+  const auth = connection.authStatus
+    ? connection.authStatus.required
+      ? vscode.l10n.t('auth required')
+      : vscode.l10n.t('auth off')
+    : undefined;
+  item.description = `${describeConnection(connection)}${auth ? ` · ${auth}` : ''}${active ? ` · ${vscode.l10n.t('active')}` : ''}`;
   item.iconPath = new vscode.ThemeIcon(active ? 'plug' : 'debug-disconnect');
   item.contextValue = active ? 'connection.active' : 'connection';
-  item.tooltip = describeConnection(connection);
+  const lines = [describeConnection(connection)];
+  if (connection.credentials) {
+    lines.push(vscode.l10n.t('Token from Developer Console credentials (tenant {0}), refreshed automatically', connection.credentials.tenant));
+  }
+  if (connection.authStatus) {
+    const when = new Date(connection.authStatus.checkedAt).toLocaleString();
+    lines.push(
+      connection.authStatus.required
+        ? vscode.l10n.t('"Require Authentication" is on (checked {0})', when)
+        : vscode.l10n.t('"Require Authentication" is off (checked {0})', when),
+    );
+  }
+  item.tooltip = lines.join('\n');
   return item;
 }
 

@@ -1,0 +1,438 @@
+/**
+ * Profile API tokens from Adobe Developer Console credentials (OAuth server-to-server), so that nobody
+ * copies a token out of Target's UI (shared/spec/target-profile-api.md §6, E9–E11):
+ *   1. Adobe IMS: `POST {ims}/ims/token/v3`, form `grant_type=client_credentials&client_id&client_secret&scope`
+ *      gives an access token (`expires_in` in seconds).
+ *   2. Target Admin API: `GET {admin}/{tenant}/target/authentication/token?authorizationScope=profile_api`
+ *      with that bearer and `X-Api-Key: <client id>` gives the profile API token (E9); POST rotates it (E10).
+ *   3. `GET {admin}/{tenant}/target/clients/settings`: `enableProfileApiAuthentication` (E11).
+ * Both tokens live in memory only, until shortly before they expire or until `invalidate()`.
+ * No editor dependency: the extension and the command line share it.
+ */
+import { checkSafeUrl } from '../target/connection';
+import { TargetError } from '../target/errors';
+import {
+  HttpRequest,
+  HttpResponse,
+  HttpSender,
+  ProxySettings,
+  RequestLogEntry,
+  RetryPolicy,
+  Transport,
+  UndiciTransport,
+  scrubSecrets,
+} from '../target/http';
+import { Clock, systemClock } from '../target/limiter';
+
+export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
+export const DEFAULT_ADMIN_URL = 'https://mc.adobe.io';
+/**
+ * [INF] The scopes Adobe Developer Console lists for a Target OAuth server-to-server credential; the
+ * spec does not name them. A project can need others: the connection (or TARGET_SCOPES) overrides them.
+ */
+export const DEFAULT_SCOPES: readonly string[] = [
+  'openid',
+  'AdobeID',
+  'target_sdk',
+  'additional_info.projectedProductContext',
+  'read_organizations',
+  'additional_info.roles',
+];
+
+/** A Developer Console project's OAuth server-to-server credential, and the Target tenant it administers. */
+export interface DeveloperConsoleCredentials {
+  clientId: string;
+  /** Never stored by this module; kept in memory for the token requests only. */
+  clientSecret: string;
+  /** Comma- or space-separated, or a list; empty means DEFAULT_SCOPES. */
+  scopes?: string | readonly string[];
+  /** The Admin API tenant (`mc.adobe.io/{tenant}/...`): not the client code (§1). */
+  tenant: string;
+  /** Replace https://ims-na1.adobelogin.com and https://mc.adobe.io (an emulator); https unless loopback. */
+  imsUrl?: string;
+  adminUrl?: string;
+}
+
+export interface ProfileTokenProviderOptions extends DeveloperConsoleCredentials {
+  /** When tokens are considered expired; tests inject a fake one. Timeouts and retries use real time. */
+  clock?: Pick<Clock, 'now'>;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  proxy?: ProxySettings;
+  /** Replaces the undici transport (unit tests). */
+  transport?: Transport;
+  /** Every attempt, redacted like the Target client's: bodies (the client secret) are never part of an entry. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** Which step of getting a token failed: the message says it in words, `step` for code. */
+export type CredentialsStep = 'ims' | 'admin';
+
+/** A failure of Adobe IMS or the Target Admin API; `kind` is `auth` when credentials or rights were refused. */
+export class CredentialsError extends TargetError {
+  constructor(
+    readonly step: CredentialsStep,
+    kind: TargetError['kind'],
+    message: string,
+    details: { status?: number; serverMessage?: string } = {},
+  ) {
+    super(kind, message, details);
+    this.name = 'CredentialsError';
+  }
+}
+
+/** What TargetClient needs of a token source. */
+export interface BearerTokenSource {
+  token(signal?: AbortSignal): Promise<string>;
+  /** Forgets the token (or only `token`, when it is still the cached one) so the next `token()` fetches anew. */
+  invalidate(token?: string): void;
+  /** Every secret this source has seen: for scrubbing them out of logs and errors. */
+  readonly secrets?: readonly string[];
+}
+
+interface Cached {
+  value: string;
+  /** clock time after which the token is fetched again; Infinity when the server gave no lifetime. */
+  refreshAt: number;
+}
+
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** Scopes as IMS wants them: comma-separated, no blanks; DEFAULT_SCOPES when none are given. */
+export function normaliseScopes(scopes: string | readonly string[] | undefined): string[] {
+  const list = (typeof scopes === 'string' ? scopes.split(/[\s,]+/) : [...(scopes ?? [])]).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : [...DEFAULT_SCOPES];
+}
+
+/** Throws a usage error for credentials that cannot work, before anything is sent. */
+export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSecret'> & { clientSecret?: string }): { ims: URL; admin: URL } {
+  if (!c.clientId || !VISIBLE_ASCII.test(c.clientId)) {
+    throw new TargetError('usage', 'The Developer Console client id is empty or contains spaces or non-ASCII characters.');
+  }
+  // Settings are checked without the secret (the editor keeps it apart, in SecretStorage).
+  if (c.clientSecret !== undefined && !c.clientSecret) throw new TargetError('usage', 'The Developer Console client secret is empty.');
+  if (!TENANT.test(c.tenant)) {
+    throw new TargetError(
+      'usage',
+      `'${c.tenant}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.`,
+    );
+  }
+  const base = (raw: string, what: string) => {
+    const url = checkSafeUrl(raw, what);
+    if (url.search !== '' || url.hash !== '') throw new TargetError('usage', `The ${what} must not contain a query (?...) or a fragment (#...).`);
+    return url;
+  };
+  return { ims: base(c.imsUrl || DEFAULT_IMS_URL, 'Adobe IMS URL'), admin: base(c.adminUrl || DEFAULT_ADMIN_URL, 'Target Admin API URL') };
+}
+
+function join(base: URL, path: string): URL {
+  return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}${path}`);
+}
+
+function parseJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A positive number of seconds, or undefined. */
+function seconds(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Gets, caches and rotates the profile API token of one Target tenant from Developer Console
+ * credentials. Concurrent callers share one request; nothing is ever written anywhere.
+ */
+export class ProfileTokenProvider implements BearerTokenSource {
+  private readonly ims: URL;
+  private readonly admin: URL;
+  private readonly scopes: string[];
+  private readonly clock: Pick<Clock, 'now'>;
+  private readonly sender: HttpSender;
+  private readonly transport?: UndiciTransport;
+  /** The client secret and every token seen, so that none reaches a log entry or an error message. */
+  private readonly known: string[];
+  private imsToken?: Cached;
+  private profileToken?: Cached;
+  private pendingIms?: Promise<string>;
+  private pendingProfile?: Promise<string>;
+  /** Bumped by invalidate() and rotate(): an answer to an older request is not cached. */
+  private generation = 0;
+
+  constructor(private readonly options: ProfileTokenProviderOptions) {
+    ({ ims: this.ims, admin: this.admin } = checkCredentials(options));
+    this.scopes = normaliseScopes(options.scopes);
+    this.clock = options.clock ?? systemClock;
+    this.known = [options.clientSecret];
+    let transport = options.transport;
+    if (!transport) {
+      this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
+      transport = this.transport.send;
+    }
+    this.sender = new HttpSender({
+      transport,
+      // Real time for timeouts and retry pauses; `options.clock` only decides expiry.
+      clock: systemClock,
+      retry: { maxAttempts: 3, ...options.retry },
+      onRequest: options.onRequest,
+      secrets: this.known,
+    });
+  }
+
+  get tenant(): string {
+    return this.options.tenant;
+  }
+
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
+  get secrets(): readonly string[] {
+    return this.known;
+  }
+
+  async close(): Promise<void> {
+    await this.transport?.close();
+  }
+
+  /** The profile API token: cached, or fetched from the Admin API (E9) with a cached or new IMS token. */
+  token(signal?: AbortSignal): Promise<string> {
+    if (this.profileToken && this.clock.now() < this.profileToken.refreshAt) return Promise.resolve(this.profileToken.value);
+    if (!this.pendingProfile) {
+      const generation = this.generation;
+      const pending: Promise<string> = this.adminToken('GET', signal)
+        .then((cached) => {
+          if (generation === this.generation) this.profileToken = cached;
+          return cached.value;
+        })
+        .finally(() => {
+          if (this.pendingProfile === pending) this.pendingProfile = undefined;
+        });
+      this.pendingProfile = pending;
+    }
+    return this.pendingProfile;
+  }
+
+  /** After Target refused `token` (401/403): the next `token()` asks the Admin API again. */
+  invalidate(token?: string): void {
+    if (token !== undefined && this.profileToken && this.profileToken.value !== token) return;
+    this.profileToken = undefined;
+    this.pendingProfile = undefined;
+    this.generation++;
+  }
+
+  /** Forgets both tokens (the credentials changed, or a sign-out). */
+  clear(): void {
+    this.invalidate();
+    this.imsToken = undefined;
+    this.pendingIms = undefined;
+  }
+
+  /**
+   * Creates a new profile API token (E10, HTTP 201). Every other caller that still uses the old token
+   * is refused by Target from now on; ask the user first.
+   */
+  async rotate(signal?: AbortSignal): Promise<string> {
+    this.invalidate();
+    const generation = this.generation;
+    const cached = await this.adminToken('POST', signal);
+    if (generation === this.generation) this.profileToken = cached;
+    return cached.value;
+  }
+
+  /** Whether Target's "Require Authentication" is on (E11 `enableProfileApiAuthentication`). */
+  async authenticationRequired(signal?: AbortSignal): Promise<boolean> {
+    const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/clients/settings`);
+    const res = await this.adminRequest({ method: 'GET', url, idempotent: true, what: 'the Target Admin API settings request' }, signal);
+    const json = parseJson(res.body);
+    // [INF] S8 shows the field at the top level; some answers wrap settings in `data`.
+    const value = json?.enableProfileApiAuthentication ?? (json?.data as Record<string, unknown> | undefined)?.enableProfileApiAuthentication;
+    if (typeof value !== 'boolean') {
+      throw new CredentialsError('admin', 'server', `The Target Admin API's settings (HTTP ${res.status}) did not say whether authentication is required (no enableProfileApiAuthentication).`, {
+        status: res.status,
+      });
+    }
+    return value;
+  }
+
+  private remember(secret: string): void {
+    if (secret && !this.known.includes(secret)) this.known.push(secret);
+  }
+
+  private scrub(text: string): string {
+    return scrubSecrets(text, this.known);
+  }
+
+  private send(req: Omit<HttpRequest, 'timeoutMs'>, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.sender.send({ timeoutMs: this.options.timeoutMs ?? 30_000, ...req }, signal);
+  }
+
+  /** The Adobe IMS access token, cached until shortly before `expires_in`. */
+  private imsAccessToken(signal?: AbortSignal): Promise<string> {
+    if (this.imsToken && this.clock.now() < this.imsToken.refreshAt) return Promise.resolve(this.imsToken.value);
+    if (!this.pendingIms) {
+      const pending: Promise<string> = this.requestImsToken(signal).finally(() => {
+        if (this.pendingIms === pending) this.pendingIms = undefined;
+      });
+      this.pendingIms = pending;
+    }
+    return this.pendingIms;
+  }
+
+  private async requestImsToken(signal?: AbortSignal): Promise<string> {
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.options.clientId,
+      client_secret: this.options.clientSecret,
+      scope: this.scopes.join(','),
+    }).toString();
+    const started = this.clock.now();
+    // The body carries the secret: HttpSender logs method, redacted URL and headers only, never a body.
+    const res = await this.send(
+      {
+        method: 'POST',
+        url: join(this.ims, '/ims/token/v3'),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        // Asking for a token twice is harmless.
+        idempotent: true,
+        what: 'the Adobe IMS token request',
+      },
+      signal,
+    );
+    const json = parseJson(res.body);
+    if (res.status < 200 || res.status >= 300) {
+      const code = typeof json?.error === 'string' ? json.error : undefined;
+      const description = typeof json?.error_description === 'string' ? json.error_description : undefined;
+      const said = code ? `${code}${description ? `: ${description}` : ''}` : `HTTP ${res.status}`;
+      const serverMessage = this.scrub(said);
+      if (code === 'invalid_client' || code === 'unauthorized_client' || res.status === 401) {
+        throw new CredentialsError(
+          'ims',
+          'auth',
+          `Adobe IMS refused the client credentials (${serverMessage}). Check the Developer Console project's client id and client secret.`,
+          { status: res.status, serverMessage },
+        );
+      }
+      throw new CredentialsError('ims', res.status >= 500 ? 'server' : 'auth', `Adobe IMS refused the token request (HTTP ${res.status}, ${serverMessage}).`, {
+        status: res.status,
+        serverMessage,
+      });
+    }
+    const token = json?.access_token;
+    if (typeof token !== 'string' || token === '') {
+      throw new CredentialsError('ims', 'server', `Adobe IMS answered HTTP ${res.status} without an access_token.`, { status: res.status });
+    }
+    this.remember(token);
+    this.imsToken = { value: token, refreshAt: refreshTime(started, seconds(json?.expires_in)) };
+    return token;
+  }
+
+  /**
+   * An Admin API call with the IMS bearer and the client id as API key. When the Admin API refuses the
+   * bearer (401), the IMS token may have been revoked or expired early: get a new one and try once more.
+   */
+  private async adminRequest(req: Omit<HttpRequest, 'timeoutMs' | 'headers'>, signal?: AbortSignal): Promise<HttpResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const bearer = await this.imsAccessToken(signal);
+      const res = await this.send(
+        {
+          ...req,
+          headers: { accept: 'application/vnd.adobe.target.v1+json', authorization: `Bearer ${bearer}`, 'x-api-key': this.options.clientId },
+        },
+        signal,
+      );
+      if (res.status === 401 && attempt === 1) {
+        if (this.imsToken?.value === bearer) this.imsToken = undefined;
+        continue;
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      throw this.adminError(res, req.what);
+    }
+  }
+
+  private adminError(res: HttpResponse, what: string): CredentialsError {
+    const json = parseJson(res.body);
+    // ErrorResponse (§6.2): {httpStatus, requestId, requestTime, errors: [{errorCode, message}]}.
+    const first = Array.isArray(json?.errors) ? (json.errors[0] as Record<string, unknown> | undefined) : undefined;
+    const parts = [first?.errorCode, first?.message ?? json?.message].filter((p): p is string => typeof p === 'string' && p !== '');
+    const serverMessage = parts.length ? this.scrub(parts.join(': ')).slice(0, 300) : undefined;
+    const said = serverMessage ? `: ${serverMessage}` : '';
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ` Check that the Developer Console project has the Adobe Target API with a product profile that may administer tenant '${this.options.tenant}'.`
+        : res.status === 404
+          ? ` Check the tenant '${this.options.tenant}' (mc.adobe.io/{tenant}, not the client code).`
+          : '';
+    const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 429 || res.status === 503 ? 'rate-limited' : 'server';
+    return new CredentialsError('admin', kind, `The Target Admin API refused ${what} (HTTP ${res.status}${said}).${hint}`, {
+      status: res.status,
+      serverMessage,
+    });
+  }
+
+  private async adminToken(method: 'GET' | 'POST', signal?: AbortSignal): Promise<Cached> {
+    const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/authentication/token`);
+    url.search = 'authorizationScope=profile_api';
+    const started = this.clock.now();
+    const what = method === 'GET' ? 'the profile API token request' : 'the profile API token rotation';
+    // A rotation sent twice would leave a token nobody received: never resend it after a timeout.
+    const res = await this.adminRequest({ method, url, idempotent: method === 'GET', what }, signal);
+    const json = parseJson(res.body);
+    // AuthorizationToken (§6.2 S8) names it accessToken; [INF] accept `token` as well.
+    const token = typeof json?.accessToken === 'string' ? json.accessToken : typeof json?.token === 'string' ? json.token : undefined;
+    if (!token) {
+      throw new CredentialsError('admin', 'server', `The Target Admin API answered ${what} (HTTP ${res.status}) without a token (accessToken).`, {
+        status: res.status,
+      });
+    }
+    this.remember(token);
+    // [INF] §6.2: the unit of expiresIn is undocumented; read as seconds. A 401/403 from Target refreshes it anyway.
+    return { value: token, refreshAt: refreshTime(started, seconds(json?.expiresIn)) };
+  }
+}
+
+/**
+ * When to fetch a token again: a little before it expires (a tenth of its life, at most 5 minutes), counted
+ * from when it was asked for. No lifetime given: keep it until Target refuses it.
+ */
+export function refreshTime(askedAt: number, lifetimeSeconds: number | undefined): number {
+  if (lifetimeSeconds === undefined) return Infinity;
+  const lifetimeMs = lifetimeSeconds * 1000;
+  return askedAt + lifetimeMs - Math.min(5 * 60_000, lifetimeMs / 10);
+}
+
+/**
+ * Developer Console credentials from the command line's environment: TARGET_CLIENT_ID,
+ * TARGET_CLIENT_SECRET and TARGET_TENANT (all three, or none), TARGET_SCOPES, TARGET_IMS_URL and
+ * TARGET_ADMIN_URL. Undefined when none is set; a usage error when some are missing or TARGET_PROFILE_TOKEN
+ * is set as well (which one would win is not obvious, so neither does).
+ */
+export function credentialsFromEnvironment(env: NodeJS.ProcessEnv): DeveloperConsoleCredentials | undefined {
+  const names = ['TARGET_CLIENT_ID', 'TARGET_CLIENT_SECRET', 'TARGET_TENANT'] as const;
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return undefined;
+  if (given.length < names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new TargetError('usage', `Developer Console credentials need TARGET_CLIENT_ID, TARGET_CLIENT_SECRET and TARGET_TENANT; ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`);
+  }
+  if (env.TARGET_PROFILE_TOKEN) {
+    throw new TargetError('usage', 'Set either TARGET_PROFILE_TOKEN or the Developer Console credentials (TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT), not both.');
+  }
+  const credentials: DeveloperConsoleCredentials = {
+    clientId: env.TARGET_CLIENT_ID!,
+    clientSecret: env.TARGET_CLIENT_SECRET!,
+    tenant: env.TARGET_TENANT!,
+    ...(env.TARGET_SCOPES ? { scopes: env.TARGET_SCOPES } : {}),
+    ...(env.TARGET_IMS_URL ? { imsUrl: env.TARGET_IMS_URL } : {}),
+    ...(env.TARGET_ADMIN_URL ? { adminUrl: env.TARGET_ADMIN_URL } : {}),
+  };
+  checkCredentials(credentials);
+  return credentials;
+}

@@ -1,0 +1,168 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../../src/cli';
+import { CliIO } from '../../../src/cli/io';
+import { Emulator, startEmulator } from '../../emulator/server';
+
+const CREDENTIALS = { clientId: 'console-client-7f3a', clientSecret: 'p8e-SECRET-d41d8cd98f00b204', tenant: 'acmetenant' };
+
+/** Plain fetch against the emulator (loopback only). */
+async function call(url: string, init: RequestInit = {}): Promise<{ status: number; json: Record<string, unknown>; type: string }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, type: res.headers.get('content-type') ?? '' };
+}
+
+function imsForm(overrides: Record<string, string> = {}): RequestInit {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CREDENTIALS.clientId, client_secret: CREDENTIALS.clientSecret, scope: 'openid,AdobeID,target_sdk', ...overrides });
+  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
+}
+
+describe('emulator: Adobe IMS and the Target Admin API', () => {
+  let emulator: Emulator;
+  beforeEach(async () => {
+    emulator = await startEmulator({ credentials: CREDENTIALS, imsTokenTtlMs: 60_000 });
+  });
+  afterEach(() => emulator.close());
+
+  async function imsToken(): Promise<string> {
+    const r = await call(`${emulator.url}/ims/token/v3`, imsForm());
+    assert.strictEqual(r.status, 200);
+    return r.json.access_token as string;
+  }
+  const admin = (token: string, apiKey = CREDENTIALS.clientId) => ({ authorization: `Bearer ${token}`, 'x-api-key': apiKey });
+
+  it('IMS issues tokens for the configured credential only, with expires_in in seconds', async () => {
+    const ok = await call(`${emulator.url}/ims/token/v3`, imsForm());
+    assert.deepStrictEqual(Object.keys(ok.json).sort(), ['access_token', 'expires_in', 'token_type']);
+    assert.strictEqual(ok.json.expires_in, 60);
+    for (const wrong of [{ client_id: 'nope' }, { client_secret: 'nope' }] as Record<string, string>[]) {
+      const r = await call(`${emulator.url}/ims/token/v3`, imsForm(wrong));
+      assert.strictEqual(r.status, 401);
+      assert.strictEqual(r.json.error, 'invalid_client');
+      assert.strictEqual(typeof r.json.error_description, 'string');
+    }
+    assert.strictEqual((await call(`${emulator.url}/ims/token/v3`, imsForm({ grant_type: 'password' }))).json.error, 'unsupported_grant_type');
+  });
+
+  it('Admin API: GET gives the current profile token, POST rotates it (201) and the old one stops working', async () => {
+    emulator.setAuth('first-token');
+    const ims = await imsToken();
+    const url = `${emulator.url}/acmetenant/target/authentication/token?authorizationScope=profile_api`;
+    const got = await call(url, { headers: admin(ims) });
+    assert.strictEqual(got.status, 200);
+    assert.match(got.type, /application\/vnd\.adobe\.target\.v1\+json/);
+    assert.strictEqual(got.json.accessToken, 'first-token');
+    const rotated = await call(url, { method: 'POST', headers: admin(ims) });
+    assert.strictEqual(rotated.status, 201);
+    assert.notStrictEqual(rotated.json.accessToken, 'first-token');
+    assert.strictEqual(emulator.currentToken(), rotated.json.accessToken);
+    const oldFetch = await fetch(`${emulator.url}/rest/v1/profiles/thirdPartyId/x?client=acme`, { headers: { authorization: 'Bearer first-token' } });
+    assert.strictEqual(oldFetch.status, 401);
+    await oldFetch.text();
+  });
+
+  it('Admin API requires an unexpired IMS bearer, the client id as X-Api-Key, the tenant and the scope', async () => {
+    const ims = await imsToken();
+    const url = `${emulator.url}/acmetenant/target/authentication/token?authorizationScope=profile_api`;
+    assert.strictEqual((await call(url)).status, 401);
+    assert.strictEqual((await call(url, { headers: admin('ims-made-up') })).status, 401);
+    assert.strictEqual((await call(url, { headers: admin(ims, 'other-key') })).status, 403);
+    const other = await call(`${emulator.url}/othertenant/target/authentication/token?authorizationScope=profile_api`, { headers: admin(ims) });
+    assert.strictEqual(other.status, 404);
+    assert.deepStrictEqual(Object.keys(other.json).sort(), ['errors', 'httpStatus', 'requestId', 'requestTime']);
+    assert.strictEqual((await call(`${emulator.url}/acmetenant/target/authentication/token`, { headers: admin(ims) })).status, 400);
+    emulator.expireImsTokens();
+    assert.strictEqual((await call(url, { headers: admin(ims) })).status, 401);
+  });
+
+  it('IMS tokens expire after imsTokenTtlMs', async () => {
+    emulator.setImsTokenTtl(50);
+    const ims = await imsToken();
+    await new Promise((r) => setTimeout(r, 80));
+    const r = await call(`${emulator.url}/acmetenant/target/clients/settings`, { headers: admin(ims) });
+    assert.strictEqual(r.status, 401);
+  });
+
+  it('settings: enableProfileApiAuthentication follows setAuth, and PATCH turns it on and off', async () => {
+    const ims = await imsToken();
+    const url = `${emulator.url}/acmetenant/target/clients/settings`;
+    assert.strictEqual((await call(url, { headers: admin(ims) })).json.enableProfileApiAuthentication, false);
+    emulator.setAuth('t-1');
+    assert.strictEqual((await call(url, { headers: admin(ims) })).json.enableProfileApiAuthentication, true);
+    const patched = await call(url, { method: 'PATCH', headers: { ...admin(ims), 'content-type': 'application/json' }, body: JSON.stringify({ enableProfileApiAuthentication: false }) });
+    assert.strictEqual(patched.json.enableProfileApiAuthentication, false);
+    assert.strictEqual(emulator.authEnabled(), false);
+  });
+});
+
+describe('command line: Developer Console credentials from the environment', () => {
+  let emulator: Emulator;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-auth-'));
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ credentials: CREDENTIALS, seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }] });
+    emulator.rotateToken();
+    env = {
+      TARGET_BASE_URL: emulator.url,
+      TARGET_IMS_URL: emulator.url,
+      TARGET_ADMIN_URL: emulator.url,
+      TARGET_CLIENT_ID: CREDENTIALS.clientId,
+      TARGET_CLIENT_SECRET: CREDENTIALS.clientSecret,
+      TARGET_TENANT: CREDENTIALS.tenant,
+    };
+  });
+  afterEach(() => emulator.close());
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function run(args: string[], environment = env) {
+    const io: CliIO & { out: string; err: string } = {
+      out: '',
+      err: '',
+      env: environment,
+      stdout: (t) => void (io.out += t),
+      stderr: (t) => void (io.err += t),
+      stderrIsTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+    };
+    const code = await main(args, io);
+    const printed = io.out + io.err;
+    for (const secret of [CREDENTIALS.clientSecret, emulator.currentToken()!]) assert.ok(!printed.includes(secret), 'a secret was printed');
+    return { code, out: io.out, err: io.err };
+  }
+
+  it('update, fetch, submit --wait and status work with auth enforced and no TARGET_PROFILE_TOKEN', async () => {
+    const update = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'tier=platinum', '--json']);
+    assert.strictEqual(update.code, 0, update.err);
+    assert.strictEqual(JSON.parse(update.out).ok, true);
+    const fetched = await run(['fetch', '--client', 'acme', '--third-party-id', 'crm-1', '--json']);
+    assert.strictEqual(fetched.code, 0, fetched.err);
+    assert.strictEqual(JSON.parse(fetched.out).profileAttributes.tier.value, 'platinum');
+    const file = path.join(dir, 'ok.batch');
+    fs.writeFileSync(file, 'batch=thirdPartyId,tier\ncrm-1,silver\n');
+    const submit = await run(['submit', file, '--client', 'acme', '--wait', '--json']);
+    assert.strictEqual(submit.code, 0, submit.err);
+    const statusUrl = JSON.parse(submit.out).batches[0].batchStatus as string;
+    const status = await run(['status', statusUrl, '--json']);
+    assert.strictEqual(status.code, 0, status.err);
+    assert.ok(emulator.requests.filter((r) => r.route !== 'imsToken' && r.route !== 'adminToken').every((r) => r.status === 200));
+  });
+
+  it('wrong secret: exit 3 and a message naming Adobe IMS; partial credentials: exit 2', async () => {
+    const wrong = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1'], { ...env, TARGET_CLIENT_SECRET: 'not-the-secret' });
+    assert.strictEqual(wrong.code, 3);
+    assert.match(wrong.err, /Adobe IMS refused the client credentials \(invalid_client/);
+    assert.ok(!wrong.err.includes('not-the-secret'));
+    const partial = await run(['fetch', '--client', 'acme', '--pc-id', 'pc-1'], { ...env, TARGET_TENANT: '' });
+    assert.strictEqual(partial.code, 2);
+    assert.match(partial.err, /TARGET_TENANT is not set/);
+    const before = emulator.requests.length;
+    const insecure = await run(['fetch', '--client', 'acme', '--pc-id', 'pc-1'], { ...env, TARGET_IMS_URL: 'http://ims.example.com' });
+    assert.strictEqual(insecure.code, 2);
+    assert.strictEqual(emulator.requests.length, before, 'nothing is sent with an insecure IMS URL');
+  });
+});
