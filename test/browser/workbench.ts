@@ -50,13 +50,27 @@ export async function openWorkbench(options: StartOptions & { extensionPath?: st
   }
 }
 
-/** Runs a command from the command palette by its title, as a user types it. */
+/**
+ * Runs a command from the command palette by its title, as a user types it. F1 can be swallowed, or
+ * the palette closed again, while a dialog or a notification still takes focus: then it is tried again.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    const typed = await input
+      .fill(`>${title}`, { timeout: 3000 })
+      .then(() => row.waitFor({ timeout: 5000 }))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (typed) break;
+    if (attempt === 4) throw new Error(`the command palette did not offer "${title}"`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -88,6 +102,22 @@ export async function answer(page: Page, text: string, waitForRow?: string): Pro
       .catch(() => false);
     if (moved) return;
   }
+}
+
+/**
+ * Answers VS Code's own file dialog (the simple dialog code-server shows) with a full path. The
+ * dialog fills in its starting folder asynchronously, so it is given time to, or it overwrites the path.
+ */
+export async function answerFileDialog(page: Page, file: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await page.waitForFunction(
+    `(() => { const i = document.querySelector('.quick-input-widget input'); return i && i.value.endsWith('/'); })()`,
+    undefined,
+    { timeout: 15_000 },
+  );
+  await page.waitForTimeout(300);
+  await answer(page, file);
 }
 
 /** Waits until the quick input shows `text` (its title or prompt): the next step of a multi-step input. */
