@@ -19,7 +19,29 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** Every notification the extension shows during this suite, recorded as it is shown. */
+const shown: string[] = [];
+
 describe('secret hygiene after the whole run', () => {
+  const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+
+  before(() => {
+    // The tests share the extension's API object, so wrapping these records what the extension shows.
+    for (const name of ['showInformationMessage', 'showWarningMessage', 'showErrorMessage']) {
+      const original = window[name];
+      originals.set(name, original);
+      window[name] = (...args: unknown[]) => {
+        shown.push(args.filter((a) => typeof a === 'string').join(' | '));
+        return original.apply(vscode.window, args);
+      };
+    }
+  });
+
+  after(() => {
+    for (const [name, original] of originals) window[name] = original;
+  });
+
   it('the token was used: an authenticated update, fetch and failure went out', async () => {
     const emulator = await startEmulator({ token: KNOWN_TOKEN, seed: [{ clientCode: 'secret', thirdPartyId: 's-1', attributes: { a: '1' } }] });
     try {
@@ -31,9 +53,18 @@ describe('secret hygiene after the whole run', () => {
       emulator.failNext(1, 500);
       await vscode.commands.executeCommand(Commands.fetchProfile, { connectionId, idType: 'thirdPartyId', id: 's-1' });
       assert.ok(emulator.requests.every((r) => r.authorization === `Bearer ${KNOWN_TOKEN}`));
+      // A server that echoes the request back in its error must not put the token in a notification.
+      emulator.failNext(1, 500);
+      await vscode.commands.executeCommand(Commands.updateProfile, { connectionId, idType: 'thirdPartyId', id: 's-1', attributes: { b: KNOWN_TOKEN.slice(0, 4) } });
     } finally {
       await emulator.close();
     }
+  });
+
+  it('appears in no notification shown', () => {
+    assert.ok(shown.length >= 3, `notifications recorded: ${JSON.stringify(shown)}`);
+    assert.ok(shown.some((m) => /failed/i.test(m)), 'a failure notification was shown');
+    for (const message of shown) assert.ok(!message.includes(KNOWN_TOKEN), message);
   });
 
   it('appears in no log line, even at debug level, and the requests were logged', async () => {
