@@ -1,15 +1,6 @@
 import { createWriteStream } from 'fs';
 import { once } from 'events';
-
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same bytes. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng';
 
 const CITIES = ['Paris', 'S%C3%A3o%20Paulo', 'Z%C3%BCrich', 'New%20York', 'K%C3%B8benhavn', 'Tokyo', 'M%C3%BCnchen', 'Lyon'];
 const TIERS = ['gold', 'silver', 'bronze', 'platinum'];

@@ -7,15 +7,7 @@ import { IdIndex } from '../../../src/core/batch/idIndex';
 import { BatchDocumentModel } from '../../../src/core/batch/incremental';
 import { LineDiagnostic, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../src/core/batch/validator';
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng';
 
 // Mostly clean pieces, so that both the fast path and its bail-outs are exercised.
 const PIECES = ['a', 'b', 'Z', '1', '9', '-', '.', '/', ' ', ',', ',', ',', '%40', '%2B', '%2b', '%2F', '%C3%A9', '%e9', '%4', '%zz', '&', '+', '"', '\t', '\r', '\u00e9', 'v'.repeat(120), '%41'.repeat(90)];

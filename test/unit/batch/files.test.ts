@@ -5,16 +5,7 @@ import * as path from 'path';
 import { BatchDocumentModel } from '../../../src/core/batch/incremental';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../../../src/core/batch/limits';
 import { validateFile, validateText } from '../../../src/core/batch/validator';
-
-/** A small seeded PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng';
 
 const PIECES = ['a', 'b', '1', ',', ',', ',', '&', '%', '%4', '%41', '+', '"', ' ', '\t', '\r', '\u00e9', '\ud83d\ude00', 'profile.', 'x', 'pcId', 'thirdPartyId'];
 const LINES = ['batch=thirdPartyId,age,city', 'batch=pcId,a,a', '', '  ', 'id1,30,Paris', 'id1,,', 'id2,1', ',x', 'Batch=pcId,b', 'a/b,1,2,3', '\uFEFFbatch=pcId,x'];
