@@ -5,8 +5,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli';
-import { CliIO } from '../../src/cli/io';
 import { Emulator, startEmulator } from '../emulator/server';
+import { recordingIO } from '../support/cliIO';
 
 /**
  * The profile API token (TARGET_PROFILE_TOKEN) must never be printed by the command line: not on
@@ -53,17 +53,8 @@ interface Run {
 }
 
 async function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const io: CliIO & { out: string; err: string } = {
-    out: '',
-    err: '',
-    env,
-    stdout: (t) => void (io.out += t),
-    stderr: (t) => void (io.err += t),
-    // A terminal, so that progress lines (which name URLs and files) are printed and checked too.
-    stderrIsTTY: true,
-    cwd: dir,
-    signal: AbortSignal.timeout(30_000),
-  };
+  // A terminal, so that progress lines (which name URLs and files) are printed and checked too.
+  const io = recordingIO({ env, cwd: dir, stderrIsTTY: true, signal: AbortSignal.timeout(30_000) });
   const t0 = Date.now();
   const code = await main(args, io);
   if (process.env.TP_SECRETS_VERBOSE) console.log(`${Date.now() - t0} ms exit ${code}: ${args.join(' ').slice(0, 100)}`);

@@ -3,24 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
-import type { CliIO } from '../../../src/cli/io';
+import { recordingIO, type RecordingIO } from '../../support/cliIO';
 
-function fakeIO(cwd: string): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    env: {},
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    stderrIsTTY: false,
-    cwd,
-    signal: new AbortController().signal,
-  };
-  return io;
+function fakeIO(cwd: string): RecordingIO {
+  return recordingIO({ cwd });
 }
 
 describe('target-profiles validate', () => {

@@ -4,14 +4,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
-import { CliIO } from '../../../src/cli/io';
-import { Emulator, SeedProfile, startEmulator } from '../../emulator/server';
-
-// The sample profiles of src/features/emulator (that module needs the editor, so they are repeated here).
-const sampleProfiles: SeedProfile[] = [
-  { clientCode: 'demo', thirdPartyId: 'crm-1001', pcId: '1368007744041-575948.01_00', attributes: { loyaltyTier: 'silver', age: '34', city: 'Madrid' } },
-  { clientCode: 'demo', thirdPartyId: 'crm-1002', pcId: '1436187396849-250353.03_03', attributes: { loyaltyTier: 'gold', age: '41' } },
-];
+import { sampleProfiles } from '../../emulator/samples';
+import { Emulator, startEmulator } from '../../emulator/server';
+import { recordingIO } from '../../support/cliIO';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-scenario-'));
 const root = path.resolve(__dirname, '../../../..');
@@ -32,16 +27,7 @@ describe('command line: scenario against the emulator', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   async function run(args: string[], env: NodeJS.ProcessEnv = { TARGET_BASE_URL: emulator.url }) {
-    const io: CliIO & { out: string; err: string } = {
-      out: '',
-      err: '',
-      env,
-      stdout: (t) => void (io.out += t),
-      stderr: (t) => void (io.err += t),
-      stderrIsTTY: false,
-      cwd: dir,
-      signal: new AbortController().signal,
-    };
+    const io = recordingIO({ env, cwd: dir });
     const code = await main(['scenario', ...args], io);
     return { code, out: io.out, err: io.err };
   }

@@ -4,23 +4,13 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
-import { CliIO } from '../../../src/cli/io';
 import { Emulator, startEmulator } from '../../emulator/server';
+import { recordingIO, type RecordingIO } from '../../support/cliIO';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-'));
 
-function fakeIO(env: NodeJS.ProcessEnv, stderrIsTTY = false): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    env,
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-    stderrIsTTY,
-    cwd: dir,
-    signal: new AbortController().signal,
-  };
-  return io;
+function fakeIO(env: NodeJS.ProcessEnv, stderrIsTTY = false): RecordingIO {
+  return recordingIO({ env, cwd: dir, stderrIsTTY });
 }
 
 describe('command line: update, fetch, submit, status against the emulator', () => {
