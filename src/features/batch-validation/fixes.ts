@@ -48,27 +48,46 @@ export class BatchFixes implements vscode.CodeActionProvider {
         }
       }
     }
-    const wantsFixAll = context.only ? context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only) : true;
-    if (wantsFixAll) {
-      const all = this.fixAllAction(document);
-      if (all) actions.push(all);
+    if (context.only && (context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only))) {
+      // Asked for by name (fix-all on save, Source Action): computed now, over the whole file.
+      const edit = this.fixAllEdit(document);
+      if (edit) actions.push(this.fixAllAction(document, edit));
+    } else if (!context.only && context.diagnostics.some((d) => ruleCodeOf(d))) {
+      // The lightbulb asks on every cursor move: offer fix-all there, but compute its edit (a pass over
+      // every problem of the file) only if the user picks it, in resolveCodeAction.
+      actions.push(this.fixAllAction(document));
     }
     return actions;
   }
 
-  /** All safe fixes of the file at once, computed from the complete (uncapped) problem list. */
-  private fixAllAction(document: vscode.TextDocument): vscode.CodeAction | undefined {
+  resolveCodeAction(action: vscode.CodeAction): vscode.CodeAction {
+    const document = (action as FixAllAction).document;
+    if (document && !action.edit) action.edit = this.fixAllEdit(document) ?? new vscode.WorkspaceEdit();
+    return action;
+  }
+
+  private fixAllAction(document: vscode.TextDocument, edit?: vscode.WorkspaceEdit): vscode.CodeAction {
+    const action: FixAllAction = new vscode.CodeAction(vscode.l10n.t('Fix all safe batch file problems'), BatchFixes.fixAllKind);
+    action.document = document;
+    action.edit = edit;
+    return action;
+  }
+
+  /** All safe fixes of the file at once, from the complete (uncapped) problem list; undefined when none. */
+  private fixAllEdit(document: vscode.TextDocument): vscode.WorkspaceEdit | undefined {
     const model = this.problems.modelFor(document);
     if (!model) return undefined;
     const edits = fixAll(document.lineCount, (i) => document.lineAt(i).text, model.diagnostics());
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     if (edits.length === 0 && !crlf) return undefined;
-    const action = new vscode.CodeAction(vscode.l10n.t('Fix all safe batch file problems'), BatchFixes.fixAllKind);
-    action.edit = workspaceEdit(document.uri, edits);
-    if (crlf) action.edit.set(document.uri, [...(action.edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
-    return action;
+    const edit = workspaceEdit(document.uri, edits);
+    if (crlf) edit.set(document.uri, [...(edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
+    return edit;
   }
 }
+
+/** A fix-all action remembers its document until resolveCodeAction computes the edit. */
+type FixAllAction = vscode.CodeAction & { document?: vscode.TextDocument };
 
 function codeValue(d: vscode.Diagnostic): unknown {
   return typeof d.code === 'object' ? d.code.value : d.code;

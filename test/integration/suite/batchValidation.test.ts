@@ -104,6 +104,20 @@ describe('batch files in the editor', () => {
     await diagnosticsMatching(uri, (c) => !c.some((x) => ['TP004', 'TP020', 'TP021', 'TP022', 'TP027', 'TP028'].includes(x)));
   });
 
+  it('offers fix-all in the lightbulb of a problem, computing it only when resolved', async () => {
+    const uri = workspaceFile('lightbulb.batch', 'batch=thirdPartyId,profile.tier\ncrm-1,a&b\n');
+    await open(uri);
+    await diagnosticsMatching(uri, (c) => c.includes('TP020'));
+    const at = vscode.languages.getDiagnostics(uri).find((d) => (d.code as { value: string }).value === 'TP020')!.range;
+    const unresolved = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, at);
+    assert.strictEqual(unresolved.find((a) => a.kind?.value === FIX_ALL_KIND)?.edit, undefined);
+    const resolved = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, at, undefined, 10);
+    const fixAll = resolved.find((a) => a.kind?.value === FIX_ALL_KIND);
+    assert.ok(fixAll?.edit, 'resolving gives the fix-all edit');
+    assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
+    assert.strictEqual((await vscode.workspace.openTextDocument(uri)).getText(), 'batch=thirdPartyId,tier\ncrm-1,a%26b\n');
+  });
+
   it('describes a header column on hover', async () => {
     const uri = workspaceFile('hover.batch', 'batch=pcId,loyalty%20tier,age\n1,gold,\n2,,40\n3,silver,41\n');
     await open(uri);
