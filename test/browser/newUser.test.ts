@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot } from '../integration/host';
-import { answer, answerFileDialog, runCommand, screenshotPath, waitForPrompt } from './workbench';
+import { answer, answerFileDialog, enterProfileUpdate, runCommand, screenshotPath } from './workbench';
 
 /**
  * A new user's first minute, scripted: `npm start` (from this checkout, as from a clean clone) opens
@@ -117,13 +117,7 @@ describe('a new user: npm start and the walkthrough', function () {
 
   it('step 2: sends a profile update', async () => {
     await clickStepButton('Send a profile update', 'Update Profile');
-    await waitForPrompt(page, '(1/3)');
-    await answer(page, 'thirdPartyId', 'thirdPartyId');
-    await waitForPrompt(page, '(2/3)');
-    await answer(page, 'crm-1001');
-    await waitForPrompt(page, '(3/3)');
-    await answer(page, 'loyaltyTier=gold');
-    await waitForPrompt(page, 'attribute(s) so far');
+    await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=gold');
     await answer(page, '');
     await toast('Profile update for crm-1001').waitFor({ timeout: 30_000 });
     await stepDone('Send a profile update');

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { sampleProfiles, SAMPLE_CLIENT_CODE } from '../emulator/samples';
 import { startEmulator, type Emulator } from '../emulator/server';
-import { answer, openWorkbench, runCommand, screenshotPath, waitForPrompt, type Workbench } from './workbench';
+import { answer, enterProfileUpdate, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
 
 /**
  * A person's first minutes, driven through the browser: the view shows the emulator connection, an
@@ -40,13 +40,7 @@ describe('the workbench, as a person uses it', function () {
   it('sends an update from the command palette and shows the notification', async () => {
     const { page } = bench;
     await runCommand(page, 'Target Profiles: Update Profile…');
-    await waitForPrompt(page, '(1/3)');
-    await answer(page, 'thirdPartyId', 'thirdPartyId');
-    await waitForPrompt(page, '(2/3)');
-    await answer(page, 'crm-1001');
-    await waitForPrompt(page, '(3/3)');
-    await answer(page, 'loyaltyTier=platinum');
-    await waitForPrompt(page, 'attribute(s) so far');
+    await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=platinum');
     await page.screenshot({ path: screenshotPath('update-palette.png') });
     await answer(page, '');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Profile update for crm-1001' });

@@ -125,6 +125,20 @@ export async function waitForPrompt(page: Page, text: string | RegExp): Promise<
   await page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 30_000 });
 }
 
+/**
+ * Answers Update Profile's steps (id type, id, one name=value) and stops at the prompt for the next
+ * pair, where an empty answer sends the update.
+ */
+export async function enterProfileUpdate(page: Page, idType: string, id: string, pair: string): Promise<void> {
+  await waitForPrompt(page, '(1/3)');
+  await answer(page, idType, idType);
+  await waitForPrompt(page, '(2/3)');
+  await answer(page, id);
+  await waitForPrompt(page, '(3/3)');
+  await answer(page, pair);
+  await waitForPrompt(page, 'attribute(s) so far');
+}
+
 export function screenshotPath(name: string): string {
   const dir = path.join(repoRoot, 'media', 'screenshots');
   fs.mkdirSync(dir, { recursive: true });
