@@ -14,6 +14,7 @@ import * as profiles from './features/profiles';
 import * as scenarios from './features/scenarios';
 import type { FeatureRegistration, Services } from './features/services';
 import { TargetAccess } from './features/targetAccess';
+import { useDisplayLanguage } from './core/displayLanguage';
 import * as tree from './features/tree';
 import { TargetTree } from './features/tree';
 
@@ -79,6 +80,8 @@ function start(context: vscode.ExtensionContext): { services: Services; disposab
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const started = performance.now();
+  // The core's messages (batch diagnostics, fix titles, errors) come from the same l10n bundle.
+  useDisplayLanguage(vscode.env.language, vscode.l10n.bundle);
   let current = start(context);
   // Read by `npm run bench` from the log file of an installed VSIX: activation must stay cheap.
   current.services.log.info(`activation took ${(performance.now() - started + moduleLoadMs).toFixed(1)} ms (module load ${moduleLoadMs.toFixed(1)} ms)`);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { decodeFormValue, percentEncodeUtf8 } from './encoding';
 import type { RuleCode } from './rules';
 import { intendedIdColumn, isBlankLine } from './scan';
@@ -46,19 +47,19 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
   const written = d.endLine === d.line ? line.slice(d.column, d.endColumn) : '';
   switch (d.code) {
     case 'TP001':
-      if (d.endLine > d.line) return [fix(d, 'Remove the blank lines before batch=', [replace(d, '')])];
-      if (written === '\uFEFF') return [fix(d, 'Remove the byte-order mark', [replace(d, '')])];
-      if (/^[ \t]+$/.test(written)) return [fix(d, 'Remove the spaces before batch=', [replace(d, '')])];
-      if (written.toLowerCase() === 'batch=') return [fix(d, 'Write batch= in lower case', [replace(d, 'batch=')])];
-      if (written === '') return [fix(d, 'Insert batch=', [replace(d, 'batch=')])];
+      if (d.endLine > d.line) return [fix(d, l10n.t('Remove the blank lines before batch='), [replace(d, '')])];
+      if (written === '\uFEFF') return [fix(d, l10n.t('Remove the byte-order mark'), [replace(d, '')])];
+      if (/^[ \t]+$/.test(written)) return [fix(d, l10n.t('Remove the spaces before batch='), [replace(d, '')])];
+      if (written.toLowerCase() === 'batch=') return [fix(d, l10n.t('Write batch= in lower case'), [replace(d, 'batch=')])];
+      if (written === '') return [fix(d, l10n.t('Insert batch='), [replace(d, 'batch=')])];
       return [];
     case 'TP002': {
       const intended = intendedIdColumn(written);
-      return intended ? [fix(d, `Rename to ${intended}`, [replace(d, intended)])] : [];
+      return intended ? [fix(d, l10n.t('Rename to {0}', intended), [replace(d, intended)])] : [];
     }
     case 'TP004':
       return [
-        fix(d, 'Remove profile. from the name', [
+        fix(d, l10n.t('Remove profile. from the name'), [
           written.startsWith('profile.') ? edit(d.line, d.column, d.line, d.column + 8, '') : replace(d, encodeName(decodeFormValue(written).slice(8))),
         ]),
       ];
@@ -66,27 +67,27 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
       return removeEmptyColumn(d, line, lineAt, lineCount);
     case 'TP010':
       return /^,*$/.test(written)
-        ? [fix(d, 'Remove the empty extra fields', [replace(d, '')])]
-        : [fix(d, 'Encode the commas of the last value as %2C', [replace(d, written.replace(/,/g, '%2C'))])];
+        ? [fix(d, l10n.t('Remove the empty extra fields'), [replace(d, '')])]
+        : [fix(d, l10n.t('Encode the commas of the last value as %2C'), [replace(d, written.replace(/,/g, '%2C'))])];
     case 'TP020':
-      return [fix(d, 'Encode & as %26', [replace(d, '%26')])];
+      return [fix(d, l10n.t('Encode & as %26'), [replace(d, '%26')])];
     case 'TP021':
-      return [fix(d, 'Encode % as %25', [replace(d, '%25')])];
+      return [fix(d, l10n.t('Encode % as %25'), [replace(d, '%25')])];
     case 'TP022':
-      return [fix(d, 'Encode + as %2B', [replace(d, '%2B')])];
+      return [fix(d, l10n.t('Encode + as %2B'), [replace(d, '%2B')])];
     case 'TP023':
-      return [fix(d, 'Remove the quotes and encode the commas inside them', [replace(d, written.replace(/"/g, '').replace(/,/g, '%2C'))])];
+      return [fix(d, l10n.t('Remove the quotes and encode the commas inside them'), [replace(d, written.replace(/"/g, '').replace(/,/g, '%2C'))])];
     case 'TP024':
-      return [fix(d, 'Percent-encode as UTF-8', [replace(d, percentEncodeUtf8(written))])];
+      return [fix(d, l10n.t('Percent-encode as UTF-8'), [replace(d, percentEncodeUtf8(written))])];
     case 'TP027':
-      return [fix(d, 'Trim the spaces', [replace(d, '')])];
+      return [fix(d, l10n.t('Trim the spaces'), [replace(d, '')])];
     case 'TP028':
       if (d.column === 0 && d.endColumn === line.length && isBlankLine(line)) {
         // Deleting the line break too; a blank last line is emptied instead, which leaves a final LF.
         const whole = d.line < lineCount - 1 ? edit(d.line, 0, d.line + 1, 0, '') : edit(d.line, 0, d.line, line.length, '');
-        return [fix(d, 'Delete the blank line', [whole])];
+        return [fix(d, l10n.t('Delete the blank line'), [whole])];
       }
-      return [fix(d, 'Convert to LF line ends (remove the CR)', [replace(d, '')])];
+      return [fix(d, l10n.t('Convert to LF line ends (remove the CR)'), [replace(d, '')])];
     default:
       return [];
   }
@@ -122,7 +123,7 @@ function removeEmptyColumn(d: BatchDiagnostic, header: string, lineAt: (line: nu
     if (bounds[1] > bounds[0]) return [];
     edits.push(edit(row, bounds[0] - 1, row, bounds[0], ''));
   }
-  return [fix(d, 'Remove the empty column', edits)];
+  return [fix(d, l10n.t('Remove the empty column'), edits)];
 }
 
 /**

@@ -1,3 +1,5 @@
+import * as l10n from '@vscode/l10n';
+import { count } from '../displayLanguage';
 import { decodeFormValue, hexValue, isHexDigit } from './encoding';
 import { HASH_PRIME, HASH_SEED } from './idIndex';
 import { RuleCode, rules } from './rules';
@@ -107,7 +109,7 @@ function pushCharacterRun(line: string, start: number, end: number, out: LineDia
     code: 'TP024',
     column: start,
     endColumn: end,
-    message: `"${describeCharacters(line.slice(start, end))}" must be percent-encoded as UTF-8 (non-ASCII text, tabs and control characters are not sent as written)`,
+    message: l10n.t('"{0}" must be percent-encoded as UTF-8 (non-ASCII text, tabs and control characters are not sent as written)', describeCharacters(line.slice(start, end))),
   });
 }
 
@@ -121,10 +123,10 @@ function checkField(line: string, start: number, end: number, reportPlus: boolea
   while (s < t && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
   while (t > s && (line.charCodeAt(t - 1) === 32 || line.charCodeAt(t - 1) === 9)) t--;
   if (s === t && end > start) {
-    out.push({ code: 'TP027', column: start, endColumn: end, message: 'This field holds only spaces or tabs; they are sent as part of the value' });
+    out.push({ code: 'TP027', column: start, endColumn: end, message: l10n.t('This field holds only spaces or tabs; they are sent as part of the value') });
   } else {
-    if (s > start) out.push({ code: 'TP027', column: start, endColumn: s, message: 'Spaces or tabs at the start of a field are sent as part of the value' });
-    if (t < end) out.push({ code: 'TP027', column: t, endColumn: end, message: 'Spaces or tabs at the end of a field are sent as part of the value' });
+    if (s > start) out.push({ code: 'TP027', column: start, endColumn: s, message: l10n.t('Spaces or tabs at the start of a field are sent as part of the value') });
+    if (t < end) out.push({ code: 'TP027', column: t, endColumn: end, message: l10n.t('Spaces or tabs at the end of a field are sent as part of the value') });
   }
   trimStart = s;
   trimEnd = t;
@@ -147,16 +149,16 @@ function checkField(line: string, start: number, end: number, reportPlus: boolea
         bytes -= 2;
         i += 2;
       } else {
-        out.push({ code: 'TP021', column: i, endColumn: i + 1, message: 'A % must be followed by two hex digits; encode a literal % as %25' });
+        out.push({ code: 'TP021', column: i, endColumn: i + 1, message: l10n.t('A % must be followed by two hex digits; encode a literal % as %25') });
       }
     } else if (c === 38) {
-      out.push({ code: 'TP020', column: i, endColumn: i + 1, message: 'A raw & ends the upload at this point (the server reads it as the next form field); encode it as %26' });
+      out.push({ code: 'TP020', column: i, endColumn: i + 1, message: l10n.t('A raw & ends the upload at this point (the server reads it as the next form field); encode it as %26') });
     } else if (c === 43) {
-      if (reportPlus) out.push({ code: 'TP022', column: i, endColumn: i + 1, message: 'A raw + arrives as a space; encode a literal + as %2B' });
+      if (reportPlus) out.push({ code: 'TP022', column: i, endColumn: i + 1, message: l10n.t('A raw + arrives as a space; encode a literal + as %2B') });
     } else if (c === 34) {
       sawQuote = true;
     } else if (c === 13) {
-      out.push({ code: 'TP028', column: i, endColumn: i + 1, message: 'A CR character inside a line; batch files use LF line ends only' });
+      out.push({ code: 'TP028', column: i, endColumn: i + 1, message: l10n.t('A CR character inside a line; batch files use LF line ends only') });
     } else if (c < 128) {
       bad = true;
     } else {
@@ -203,7 +205,7 @@ function reportQuote(line: string, contentEnd: number, out: LineDiagnostic[]): n
     code: 'TP023',
     column: trimStart,
     endColumn: end,
-    message: 'CSV quoting is not part of this format: the quotes are stored literally and commas inside them still split the field; encode commas as %2C',
+    message: l10n.t('CSV quoting is not part of this format: the quotes are stored literally and commas inside them still split the field; encode commas as %2C'),
   });
   return end;
 }
@@ -213,7 +215,7 @@ function contentEndOf(line: string): number {
 }
 
 function crLineEnd(column: number): LineDiagnostic {
-  return { code: 'TP028', column, endColumn: column + 1, message: 'CRLF line end: batch files use LF; the CR would be sent as part of the last value' };
+  return { code: 'TP028', column, endColumn: column + 1, message: l10n.t('CRLF line end: batch files use LF; the CR would be sent as part of the last value') };
 }
 
 /** UTF-8 bytes of a line, computed only for lines long enough to possibly exceed 1 MiB. */
@@ -226,12 +228,12 @@ export function overlongLine(utf16Length: number, bytes: number): LineDiagnostic
     code: 'TP033',
     column: 0,
     endColumn: utf16Length,
-    message: `This line is ${bytes.toLocaleString('en-US')} bytes, over the 1 MiB a line may have; the rest of it is not checked`,
+    message: l10n.t('This line is {0} bytes, over the 1 MiB a line may have; the rest of it is not checked', count(bytes)),
   };
 }
 
 export function invalidUtf8(utf16Length: number): LineDiagnostic {
-  return { code: 'TP033', column: 0, endColumn: utf16Length, message: 'This line holds bytes that are not valid UTF-8; they are shown as U+FFFD' };
+  return { code: 'TP033', column: 0, endColumn: utf16Length, message: l10n.t('This line holds bytes that are not valid UTF-8; they are shown as U+FFFD') };
 }
 
 const ID_RENAMES = new Map<string, 'pcId' | 'thirdPartyId'>([
@@ -275,21 +277,21 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
   let pos = 0;
   let extra = 0;
   if (line.charCodeAt(0) === 0xfeff) {
-    out.push({ code: 'TP001', column: 0, endColumn: 1, message: 'A byte-order mark before batch=: the body must start with batch= exactly' });
+    out.push({ code: 'TP001', column: 0, endColumn: 1, message: l10n.t('A byte-order mark before batch=: the body must start with batch= exactly') });
     pos = 1;
     extra += 2;
   }
   const spaces = pos;
   while (pos < contentEnd && (line.charCodeAt(pos) === 32 || line.charCodeAt(pos) === 9)) pos++;
-  if (pos > spaces) out.push({ code: 'TP001', column: spaces, endColumn: pos, message: 'Spaces before batch=: the body must start with batch= exactly' });
+  if (pos > spaces) out.push({ code: 'TP001', column: spaces, endColumn: pos, message: l10n.t('Spaces before batch=: the body must start with batch= exactly') });
   const prefix = line.substr(pos, 6);
   if (prefix === 'batch=') {
     pos += 6;
   } else if (prefix.toLowerCase() === 'batch=') {
-    out.push({ code: 'TP001', column: pos, endColumn: pos + 6, message: `"${prefix}" must be written batch= exactly (lower case)` });
+    out.push({ code: 'TP001', column: pos, endColumn: pos + 6, message: l10n.t('"{0}" must be written batch= exactly (lower case)', prefix) });
     pos += 6;
   } else {
-    out.push({ code: 'TP001', column: pos, endColumn: pos, message: 'The file must start with batch= followed by the header row' });
+    out.push({ code: 'TP001', column: pos, endColumn: pos, message: l10n.t('The file must start with batch= followed by the header row') });
   }
 
   const firstName = new Map<string, { column: number; endColumn: number }>();
@@ -312,8 +314,10 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
           column: fieldStart,
           endColumn: fieldEnd,
           message: written === ''
-            ? 'The first header column must be pcId or thirdPartyId, and it is empty'
-            : `The first header column must be exactly pcId or thirdPartyId, not "${written}"${intended ? ` (did you mean ${intended}?)` : ''}`,
+            ? l10n.t('The first header column must be pcId or thirdPartyId, and it is empty')
+            : intended
+              ? l10n.t('The first header column must be exactly pcId or thirdPartyId, not "{0}" (did you mean {1}?)', written, intended)
+              : l10n.t('The first header column must be exactly pcId or thirdPartyId, not "{0}"', written),
         });
       }
     } else {
@@ -321,22 +325,22 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
       const name = decodeFormValue(line.slice(trimStart, trimEnd));
       header.attributeBytes.push(Buffer.byteLength(name, 'utf8'));
       if (fieldEnd === fieldStart) {
-        out.push({ code: 'TP005', column: fieldStart - 1, endColumn: fieldStart, message: 'An empty attribute name (two commas in a row, or a trailing comma in the header)' });
+        out.push({ code: 'TP005', column: fieldStart - 1, endColumn: fieldStart, message: l10n.t('An empty attribute name (two commas in a row, or a trailing comma in the header)') });
       } else {
         const bare = name.startsWith('profile.') ? name.slice(8) : name;
         if (bare !== name) {
-          out.push({ code: 'TP004', column: trimStart, endColumn: trimEnd, message: `Write the bare name "${bare}": the bulk API adds profile. itself` });
+          out.push({ code: 'TP004', column: trimStart, endColumn: trimEnd, message: l10n.t('Write the bare name "{0}": the bulk API adds profile. itself', bare) });
         }
         if (codePointLength(bare) > MAX_NAME_LENGTH) {
-          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: `This attribute name is ${codePointLength(bare)} characters long; keep names within ${MAX_NAME_LENGTH}` });
+          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: l10n.t('This attribute name is {0} characters long; keep names within {1}', count(codePointLength(bare)), count(MAX_NAME_LENGTH)) });
         } else if (!/^[A-Za-z0-9_-]*$/.test(bare)) {
-          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: `"${describeCharacters(bare)}" holds characters other than letters, digits, _ and -; dotted names collide with Target's own namespaces` });
+          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: l10n.t('"{0}" holds characters other than letters, digits, _ and -; dotted names collide with Target\'s own namespaces', describeCharacters(bare)) });
         }
         const first = firstName.get(name);
         if (first) {
           diagnostics.push({
-            ...diagnostic('TP006', lineIndex, trimStart, trimEnd, `The attribute "${describeCharacters(name)}" is already named earlier in the header; later values may overwrite earlier ones`),
-            related: [{ line: lineIndex, column: first.column, endLine: lineIndex, endColumn: first.endColumn, message: 'first named here' }],
+            ...diagnostic('TP006', lineIndex, trimStart, trimEnd, l10n.t('The attribute "{0}" is already named earlier in the header; later values may overwrite earlier ones', describeCharacters(name))),
+            related: [{ line: lineIndex, column: first.column, endLine: lineIndex, endColumn: first.endColumn, message: l10n.t('first named here') }],
           });
         } else if (name !== '') {
           firstName.set(name, { column: trimStart, endColumn: trimEnd });
@@ -350,7 +354,7 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
     fieldStart = fieldEnd + 1;
   }
   if (header.fieldCount === 1) {
-    out.push({ code: 'TP003', column: 0, endColumn: contentEnd, message: 'The header names no attribute after the id column, so no row can update anything' });
+    out.push({ code: 'TP003', column: 0, endColumn: contentEnd, message: l10n.t('The header names no attribute after the id column, so no row can update anything') });
   }
   for (const d of out) diagnostics.push(diagnostic(d.code, lineIndex, d.column, d.endColumn, d.message));
   header.bytes = bytes ?? line.length + extra;
@@ -376,7 +380,7 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
     return;
   }
   if (isBlankLine(line)) {
-    out.push({ code: 'TP028', column: 0, endColumn: line.length, message: 'A blank line; delete it (blank lines are not rows)' });
+    out.push({ code: 'TP028', column: 0, endColumn: line.length, message: l10n.t('A blank line; delete it (blank lines are not rows)') });
     facts.blank = true;
     facts.bytes = bytes ?? line.length;
     return;
@@ -403,7 +407,7 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
     } else if (fieldEnd > fieldStart) {
       facts.hasValues = true;
       if (decodedLength > MAX_VALUE_LENGTH) {
-        out.push({ code: 'TP025', column: fieldStart, endColumn: fieldEnd, message: `This value is ${decodedLength} characters long once decoded; Target keeps at most ${MAX_VALUE_LENGTH}` });
+        out.push({ code: 'TP025', column: fieldStart, endColumn: fieldEnd, message: l10n.t('This value is {0} characters long once decoded; Target keeps at most {1}', count(decodedLength), count(MAX_VALUE_LENGTH)) });
       }
       if (columns === undefined || field < columns) dataBytes += decodedBytes + (header.attributeBytes[field - 1] ?? 0);
     }
@@ -416,34 +420,34 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
       code: 'TP010',
       column: extraFieldsStart,
       endColumn: contentEnd,
-      message: `This row has ${field + 1} fields but the header has ${columns} columns; a raw comma inside a value splits it (encode it as %2C)`,
+      message: l10n.t('This row has {0} fields but the header has {1} columns; a raw comma inside a value splits it (encode it as %2C)', count(field + 1), count(columns)),
     });
   }
   if (facts.id !== undefined && !facts.hasValues) {
-    out.push({ code: 'TP026', column: 0, endColumn: contentEnd, message: 'This row has an id but no value, so it changes nothing (empty values never clear an attribute)' });
+    out.push({ code: 'TP026', column: 0, endColumn: contentEnd, message: l10n.t('This row has an id but no value, so it changes nothing (empty values never clear an attribute)') });
   }
   if (dataBytes > MAX_ROW_DATA_BYTES) {
-    out.push({ code: 'TP032', column: 0, endColumn: contentEnd, message: `This row carries ${dataBytes.toLocaleString('en-US')} bytes of attribute data; a profile may hold at most 64 KB of external data` });
+    out.push({ code: 'TP032', column: 0, endColumn: contentEnd, message: l10n.t('This row carries {0} bytes of attribute data; a profile may hold at most 64 KB of external data', count(dataBytes)) });
   }
   facts.bytes = bytes ?? line.length + extra;
 }
 
 function checkId(line: string, idEnd: number, header: BatchHeader, out: LineDiagnostic[], facts: RowFacts): void {
   if (trimStart === trimEnd) {
-    out.push({ code: 'TP011', column: 0, endColumn: Math.max(idEnd, Math.min(1, line.length)), message: 'This row has no id, so the server cannot tell whose profile it updates' });
+    out.push({ code: 'TP011', column: 0, endColumn: Math.max(idEnd, Math.min(1, line.length)), message: l10n.t('This row has no id, so the server cannot tell whose profile it updates') });
     return;
   }
   const written = line.slice(0, idEnd);
   facts.id = decodeFormValue(written);
   if (header.idColumn === 'thirdPartyId' && /[+/]|%2[bBfF]/.test(written)) {
-    out.push({ code: 'TP012', column: 0, endColumn: idEnd, message: 'A thirdPartyId may not contain + or /, raw or percent-encoded' });
+    out.push({ code: 'TP012', column: 0, endColumn: idEnd, message: l10n.t('A thirdPartyId may not contain + or /, raw or percent-encoded') });
   }
   if (header.idColumn !== undefined && decodedLength > MAX_ID_LENGTH[header.idColumn]) {
     out.push({
       code: 'TP013',
       column: 0,
       endColumn: idEnd,
-      message: `This ${header.idColumn} is ${decodedLength} characters long; Target accepts at most ${MAX_ID_LENGTH[header.idColumn]}`,
+      message: l10n.t('This {0} is {1} characters long; Target accepts at most {2}', header.idColumn, count(decodedLength), count(MAX_ID_LENGTH[header.idColumn])),
     });
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { isAscii, isUtf8 } from 'buffer';
 import { createReadStream, promises as fsp } from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
@@ -15,6 +16,7 @@ import {
   scanRow,
 } from './scan';
 import { IdIndex } from './idIndex';
+import { count } from '../displayLanguage';
 
 export type { RuleCode, Severity } from './rules';
 
@@ -77,8 +79,8 @@ export function duplicateIdDiagnostic(line: number, idEnd: number, firstLine: nu
     endColumn: idEnd,
     code: 'TP014',
     severity: DUPLICATE_SEVERITY,
-    message: `This id is already on line ${firstLine + 1}; which row wins is undefined`,
-    related: [{ line: firstLine, column: 0, endLine: firstLine, endColumn: firstIdEnd, message: 'first row with this id' }],
+    message: l10n.t('This id is already on line {0}; which row wins is undefined', String(firstLine + 1)),
+    related: [{ line: firstLine, column: 0, endLine: firstLine, endColumn: firstIdEnd, message: l10n.t('first row with this id') }],
   };
 }
 
@@ -91,18 +93,18 @@ export interface FileCounts {
 
 /** The rules about the file as a whole, reported over the header line (line 1). */
 export function fileDiagnostics(header: BatchHeader | undefined, counts: FileCounts): BatchDiagnostic[] {
-  if (!header) return [diagnostic('TP001', 0, 0, 0, 'The file is empty: it must start with batch= and a header row')];
+  if (!header) return [diagnostic('TP001', 0, 0, 0, l10n.t('The file is empty: it must start with batch= and a header row'))];
   const found: BatchDiagnostic[] = [];
   const at = (code: RuleCode, message: string) => found.push(diagnostic(code, header.line, 0, header.endColumn, message));
-  const uploads = `submit will split it into ${counts.uploads} uploads, each with the header line`;
+  const uploads = l10n.t('submit will split it into {0} uploads, each with the header line', count(counts.uploads));
   if (counts.rows > 0 && counts.rowsWithValues === 0) {
-    at('TP029', 'Every data row is empty of values: the server skips the whole upload');
+    at('TP029', l10n.t('Every data row is empty of values: the server skips the whole upload'));
   }
   if (counts.bytes >= MAX_UPLOAD_BYTES) {
-    at('TP030', `The file is ${counts.bytes.toLocaleString('en-US')} bytes; an upload must stay under 50 MB, so ${uploads}`);
+    at('TP030', l10n.t('The file is {0} bytes; an upload must stay under 50 MB, so {1}', count(counts.bytes), uploads));
   }
   if (counts.rows > MAX_UPLOAD_ROWS) {
-    at('TP031', `The file has ${counts.rows.toLocaleString('en-US')} data rows; an upload holds at most 500,000, so ${uploads}`);
+    at('TP031', l10n.t('The file has {0} data rows; an upload holds at most {1}, so {2}', count(counts.rows), count(MAX_UPLOAD_ROWS), uploads));
   }
   return found;
 }
