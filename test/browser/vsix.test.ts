@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as path from 'path';
 import { answer, loggedActivationMs, openWorkbench, packageVsix, runCommand, screenshotPath, type Workbench } from './workbench';
 
 /**
@@ -29,6 +30,16 @@ describe('the packaged VSIX, installed', function () {
   it('is small and holds only what it needs', () => {
     const size = fs.statSync(vsix).size;
     assert.ok(size < 1.5 * 1024 * 1024, `${size} bytes`);
+  });
+
+  it('was installed with every file its bundle loads later (dist/undici.js on the first request)', () => {
+    const installed = fs.readdirSync(bench.server.dirs.extensions).find((d) => d.startsWith('target-profiles-team.target-profiles-'));
+    assert.ok(installed, 'the extension folder');
+    const dist = path.join(bench.server.dirs.extensions, installed, 'dist');
+    const bundle = fs.readFileSync(path.join(dist, 'extension.js'), 'utf8');
+    const later = [...bundle.matchAll(/require\("\.\/([\w.-]+)"\)/g)].map((m) => m[1]);
+    assert.ok(later.includes('undici.js'), later.join(', '));
+    for (const file of later) assert.ok(fs.existsSync(path.join(dist, file)), `${file} is missing from the VSIX`);
   });
 
   it('shows batch-file problems in the Problems panel', async () => {

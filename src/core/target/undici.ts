@@ -15,14 +15,8 @@ export type ProxyAgentOptions = Undici.ProxyAgent.Options;
 let modules: { Agent: typeof Undici.Agent; ProxyAgent: typeof Undici.ProxyAgent } | undefined;
 
 function load(): NonNullable<typeof modules> {
-  if (!modules) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    // undici's index gives every dispatcher its request/connect/stream methods this way; ProxyAgent
-    // relies on them (it tunnels with `connect`), so the same is done here before anything is built.
-    Object.assign(require('undici/lib/dispatcher/dispatcher').prototype, require('undici/lib/api'));
-    modules = { Agent: require('undici/lib/dispatcher/agent'), ProxyAgent: require('undici/lib/dispatcher/proxy-agent') };
-    /* eslint-enable @typescript-eslint/no-require-imports */
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  modules ??= require('./undiciParts') as NonNullable<typeof modules>;
   return modules;
 }
 
