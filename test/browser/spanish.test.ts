@@ -96,6 +96,24 @@ describe('in Spanish', function () {
     await page.locator('.welcome-view-content', { hasText: 'Agregar conexión' }).first().waitFor({ timeout: 30_000 });
   });
 
+  it('opens the walkthrough with its Spanish steps and pages', async () => {
+    const { page } = bench;
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    await answer(page, 'Introducción a Target Profiles', 'Introducción a Target Profiles');
+    await page.locator('.getting-started-step', { hasText: 'Conectarse a Target' }).first().waitFor({ timeout: 30_000 });
+    // The step's page is markdown rendered in a webview: the Spanish file, chosen by package.nls.es.json.
+    const spanishPage = 'almacenamiento de secretos de VS Code';
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const texts: string[] = await Promise.all(
+        page.frames().map((f) => f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '')),
+      );
+      if (texts.some((t) => t.includes(spanishPage))) break;
+      if (Date.now() > deadline) throw new Error(`no frame shows "${spanishPage}"`);
+      await page.waitForTimeout(250);
+    }
+    await page.screenshot({ path: screenshotPath('spanish-walkthrough.png') });
+  });
+
   it('shows batch diagnostics in Spanish in the Problems panel', async () => {
     const { page } = bench;
     await runCommand(page, 'Go to File...');

@@ -86,6 +86,21 @@ describe('l10n', () => {
     });
   }
 
+  it('gives every walkthrough page a Spanish version with the same code spans, commands and emphasis', () => {
+    const en = readMessages('package.nls.json');
+    const es = readMessages('package.nls.es.json');
+    const pages = Object.keys(en).filter((k) => k.endsWith('.markdown'));
+    assert.ok(pages.length >= 5, pages.join(', '));
+    const manifest = fs.readFileSync(path.join(root, 'package.json'), 'utf8');
+    for (const key of pages) {
+      assert.ok(manifest.includes(`"%${key}%"`), `package.json does not use %${key}%`);
+      assert.notStrictEqual(es[key], en[key], `${key} points Spanish readers to the English page`);
+      const [english, spanish] = [en[key], es[key]].map((file) => fs.readFileSync(path.join(root, file), 'utf8'));
+      const kept = (text: string) => [...verbatimParts(text), ...(text.match(/\*\*/g) ?? [])].sort();
+      assert.deepStrictEqual(kept(spanish), kept(english), `${es[key]} vs ${en[key]}`);
+    }
+  });
+
   it('l10n/bundle.l10n.json is up to date with the vscode.l10n.t calls in src (run `npm run l10n:export`)', function () {
     this.timeout(120_000);
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-l10n-'));
