@@ -9,7 +9,8 @@
  * Both tokens live in memory only, until shortly before they expire or until `invalidate()`.
  * No editor dependency: the extension and the command line share it.
  */
-import { checkSafeUrl } from '../target/connection';
+import * as l10n from '@vscode/l10n';
+import { checkSafeUrl, queryOrFragmentError } from '../target/connection';
 import { TargetError } from '../target/errors';
 import {
   HttpRequest,
@@ -108,19 +109,20 @@ export function normaliseScopes(scopes: string | readonly string[] | undefined):
 /** Throws a usage error for credentials that cannot work, before anything is sent. */
 export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSecret'> & { clientSecret?: string }): { ims: URL; admin: URL } {
   if (!c.clientId || !VISIBLE_ASCII.test(c.clientId)) {
-    throw new TargetError('usage', 'The Developer Console client id is empty or contains spaces or non-ASCII characters.');
+    throw new TargetError('usage', l10n.t('The Developer Console client id is empty or contains spaces or non-ASCII characters.'));
   }
   // Settings are checked without the secret (the editor keeps it apart, in SecretStorage).
-  if (c.clientSecret !== undefined && !c.clientSecret) throw new TargetError('usage', 'The Developer Console client secret is empty.');
+  if (c.clientSecret !== undefined && !c.clientSecret) throw new TargetError('usage', l10n.t('The Developer Console client secret is empty.'));
   if (!TENANT.test(c.tenant)) {
     throw new TargetError(
       'usage',
-      `'${c.tenant}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.`,
+      // `{tenant}` is no placeholder: l10n.t leaves names without an argument as written.
+      l10n.t("'{0}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.", c.tenant),
     );
   }
   const base = (raw: string, what: string) => {
     const url = checkSafeUrl(raw, what);
-    if (url.search !== '' || url.hash !== '') throw new TargetError('usage', `The ${what} must not contain a query (?...) or a fragment (#...).`);
+    if (url.search !== '' || url.hash !== '') throw queryOrFragmentError(what);
     return url;
   };
   return { ims: base(c.imsUrl || DEFAULT_IMS_URL, 'Adobe IMS URL'), admin: base(c.adminUrl || DEFAULT_ADMIN_URL, 'Target Admin API URL') };
@@ -249,14 +251,17 @@ export class ProfileTokenProvider implements BearerTokenSource {
   /** Whether Target's "Require Authentication" is on (E11 `enableProfileApiAuthentication`). */
   async authenticationRequired(signal?: AbortSignal): Promise<boolean> {
     const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/clients/settings`);
-    const res = await this.adminRequest({ method: 'GET', url, idempotent: true, what: 'the Target Admin API settings request' }, signal);
+    const res = await this.adminRequest({ method: 'GET', url, idempotent: true, what: l10n.t('the Target Admin API settings request') }, signal);
     const json = parseJson(res.body);
     // [INF] S8 shows the field at the top level; some answers wrap settings in `data`.
     const value = json?.enableProfileApiAuthentication ?? (json?.data as Record<string, unknown> | undefined)?.enableProfileApiAuthentication;
     if (typeof value !== 'boolean') {
-      throw new CredentialsError('admin', 'server', `The Target Admin API's settings (HTTP ${res.status}) did not say whether authentication is required (no enableProfileApiAuthentication).`, {
-        status: res.status,
-      });
+      throw new CredentialsError(
+        'admin',
+        'server',
+        l10n.t("The Target Admin API's settings (HTTP {0}) did not say whether authentication is required (no enableProfileApiAuthentication).", String(res.status)),
+        { status: res.status },
+      );
     }
     return value;
   }
@@ -302,7 +307,7 @@ export class ProfileTokenProvider implements BearerTokenSource {
         body,
         // Asking for a token twice is harmless.
         idempotent: true,
-        what: 'the Adobe IMS token request',
+        what: l10n.t('the Adobe IMS token request'),
       },
       signal,
     );
@@ -316,18 +321,18 @@ export class ProfileTokenProvider implements BearerTokenSource {
         throw new CredentialsError(
           'ims',
           'auth',
-          `Adobe IMS refused the client credentials (${serverMessage}). Check the Developer Console project's client id and client secret.`,
+          l10n.t("Adobe IMS refused the client credentials ({0}). Check the Developer Console project's client id and client secret.", serverMessage),
           { status: res.status, serverMessage },
         );
       }
-      throw new CredentialsError('ims', res.status >= 500 ? 'server' : 'auth', `Adobe IMS refused the token request (HTTP ${res.status}, ${serverMessage}).`, {
+      throw new CredentialsError('ims', res.status >= 500 ? 'server' : 'auth', l10n.t('Adobe IMS refused the token request (HTTP {0}, {1}).', String(res.status), serverMessage), {
         status: res.status,
         serverMessage,
       });
     }
     const token = json?.access_token;
     if (typeof token !== 'string' || token === '') {
-      throw new CredentialsError('ims', 'server', `Adobe IMS answered HTTP ${res.status} without an access_token.`, { status: res.status });
+      throw new CredentialsError('ims', 'server', l10n.t('Adobe IMS answered HTTP {0} without an access_token.', String(res.status)), { status: res.status });
     }
     this.remember(token);
     this.imsToken = { value: token, refreshAt: refreshTime(started, seconds(json?.expires_in)) };
@@ -363,15 +368,19 @@ export class ProfileTokenProvider implements BearerTokenSource {
     const first = Array.isArray(json?.errors) ? (json.errors[0] as Record<string, unknown> | undefined) : undefined;
     const parts = [first?.errorCode, first?.message ?? json?.message].filter((p): p is string => typeof p === 'string' && p !== '');
     const serverMessage = parts.length ? this.scrub(parts.join(': ')).slice(0, 300) : undefined;
-    const said = serverMessage ? `: ${serverMessage}` : '';
+    const http = String(res.status);
+    const refused = serverMessage
+      ? l10n.t('The Target Admin API refused {0} (HTTP {1}: {2}).', what, http, serverMessage)
+      : l10n.t('The Target Admin API refused {0} (HTTP {1}).', what, http);
+    const { tenant } = this.options;
     const hint =
       res.status === 401 || res.status === 403
-        ? ` Check that the Developer Console project has the Adobe Target API with a product profile that may administer tenant '${this.options.tenant}'.`
+        ? l10n.t("Check that the Developer Console project has the Adobe Target API with a product profile that may administer tenant '{0}'.", tenant)
         : res.status === 404
-          ? ` Check the tenant '${this.options.tenant}' (mc.adobe.io/{tenant}, not the client code).`
-          : '';
+          ? l10n.t("Check the tenant '{0}' (mc.adobe.io/{tenant}, not the client code).", tenant)
+          : undefined;
     const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 429 || res.status === 503 ? 'rate-limited' : 'server';
-    return new CredentialsError('admin', kind, `The Target Admin API refused ${what} (HTTP ${res.status}${said}).${hint}`, {
+    return new CredentialsError('admin', kind, hint ? `${refused} ${hint}` : refused, {
       status: res.status,
       serverMessage,
     });
@@ -381,14 +390,14 @@ export class ProfileTokenProvider implements BearerTokenSource {
     const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/authentication/token`);
     url.search = 'authorizationScope=profile_api';
     const started = this.clock.now();
-    const what = method === 'GET' ? 'the profile API token request' : 'the profile API token rotation';
+    const what = method === 'GET' ? l10n.t('the profile API token request') : l10n.t('the profile API token rotation');
     // A rotation sent twice would leave a token nobody received: never resend it after a timeout.
     const res = await this.adminRequest({ method, url, idempotent: method === 'GET', what }, signal);
     const json = parseJson(res.body);
     // AuthorizationToken (§6.2 S8) names it accessToken; [INF] accept `token` as well.
     const token = typeof json?.accessToken === 'string' ? json.accessToken : typeof json?.token === 'string' ? json.token : undefined;
     if (!token) {
-      throw new CredentialsError('admin', 'server', `The Target Admin API answered ${what} (HTTP ${res.status}) without a token (accessToken).`, {
+      throw new CredentialsError('admin', 'server', l10n.t('The Target Admin API answered {0} (HTTP {1}) without a token (accessToken).', what, String(res.status)), {
         status: res.status,
       });
     }

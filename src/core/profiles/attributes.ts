@@ -1,3 +1,6 @@
+import * as l10n from '@vscode/l10n';
+import { count } from '../displayLanguage';
+
 /**
  * Turning what a user types or pastes into attribute pairs for a single profile update:
  * `name=value` one at a time, a pasted query string `a=1&b=2` (percent-encoded or not), or a JSON
@@ -10,7 +13,7 @@ export type ParsedAttributes = { ok: true; pairs: AttributePairs } | { ok: false
 
 export function parseAttributes(input: string): ParsedAttributes {
   const text = input.trim();
-  if (text === '') return { ok: false, message: 'Type name=value, paste a=1&b=2, or a JSON object.' };
+  if (text === '') return { ok: false, message: l10n.t('Type name=value, paste a=1&b=2, or a JSON object.') };
   if (text.startsWith('{')) return parseJson(text);
   // A single pair may hold '&' in its value only when it is the whole input and not a query string:
   // `a=1&b=2` is two pairs; to send a literal '&' use JSON or type pairs one by one.
@@ -18,13 +21,13 @@ export function parseAttributes(input: string): ParsedAttributes {
   for (const part of text.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) return { ok: false, message: `'${part}' is not name=value.` };
+    if (eq <= 0) return { ok: false, message: l10n.t("'{0}' is not name=value.", part) };
     const name = stripProfilePrefix(decodeQueryPart(part.slice(0, eq)));
     const value = decodeQueryPart(part.slice(eq + 1));
-    if (name === '') return { ok: false, message: `'${part}' has an empty name.` };
+    if (name === '') return { ok: false, message: l10n.t("'{0}' has an empty name.", part) };
     pairs.push([name, value]);
   }
-  return pairs.length ? { ok: true, pairs } : { ok: false, message: 'No name=value pair found.' };
+  return pairs.length ? { ok: true, pairs } : { ok: false, message: l10n.t('No name=value pair found.') };
 }
 
 /**
@@ -42,9 +45,9 @@ export function parseAttributeInput(input: string): ParsedAttributes {
 /** Parses one `name=value` typed in the input box; here `&` is part of the value, not a separator. */
 export function parseSinglePair(input: string): ParsedAttributes {
   const eq = input.indexOf('=');
-  if (eq <= 0) return { ok: false, message: 'Type name=value.' };
+  if (eq <= 0) return { ok: false, message: l10n.t('Type name=value.') };
   const name = stripProfilePrefix(input.slice(0, eq).trim());
-  if (name === '') return { ok: false, message: 'The name is empty.' };
+  if (name === '') return { ok: false, message: l10n.t('The name is empty.') };
   return { ok: true, pairs: [[name, input.slice(eq + 1)]] };
 }
 
@@ -53,17 +56,17 @@ function parseJson(text: string): ParsedAttributes {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `Not valid JSON: ${(e as Error).message}` };
+    return { ok: false, message: l10n.t('Not valid JSON: {0}', (e as Error).message) };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: 'The JSON must be an object of name: value.' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: l10n.t('The JSON must be an object of name: value.') };
   const pairs: AttributePairs = [];
   for (const [rawName, raw] of Object.entries(value)) {
     // Target stores strings; an empty value is ignored by Target, so null is dropped rather than sent.
     if (raw === null || raw === undefined) continue;
-    if (typeof raw === 'object') return { ok: false, message: `'${rawName}' is not a string, number or boolean.` };
+    if (typeof raw === 'object') return { ok: false, message: l10n.t("'{0}' is not a string, number or boolean.", rawName) };
     pairs.push([stripProfilePrefix(rawName), String(raw)]);
   }
-  return pairs.length ? { ok: true, pairs } : { ok: false, message: 'The JSON object has no attributes.' };
+  return pairs.length ? { ok: true, pairs } : { ok: false, message: l10n.t('The JSON object has no attributes.') };
 }
 
 /** Pasted query strings are usually already encoded; plain text passes through unchanged. */
@@ -81,14 +84,14 @@ function stripProfilePrefix(name: string): string {
 
 /** thirdPartyIds may not contain + or / (shared/spec §1), raw or percent-encoded. */
 export function thirdPartyIdProblem(id: string): string | undefined {
-  if (id.trim() === '') return 'The id is empty.';
-  if (/[+/]|%2[bBfF]/.test(id)) return 'A thirdPartyId may not contain + or / (Target rejects them).';
-  if (id.length > 256) return `A thirdPartyId is at most 256 characters; this one has ${id.length}.`;
+  if (id.trim() === '') return l10n.t('The id is empty.');
+  if (/[+/]|%2[bBfF]/.test(id)) return l10n.t('A thirdPartyId may not contain + or / (Target rejects them).');
+  if (id.length > 256) return l10n.t('A thirdPartyId is at most 256 characters; this one has {0}.', count(id.length));
   return undefined;
 }
 
 export function pcIdProblem(id: string): string | undefined {
-  if (id.trim() === '') return 'The id is empty.';
-  if (id.length > 128) return `A pcId is at most 128 characters; this one has ${id.length}.`;
+  if (id.trim() === '') return l10n.t('The id is empty.');
+  if (id.length > 128) return l10n.t('A pcId is at most 128 characters; this one has {0}.', count(id.length));
   return undefined;
 }

@@ -4,6 +4,8 @@
  * editor can put a CodeLens on a scenario step and a problem on the exact property.
  */
 
+import * as l10n from '@vscode/l10n';
+
 /** 0-based, like the editor's positions; `endLine`/`endColumn` point just after the value. */
 export interface SourceRange {
   line: number;
@@ -81,14 +83,17 @@ export function parseJsonc(text: string): JsonNode {
         while (pos < text.length && text[pos] !== '\n') pos++;
       } else if (c === '/' && text[pos + 1] === '*') {
         const close = text.indexOf('*/', pos + 2);
-        if (close === -1) fail('Unterminated comment: "/*" has no closing "*/".');
+        if (close === -1) fail(l10n.t('Unterminated comment: "/*" has no closing "*/".'));
         pos = close + 2;
       } else return;
     }
   }
 
+  const unterminatedObject = () => l10n.t('Unterminated object: "{" has no closing "}".');
+  const unterminatedArray = () => l10n.t('Unterminated array: "[" has no closing "]".');
+
   function describe(at: number): string {
-    return at >= text.length ? 'the end of the file' : `'${text[at]}'`;
+    return at >= text.length ? l10n.t('the end of the file') : `'${text[at]}'`;
   }
 
   function parseString(): JsonNode & { kind: 'string' } {
@@ -96,24 +101,24 @@ export function parseJsonc(text: string): JsonNode {
     pos++; // opening quote
     let value = '';
     for (;;) {
-      if (pos >= text.length) fail('Unterminated string.', start);
+      if (pos >= text.length) fail(l10n.t('Unterminated string.'), start);
       const c = text[pos];
       if (c === '"') {
         pos++;
         return { kind: 'string', start, end: pos, value };
       }
-      if (c === '\n' || c === '\r') fail('A string cannot span lines; close it with ".');
+      if (c === '\n' || c === '\r') fail(l10n.t('A string cannot span lines; close it with ".'));
       if (c === '\\') {
         const e = text[pos + 1];
         if (e === 'u') {
           const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\u escape: give four hex digits.');
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail(l10n.t('Invalid \\u escape: give four hex digits.'));
           value += String.fromCharCode(parseInt(hex, 16));
           pos += 6;
         } else if (e !== undefined && e in ESCAPES) {
           value += ESCAPES[e];
           pos += 2;
-        } else fail(`Invalid escape '\\${e ?? ''}' in a string.`);
+        } else fail(l10n.t("Invalid escape '\\{0}' in a string.", e ?? ''));
       } else {
         value += c;
         pos++;
@@ -143,8 +148,8 @@ export function parseJsonc(text: string): JsonNode {
         return { ...node, start, end: pos } as JsonNode;
       }
     }
-    if (c === "'") return fail('Strings must use double quotes (").');
-    return fail(`Expected a value but found ${describe(pos)}.`);
+    if (c === "'") return fail(l10n.t('Strings must use double quotes (").'));
+    return fail(l10n.t('Expected a value but found {0}.', describe(pos)));
   }
 
   function parseObject(): JsonNode {
@@ -157,16 +162,16 @@ export function parseJsonc(text: string): JsonNode {
         pos++;
         return { kind: 'object', start, end: pos, properties };
       }
-      if (text[pos] !== '"') fail(pos >= text.length ? 'Unterminated object: "{" has no closing "}".' : `Expected a property name in double quotes but found ${describe(pos)}.`);
+      if (text[pos] !== '"') fail(pos >= text.length ? unterminatedObject() : l10n.t('Expected a property name in double quotes but found {0}.', describe(pos)));
       const key = parseString();
       skipTrivia();
-      if (text[pos] !== ':') fail(`Expected ':' after the property name "${key.value}".`);
+      if (text[pos] !== ':') fail(l10n.t('Expected \':\' after the property name "{0}".', key.value));
       pos++;
       const value = parseValue();
       properties.push({ key: key.value, keyStart: key.start, keyEnd: key.end, value });
       skipTrivia();
       if (text[pos] === ',') pos++;
-      else if (text[pos] !== '}') fail(pos >= text.length ? 'Unterminated object: "{" has no closing "}".' : `Expected ',' or '}' but found ${describe(pos)}.`);
+      else if (text[pos] !== '}') fail(pos >= text.length ? unterminatedObject() : l10n.t("Expected ',' or '}' but found {0}.", describe(pos)));
     }
   }
 
@@ -180,16 +185,16 @@ export function parseJsonc(text: string): JsonNode {
         pos++;
         return { kind: 'array', start, end: pos, items };
       }
-      if (pos >= text.length) fail('Unterminated array: "[" has no closing "]".');
+      if (pos >= text.length) fail(unterminatedArray());
       items.push(parseValue());
       skipTrivia();
       if (text[pos] === ',') pos++;
-      else if (text[pos] !== ']') fail(pos >= text.length ? 'Unterminated array: "[" has no closing "]".' : `Expected ',' or ']' but found ${describe(pos)}.`);
+      else if (text[pos] !== ']') fail(pos >= text.length ? unterminatedArray() : l10n.t("Expected ',' or ']' but found {0}.", describe(pos)));
     }
   }
 
   const root = parseValue();
   skipTrivia();
-  if (pos < text.length) fail(`Unexpected ${describe(pos)} after the end of the document.`);
+  if (pos < text.length) fail(l10n.t('Unexpected {0} after the end of the document.', describe(pos)));
   return root;
 }

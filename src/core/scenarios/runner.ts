@@ -3,7 +3,9 @@
  * editor and on the command line, fakes in unit tests. A failed verify does not stop the run; an
  * update or batch that errors does (later steps would test a state that was never set up).
  */
+import * as l10n from '@vscode/l10n';
 import * as path from 'path';
+import { count } from '../displayLanguage';
 import { compareAttributes, verifyDelays, type AttributeCheck } from '../profiles/verify';
 import type { TargetErrorKind } from '../target/errors';
 import { isTargetError } from '../target/errors';
@@ -71,7 +73,11 @@ export interface RunOptions {
 export function describeMismatches(attributes: readonly AttributeResult[]): string[] {
   return attributes
     .filter((a) => a.state !== 'match')
-    .map((a) => (a.state === 'missing' ? `${a.name}: expected "${a.expected}", missing` : `${a.name}: expected "${a.expected}", got "${a.actual}"`));
+    .map((a) =>
+      a.state === 'missing'
+        ? l10n.t('{0}: expected "{1}", missing', a.name, a.expected)
+        : l10n.t('{0}: expected "{1}", got "{2}"', a.name, a.expected, a.actual ?? ''),
+    );
 }
 
 function errorMessage(error: unknown): string {
@@ -93,7 +99,7 @@ export async function runScenario(scenario: Scenario, deps: ScenarioDeps, option
     const base = { index: step.index, type: step.type, name: stepLabel(step), attributes: [] as AttributeResult[] };
     if (!stopReason && signal?.aborted) {
       cancelled = true;
-      stopReason = 'Skipped: the run was cancelled.';
+      stopReason = l10n.t('Skipped: the run was cancelled.');
     }
     if (stopReason) {
       const result: StepResult = { ...base, status: 'skipped', durationMs: 0, message: stopReason };
@@ -112,13 +118,13 @@ export async function runScenario(scenario: Scenario, deps: ScenarioDeps, option
       if (isTargetError(error)) result.errorKind = error.kind;
       if (isCancellation(error, signal)) {
         cancelled = true;
-        result.message = 'Cancelled.';
+        result.message = l10n.t('Cancelled.');
         result.errorKind = 'cancelled';
-        stopReason = 'Skipped: the run was cancelled.';
+        stopReason = l10n.t('Skipped: the run was cancelled.');
       }
     }
     if (!stopReason && result.status === 'errored' && (step.type === 'update' || step.type === 'batch')) {
-      stopReason = `Skipped: step ${step.index + 1} (${base.name}) errored.`;
+      stopReason = l10n.t('Skipped: step {0} ({1}) errored.', String(step.index + 1), base.name);
     }
     results.push(result);
     options.onStep?.({ phase: 'finished', step, result });
@@ -134,22 +140,25 @@ async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptio
     case 'update': {
       const answer = await deps.updateProfile(step.idType, step.id, step.attributes, signal);
       // success=false: Target read the update and refused it; the state is not set up.
-      if (!answer.success) return { status: 'errored', message: `Target refused the update: ${answer.message || 'no reason given'}`, attributes: [], errorKind: 'rejected' };
+      if (!answer.success) {
+        return { status: 'errored', message: l10n.t('Target refused the update: {0}', answer.message || l10n.t('no reason given')), attributes: [], errorKind: 'rejected' };
+      }
       return { status: 'passed', message: answer.message, attributes: [] };
     }
     case 'wait':
       await deps.sleep(step.seconds * 1000, signal);
-      return { status: 'passed', message: `Waited ${step.seconds} s.`, attributes: [] };
+      return { status: 'passed', message: l10n.t('Waited {0} s.', count(step.seconds)), attributes: [] };
     case 'batch': {
       const file = path.resolve(options.baseDir ?? process.cwd(), step.file);
       const urls = await deps.submitBatch(file, step.apiVersion, signal);
-      if (!step.wait) return { status: 'passed', message: `Submitted ${urls.length} upload(s): ${urls.join(' ')}`, attributes: [] };
+      if (!step.wait) return { status: 'passed', message: l10n.t('Submitted {0} upload(s): {1}', count(urls.length), urls.join(' ')), attributes: [] };
       const states: string[] = [];
       for (const url of urls) states.push((await deps.waitForBatch(url, signal)).status);
       if (states.some((s) => s !== 'complete')) {
-        return { status: 'errored', message: `The batch did not complete: ${states.join(', ')} (${urls.join(' ')})`, attributes: [], errorKind: 'server' };
+        // The states are Target's own words (incomplete, stuck), shown as Target gives them.
+        return { status: 'errored', message: l10n.t('The batch did not complete: {0} ({1})', states.join(', '), urls.join(' ')), attributes: [], errorKind: 'server' };
       }
-      return { status: 'passed', message: `${urls.length} upload(s) complete.`, attributes: [] };
+      return { status: 'passed', message: l10n.t('{0} upload(s) complete.', count(urls.length)), attributes: [] };
     }
     case 'verify':
       return verify(step, deps, options);
@@ -170,17 +179,21 @@ async function verify(step: ScenarioStep & { type: 'verify' }, deps: ScenarioDep
       const report = compareAttributes(expected, fetched.profile);
       attributes = report.checks.map((c) => ({ name: c.name, state: c.state, expected: c.expected, ...(c.state === 'differs' ? { actual: c.actual } : {}) }));
       if (report.allMatch) {
-        return { status: 'passed', message: `${attributes.length} attribute(s) match${attempt > 0 ? ` after ${attempt + 1} fetches` : ''}.`, attributes };
+        const message =
+          attempt > 0
+            ? l10n.t('{0} attribute(s) match after {1} fetches.', count(attributes.length), count(attempt + 1))
+            : l10n.t('{0} attribute(s) match.', count(attributes.length));
+        return { status: 'passed', message, attributes };
       }
       message = describeMismatches(attributes).join('; ');
     } else {
       attributes = expected.filter(([, v]) => v !== '').map(([name, value]) => ({ name, state: 'missing' as const, expected: value }));
-      message = `Profile not found: ${fetched.message ?? 'no message'}`;
+      message = l10n.t('Profile not found: {0}', fetched.message ?? l10n.t('no message'));
     }
     // Fetches take time too: stop when the next pause would end past the budget.
     if (attempt >= delays.length || now() + delays[attempt] > deadline) break;
     await deps.sleep(delays[attempt], options.signal);
   }
   const within = options.verifyWithinSeconds ?? step.within;
-  return { status: 'failed', message: `${message} (after ${within} s)`, attributes };
+  return { status: 'failed', message: l10n.t('{0} (after {1} s)', message, count(within)), attributes };
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { validateFile } from '../batch/validator';
 import type { TargetClient } from '../target/client';
 import { TargetError } from '../target/errors';
@@ -24,13 +25,16 @@ export function targetScenarioDeps(clientFor: (apiVersion?: 'v1' | 'v2') => Prom
     async submitBatch(file, apiVersion, signal) {
       // As `submit` does: a file with errors is refused before anything is sent.
       const validation = await validateFile(file, { signal }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT' || error.code === 'EISDIR') throw new TargetError('usage', `Cannot read the batch file ${file}.`);
+        if (error.code === 'ENOENT' || error.code === 'EISDIR') throw new TargetError('usage', l10n.t('Cannot read the batch file {0}.', file));
         throw error;
       });
       const errors = validation.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         const first = errors[0];
-        throw new TargetError('rejected', `${file} has ${errors.length} error(s), nothing was sent; first: line ${first.line + 1}: ${first.code} ${first.message}`);
+        throw new TargetError(
+          'rejected',
+          l10n.t('{0} has {1} error(s), nothing was sent; first: line {2}: {3} {4}', file, String(errors.length), String(first.line + 1), first.code, first.message),
+        );
       }
       const client = await clientFor(apiVersion);
       return (await client.submitBatch(file, { signal })).map((u) => u.batchStatus);

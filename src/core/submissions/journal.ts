@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { BatchStatus } from '../target/xml';
 
 /**
@@ -79,10 +80,10 @@ export function recoverAfterRestart(s: BatchSubmission): BatchSubmission {
     uploads: s.uploads.map((u) => {
       if (u.state === 'uploading') {
         interrupted = true;
-        return { ...u, state: 'maybe-accepted', message: 'The window closed during this upload: Target may have received it. It was not sent again.' };
+        return { ...u, state: 'maybe-accepted', message: l10n.t('The window closed during this upload: Target may have received it. It was not sent again.') };
       }
       // Uploads after an interrupted one were never started.
-      if (u.state === 'pending') return { ...u, state: 'not-sent', message: interrupted ? 'Not sent: an earlier upload was interrupted.' : 'Not sent.' };
+      if (u.state === 'pending') return { ...u, state: 'not-sent', message: interrupted ? l10n.t('Not sent: an earlier upload was interrupted.') : l10n.t('Not sent.') };
       return u;
     }),
   };
@@ -119,8 +120,8 @@ export function nextPollDelay(upload: UploadRecord, pollsSoFar: number, minMs: n
 export function connectionNotes(idColumn: 'pcId' | 'thirdPartyId' | undefined, apiVersion: 'v1' | 'v2'): { code: 'TP040' | 'TP041'; message: string }[] {
   const notes: { code: 'TP040' | 'TP041'; message: string }[] = [];
   if (apiVersion === 'v2' && idColumn === 'pcId') {
-    notes.push({ code: 'TP040', message: 'v2 with a pcId key: for implementations that use the Experience Cloud ID, key on thirdPartyId or use v1.' });
+    notes.push({ code: 'TP040', message: l10n.t('v2 with a pcId key: for implementations that use the Experience Cloud ID, key on thirdPartyId or use v1.') });
   }
-  if (apiVersion === 'v1') notes.push({ code: 'TP041', message: 'v1 never creates profiles: rows for unknown ids are counted as not found.' });
+  if (apiVersion === 'v1') notes.push({ code: 'TP041', message: l10n.t('v1 never creates profiles: rows for unknown ids are counted as not found.') });
   return notes;
 }

@@ -30,6 +30,7 @@
  * With a `tokenProvider` (Developer Console credentials, src/core/auth) the bearer comes from it, and a
  * call refused with 401/403 gets a fresh token and is sent once more.
  */
+import * as l10n from '@vscode/l10n';
 import { ConnectionSettings, basePath, checkSafeUrl, isLoopbackHost, resolveBaseUrl } from './connection';
 import { TargetError, TargetErrorKind, errorForStatus } from './errors';
 import {
@@ -43,6 +44,7 @@ import {
   UndiciTransport,
   scrubSecrets,
 } from './http';
+import { count } from '../displayLanguage';
 import { Clock, RateLimiter, systemClock } from './limiter';
 import { PlanOptions, UploadPlan, planUploads, readUploadPart } from './split';
 import { BatchStatus, hasXmlDeclarations, parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer, readTag } from './xml';
@@ -92,8 +94,7 @@ export class BatchSubmitError extends TargetError {
     readonly failedUpload: number,
     readonly uploads: number,
   ) {
-    const where = uploads > 1 ? `Upload ${failedUpload + 1} of ${uploads}: ` : '';
-    super(cause.kind, where + cause.message, {
+    super(cause.kind, uploads > 1 ? l10n.t('Upload {0} of {1}: {2}', count(failedUpload + 1), count(uploads), cause.message) : cause.message, {
       status: cause.status,
       maybeAccepted: cause.maybeAccepted,
       serverMessage: cause.serverMessage,
@@ -158,23 +159,37 @@ export interface TokenSource {
 
 const processLimiter = new RateLimiter();
 
-/** Percent-encodes like encodeURIComponent, turning a lone surrogate into a usage error. */
-function encode(text: string, what: string): string {
+/**
+ * Percent-encodes like encodeURIComponent, turning a lone surrogate into a usage error whose message
+ * `invalid` gives (in the display language).
+ */
+function encode(text: string, invalid: () => string): string {
   try {
     return encodeURIComponent(text);
   } catch {
-    throw new TargetError('usage', `The ${what} contains text that is not valid Unicode (a lone surrogate).`);
+    throw new TargetError('usage', invalid());
   }
 }
 
+/** The message for an id (`id` is its parameter name: id, pcId, thirdPartyId...) holding a lone surrogate. */
+function invalidId(id: string): () => string {
+  return () => l10n.t('The {0} contains text that is not valid Unicode (a lone surrogate).', id);
+}
+
+/** `what` is the id's parameter name (pcId, thirdPartyId, marketingCloudVisitorId), never translated. */
 function checkId(value: string, what: string): void {
-  if (value === '') throw new TargetError('usage', `The ${what} is empty.`);
+  if (value === '') throw new TargetError('usage', l10n.t('The {0} is empty.', what));
   // `.` and `..` would be read as path steps even when percent-encoded, changing the path.
-  if (value === '.' || value === '..') throw new TargetError('usage', `'${value}' is not a valid ${what}.`);
+  if (value === '.' || value === '..') throw new TargetError('usage', l10n.t("'{0}' is not a valid {1}.", value, what));
   // §1 [DOC S7]: a thirdPartyId (mbox3rdPartyId) may not contain `+` or `/`; Target could not store it.
   if (what === 'thirdPartyId' && /[+/]/.test(value)) {
-    throw new TargetError('usage', `A thirdPartyId may not contain '+' or '/' (Adobe Target does not allow them).`);
+    throw new TargetError('usage', l10n.t("A thirdPartyId may not contain '+' or '/' (Adobe Target does not allow them)."));
   }
+}
+
+/** An HTML page (a proxy's, a login or an error page) where Target's XML or JSON was expected. */
+function isHtmlPage(body: string): boolean {
+  return /^(?:<!doctype\s+html|<html[\s>])/i.test(body.trim());
 }
 
 /**
@@ -183,13 +198,21 @@ function checkId(value: string, what: string): void {
  */
 export function describeAnswer(body: string): string {
   const text = body.trim();
-  if (text === '') return 'an empty answer';
+  if (text === '') return l10n.t('an empty answer');
   const excerpt = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
-  if (/^(?:<!doctype\s+html|<html[\s>])/i.test(text)) return `an HTML page, not Target's XML (a proxy, login or error page?): ${excerpt}`;
-  if (/^[{[]/.test(text)) return `JSON: ${excerpt}`;
-  if (text.startsWith('<')) return `XML of another shape: ${excerpt}`;
-  return `text: ${excerpt}`;
+  if (isHtmlPage(text)) return l10n.t("an HTML page, not Target's XML (a proxy, login or error page?): {0}", excerpt);
+  if (/^[{[]/.test(text)) return l10n.t('JSON: {0}', excerpt);
+  if (text.startsWith('<')) return l10n.t('XML of another shape: {0}', excerpt);
+  return l10n.t('text: {0}', excerpt);
 }
+
+/** The calls as messages name them ("for {0}", "during {0}"), in the display language. */
+const callName = {
+  update: () => l10n.t('the profile update'),
+  fetch: () => l10n.t('the profile fetch'),
+  upload: () => l10n.t('the batch upload'),
+  status: () => l10n.t('the batch status'),
+};
 
 /** The request a single update becomes: GET, or POST when the URL would pass 8 KB. */
 export function buildProfileUpdateRequest(
@@ -200,12 +223,13 @@ export function buildProfileUpdateRequest(
   const [idParam, idValue] = 'pcId' in update.id ? ['mboxPC', update.id.pcId] : ['mbox3rdPartyId', update.id.thirdPartyId];
   checkId(idValue, 'pcId' in update.id ? 'pcId' : 'thirdPartyId');
   const pairs = Array.isArray(update.attributes) ? update.attributes : Object.entries(update.attributes);
-  if (pairs.length === 0) throw new TargetError('usage', 'Give at least one attribute to update (NAME=VALUE).');
-  const params = [`${idParam}=${encode(idValue, 'id')}`];
+  if (pairs.length === 0) throw new TargetError('usage', l10n.t('Give at least one attribute to update (NAME=VALUE).'));
+  const params = [`${idParam}=${encode(idValue, invalidId('id'))}`];
   for (const [rawName, value] of pairs) {
     const name = rawName.startsWith('profile.') ? rawName.slice('profile.'.length) : rawName;
-    if (name === '') throw new TargetError('usage', 'An attribute name is empty.');
-    params.push(`profile.${encode(name, `attribute name '${name}'`)}=${encode(value, `value of '${name}'`)}`);
+    if (name === '') throw new TargetError('usage', l10n.t('An attribute name is empty.'));
+    const encodedName = encode(name, () => l10n.t("The attribute name '{0}' contains text that is not valid Unicode (a lone surrogate).", name));
+    params.push(`profile.${encodedName}=${encode(value, () => l10n.t("The value of '{0}' contains text that is not valid Unicode (a lone surrogate).", name))}`);
   }
   const query = params.join('&');
   const path = `${basePath(base)}/m2/${clientCode}/profile/update`;
@@ -215,7 +239,11 @@ export function buildProfileUpdateRequest(
   if (query.length > MAX_POST_BODY_BYTES) {
     throw new TargetError(
       'too-large',
-      `This update is ${query.length} bytes once encoded; Target accepts at most 60 KB (${MAX_POST_BODY_BYTES} bytes). Send fewer or shorter attributes, or use a batch file.`,
+      l10n.t(
+        'This update is {0} bytes once encoded; Target accepts at most 60 KB ({1} bytes). Send fewer or shorter attributes, or use a batch file.',
+        String(query.length),
+        String(MAX_POST_BODY_BYTES),
+      ),
     );
   }
   return { method: 'POST', url: new URL(`${base.origin}${path}`), body: query };
@@ -224,7 +252,7 @@ export function buildProfileUpdateRequest(
 function mustStayOn(url: URL, base: URL, path: string): URL {
   // Defence in depth: whatever the ids held, the request stays on the base host and the intended path.
   if (url.origin !== base.origin || url.pathname !== path) {
-    throw new TargetError('usage', 'The id would change the request path; it was not sent.');
+    throw new TargetError('usage', l10n.t('The id would change the request path; it was not sent.'));
   }
   return url;
 }
@@ -333,7 +361,12 @@ export class TargetClient {
     if (this.options.tokenProvider && (status === 401 || status === 403)) {
       return new TargetError(
         'auth',
-        `Target refused the profile API token from the Target Admin API for ${what} (HTTP ${status}), also after fetching it again. Check that the connection's tenant is the Target account of client code '${this.options.connection.clientCode}'.`,
+        l10n.t(
+          "Target refused the profile API token from the Target Admin API for {0} (HTTP {1}), also after fetching it again. Check that the connection's tenant is the Target account of client code '{2}'.",
+          what,
+          String(status),
+          this.options.connection.clientCode,
+        ),
         { status, serverMessage },
       );
     }
@@ -342,12 +375,18 @@ export class TargetClient {
 
   /** The error for an answer that is not what the endpoint gives: clear about what came instead. */
   private unreadable(res: HttpResponse, what: string, expected: string, details: { maybeAccepted?: boolean } = {}): TargetError {
-    const maybe = details.maybeAccepted ? ' Target may have accepted it: check its batch status before sending it again.' : '';
-    return new TargetError(
-      'server',
-      `Target's answer to ${what} (HTTP ${res.status}) was not understood: expected ${expected}, got ${this.scrub(describeAnswer(res.body))}.${maybe}`,
-      { status: res.status, ...details },
-    );
+    const got = this.scrub(describeAnswer(res.body));
+    const http = String(res.status);
+    const message = details.maybeAccepted
+      ? l10n.t(
+          "Target's answer to {0} (HTTP {1}) was not understood: expected {2}, got {3}. Target may have accepted it: check its batch status before sending it again.",
+          what,
+          http,
+          expected,
+          got,
+        )
+      : l10n.t("Target's answer to {0} (HTTP {1}) was not understood: expected {2}, got {3}.", what, http, expected, got);
+    return new TargetError('server', message, { status: res.status, ...details });
   }
 
   /**
@@ -357,13 +396,16 @@ export class TargetClient {
   private checkXml(res: HttpResponse, what: string, details: { maybeAccepted?: boolean } = {}): void {
     if (!hasXmlDeclarations(res.body)) return;
     // `<!DOCTYPE html>` is an HTML page (a proxy's or a login page): say so rather than talk of DTDs.
-    if (describeAnswer(res.body).startsWith('an HTML page')) throw this.unreadable(res, what, 'the <response> XML', details);
-    const maybe = details.maybeAccepted ? ' Target may have accepted it: check its batch status before sending it again.' : '';
-    throw new TargetError(
-      'server',
-      `Target's answer to ${what} (HTTP ${res.status}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read.${maybe}`,
-      { status: res.status, ...details },
-    );
+    if (isHtmlPage(res.body)) throw this.unreadable(res, what, l10n.t('the <response> XML'), details);
+    const http = String(res.status);
+    const message = details.maybeAccepted
+      ? l10n.t(
+          "Target's answer to {0} (HTTP {1}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read. Target may have accepted it: check its batch status before sending it again.",
+          what,
+          http,
+        )
+      : l10n.t("Target's answer to {0} (HTTP {1}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read.", what, http);
+    throw new TargetError('server', message, { status: res.status, ...details });
   }
 
   async updateProfile(update: ProfileUpdate, options: CallOptions = {}): Promise<ProfileUpdateResult> {
@@ -371,15 +413,13 @@ export class TargetClient {
     const built = buildProfileUpdateRequest(this.base, clientCode, update);
     mustStayOn(built.url, this.base, `${basePath(this.base)}/m2/${clientCode}/profile/update`);
     const headers: Record<string, string> = built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
+    const what = callName.update();
     // Setting the same values twice is harmless, so a single update may be retried like a GET.
-    const res = await this.authorized(
-      { method: built.method, url: built.url, headers, body: built.body, idempotent: true, what: 'the profile update' },
-      options.signal,
-    );
-    if (!isSuccess(res.status)) throw this.statusError(res, 'the profile update');
-    this.checkXml(res, 'the profile update');
+    const res = await this.authorized({ method: built.method, url: built.url, headers, body: built.body, idempotent: true, what }, options.signal);
+    if (!isSuccess(res.status)) throw this.statusError(res, what);
+    this.checkXml(res, what);
     const answer = parseUpdateAnswer(res.body);
-    if (!answer) throw this.unreadable(res, 'the profile update', 'the <response> XML');
+    if (!answer) throw this.unreadable(res, what, l10n.t('the <response> XML'));
     const message = this.scrub(answer.message);
     return { method: built.method, status: res.status, ...answer, message };
   }
@@ -389,17 +429,18 @@ export class TargetClient {
     let segment: string;
     if ('pcId' in id) {
       checkId(id.pcId, 'pcId');
-      segment = encode(id.pcId, 'pcId');
+      segment = encode(id.pcId, invalidId('pcId'));
     } else if ('thirdPartyId' in id) {
       checkId(id.thirdPartyId, 'thirdPartyId');
-      segment = `thirdPartyId/${encode(id.thirdPartyId, 'thirdPartyId')}`;
+      segment = `thirdPartyId/${encode(id.thirdPartyId, invalidId('thirdPartyId'))}`;
     } else {
       checkId(id.marketingCloudVisitorId, 'marketingCloudVisitorId');
-      segment = `marketingCloudVisitorId/${encode(id.marketingCloudVisitorId, 'marketingCloudVisitorId')}`;
+      segment = `marketingCloudVisitorId/${encode(id.marketingCloudVisitorId, invalidId('marketingCloudVisitorId'))}`;
     }
     const path = `${basePath(this.base)}/rest/v1/profiles/${segment}`;
     const url = mustStayOn(new URL(`${this.base.origin}${path}?client=${clientCode}`), this.base, path);
-    const res = await this.authorized({ method: 'GET', url, idempotent: true, what: 'the profile fetch' }, options.signal);
+    const what = callName.fetch();
+    const res = await this.authorized({ method: 'GET', url, idempotent: true, what }, options.signal);
     let json: unknown;
     try {
       json = JSON.parse(res.body);
@@ -409,8 +450,8 @@ export class TargetClient {
     if (res.status === 404 && json && typeof (json as { message?: unknown }).message === 'string') {
       return { found: false, status: 404, message: this.scrub((json as { message: string }).message) };
     }
-    if (!isSuccess(res.status)) throw this.errorForStatus(res.status, 'the profile fetch');
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw this.unreadable(res, 'the profile fetch', 'a JSON object');
+    if (!isSuccess(res.status)) throw this.errorForStatus(res.status, what);
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw this.unreadable(res, what, l10n.t('a JSON object'));
     return { found: true, status: res.status, profile: json as Record<string, unknown> };
   }
 
@@ -453,6 +494,7 @@ export class TargetClient {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': String(part.bytes),
     };
+    const what = callName.upload();
     const res = await this.authorized(
       {
         method: 'POST',
@@ -460,19 +502,19 @@ export class TargetClient {
         headers,
         body: () => readUploadPart(plan, part),
         idempotent: false,
-        what: 'the batch upload',
+        what,
         rateLimitKey: this.options.connection.clientCode,
         timeoutMs: this.options.uploadTimeoutMs ?? 15 * 60_000,
       },
       signal,
     );
-    if (!isSuccess(res.status)) throw this.statusError(res, 'the batch upload');
-    this.checkXml(res, 'the batch upload', { maybeAccepted: true });
+    if (!isSuccess(res.status)) throw this.statusError(res, what);
+    this.checkXml(res, what, { maybeAccepted: true });
     const answer = parseSubmitAnswer(res.body);
-    if (!answer) throw this.unreadable(res, 'the batch upload', 'the <response> XML', { maybeAccepted: true });
+    if (!answer) throw this.unreadable(res, what, l10n.t('the <response> XML'), { maybeAccepted: true });
     const message = this.scrub(answer.message);
     if (!answer.success) {
-      throw new TargetError('rejected', `Target refused the batch: ${message || 'no reason given'}`, {
+      throw new TargetError('rejected', l10n.t('Target refused the batch: {0}', message || l10n.t('no reason given')), {
         status: res.status,
         serverMessage: message,
       });
@@ -482,7 +524,7 @@ export class TargetClient {
 
   async batchStatus(statusUrl: string, options: StatusOptions = {}): Promise<BatchStatus> {
     if (this.scrub(statusUrl) !== statusUrl) {
-      throw new TargetError('usage', 'The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).');
+      throw new TargetError('usage', l10n.t('The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).'));
     }
     const given = checkSafeUrl(statusUrl, 'batch status URL');
     // Target's URL is opaque (§2 [INF]): keep its query as is and only append showDetails.
@@ -491,20 +533,21 @@ export class TargetClient {
       href += /[?&]$/.test(href) ? 'showDetails=true' : `${given.search ? '&' : '?'}showDetails=true`;
     }
     const url = new URL(href);
+    const what = callName.status();
     const res = await this.authorized(
       {
         method: 'GET',
         url,
         idempotent: true,
-        what: 'the batch status',
+        what,
         rateLimitKey: this.options.connection.clientCode,
       },
       options.signal,
     );
-    if (!isSuccess(res.status)) throw this.statusError(res, 'the batch status');
-    this.checkXml(res, 'the batch status');
+    if (!isSuccess(res.status)) throw this.statusError(res, what);
+    this.checkXml(res, what);
     const status = parseBatchStatus(res.body);
-    if (!status) throw this.unreadable(res, 'the batch status', 'the <response> XML with a <batchId>');
+    if (!status) throw this.unreadable(res, what, l10n.t('the <response> XML with a <batchId>'));
     return status;
   }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { TargetError } from './errors';
 
 /** One Target account as the user configured it. */
@@ -19,7 +20,7 @@ export function checkClientCode(code: string): void {
   if (!CLIENT_CODE.test(code)) {
     throw new TargetError(
       'usage',
-      `'${code}' is not a Target client code: use only lower-case letters and digits, as shown in Target under Administration → Implementation.`,
+      l10n.t("'{0}' is not a Target client code: use only lower-case letters and digits, as shown in Target under Administration → Implementation.", code),
     );
   }
 }
@@ -42,6 +43,31 @@ export function isTargetHost(hostname: string): boolean {
 }
 
 /**
+ * The URL a caller names as `what` ('base URL', 'batch status URL', 'Adobe IMS URL', 'Target Admin API URL';
+ * the editor passes the same English names), in the display language. Messages put it where English says
+ * "the base URL", so every name is a URL ("la URL ..." in Spanish); another name is shown as given.
+ */
+export function urlName(what: string): string {
+  switch (what) {
+    case 'base URL':
+      return l10n.t('base URL');
+    case 'batch status URL':
+      return l10n.t('batch status URL');
+    case 'Adobe IMS URL':
+      return l10n.t('Adobe IMS URL');
+    case 'Target Admin API URL':
+      return l10n.t('Target Admin API URL');
+    default:
+      return what;
+  }
+}
+
+/** The usage error for a URL with a query or a fragment, which neither base URLs nor API roots may have. */
+export function queryOrFragmentError(what: string): TargetError {
+  return new TargetError('usage', l10n.t('The {0} must not contain a query (?...) or a fragment (#...).', urlName(what)));
+}
+
+/**
  * Checks a URL we are about to send a token or profile data to: http(s) only, https unless the host is
  * loopback, and no `user:password@` part (which could disguise the real host). Plain `http://` to one of
  * Target's own hosts (`*.tt.omtrdc.net`, default port) is upgraded to `https://` in the URL returned.
@@ -51,24 +77,27 @@ export function checkSafeUrl(raw: string, what: string): URL {
   // ASCII, reads `\` as `/` and punycodes look-alikes (a Cyrillic `а` in `аcme`). Refuse all of it, so the
   // host requested is exactly the host written.
   const odd = /[^\x21-\x7e]|\\/u.exec(raw);
+  const name = urlName(what);
   if (odd) {
     const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     throw new TargetError(
       'usage',
-      `The ${what} must be plain ASCII without spaces or backslashes; it contains U+${code}${/[\p{L}\p{N}\p{P}\p{S}]/u.test(odd[0]) ? ` ('${odd[0]}')` : ''}.`,
+      /[\p{L}\p{N}\p{P}\p{S}]/u.test(odd[0])
+        ? l10n.t("The {0} must be plain ASCII without spaces or backslashes; it contains U+{1} ('{2}').", name, code, odd[0])
+        : l10n.t('The {0} must be plain ASCII without spaces or backslashes; it contains U+{1}.', name, code),
     );
   }
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new TargetError('usage', `The ${what} '${raw}' is not a valid URL.`);
+    throw new TargetError('usage', l10n.t("The {0} '{1}' is not a valid URL.", name, raw));
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TargetError('usage', `The ${what} must use https:// (got ${url.protocol}).`);
+    throw new TargetError('usage', l10n.t('The {0} must use https:// (got {1}).', name, url.protocol));
   }
   if (url.username !== '' || url.password !== '') {
-    throw new TargetError('usage', `The ${what} must not contain a user name or password ('...@host').`);
+    throw new TargetError('usage', l10n.t("The {0} must not contain a user name or password ('...@host').", name));
   }
   if (url.protocol === 'http:' && isTargetHost(url.hostname) && url.port === '') {
     // [INF] §1: Adobe's docs print `http://` bulk and batch-status URLs (`http://mboxedgeNN.tt.omtrdc.net/...`);
@@ -79,7 +108,7 @@ export function checkSafeUrl(raw: string, what: string): URL {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new TargetError(
       'usage',
-      `The ${what} must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and [::1]): ${url.origin}`,
+      l10n.t('The {0} must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and [::1]): {1}', name, url.origin),
     );
   }
   return url;
@@ -90,7 +119,7 @@ export function resolveBaseUrl(settings: ConnectionSettings): URL {
   checkClientCode(settings.clientCode);
   const url = checkSafeUrl(settings.baseUrl ?? `https://${settings.clientCode}.tt.omtrdc.net`, 'base URL');
   if (url.search !== '' || url.hash !== '') {
-    throw new TargetError('usage', 'The base URL must not contain a query (?...) or a fragment (#...).');
+    throw queryOrFragmentError('base URL');
   }
   return url;
 }

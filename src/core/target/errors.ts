@@ -1,3 +1,5 @@
+import * as l10n from '@vscode/l10n';
+
 /**
  * The ways a Target call can fail, in words a user acts on. The command line maps `kind` to its exit
  * codes and the editor to a notification; `message` is always safe to show (it never holds a token).
@@ -54,25 +56,38 @@ export function isTargetError(value: unknown): value is TargetError {
   return value instanceof TargetError;
 }
 
-/** Turns a non-2xx HTTP status into the error a user understands. */
+/**
+ * Turns a non-2xx HTTP status into the error a user understands. `what` names the call as a noun
+ * phrase in the display language ("the profile update"), see `callName` in client.ts.
+ */
 export function errorForStatus(status: number, what: string, serverMessage?: string): TargetError {
-  const said = serverMessage ? `: ${serverMessage}` : '';
+  const http = String(status);
   if (status === 401 || status === 403) {
     return new TargetError(
       'auth',
-      `Target refused the profile API token for ${what} (HTTP ${status}). Check the connection's token (TARGET_PROFILE_TOKEN on the command line); a regenerated token makes the old one fail.`,
+      l10n.t(
+        "Target refused the profile API token for {0} (HTTP {1}). Check the connection's token (TARGET_PROFILE_TOKEN on the command line); a regenerated token makes the old one fail.",
+        what,
+        http,
+      ),
       { status, serverMessage },
     );
   }
   if (status === 503 || status === 429) {
     return new TargetError(
       'rate-limited',
-      `Target is limiting requests (HTTP ${status}) for ${what}; bulk and status calls are capped at 50 per minute. Try again in a minute.`,
+      l10n.t('Target is limiting requests (HTTP {0}) for {1}; bulk and status calls are capped at 50 per minute. Try again in a minute.', http, what),
       { status, serverMessage },
     );
   }
   if (status === 413 || status === 414) {
-    return new TargetError('too-large', `Target says the ${what} request is too large (HTTP ${status})${said}`, { status, serverMessage });
+    const message = serverMessage
+      ? l10n.t('Target says {0} request is too large (HTTP {1}): {2}', what, http, serverMessage)
+      : l10n.t('Target says {0} request is too large (HTTP {1})', what, http);
+    return new TargetError('too-large', message, { status, serverMessage });
   }
-  return new TargetError('server', `Target answered HTTP ${status} for ${what}${said}`, { status, serverMessage });
+  const message = serverMessage
+    ? l10n.t('Target answered HTTP {0} for {1}: {2}', http, what, serverMessage)
+    : l10n.t('Target answered HTTP {0} for {1}', http, what);
+  return new TargetError('server', message, { status, serverMessage });
 }

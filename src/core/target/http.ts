@@ -1,4 +1,6 @@
+import * as l10n from '@vscode/l10n';
 import { Readable } from 'stream';
+import { count } from '../displayLanguage';
 import { AgentOptions, Dispatcher, ProxyAgentOptions, createAgent, createProxyAgent, request } from './undici';
 import { TargetError } from './errors';
 import { Clock, RateLimiter, cancelledError, systemClock } from './limiter';
@@ -16,7 +18,7 @@ export interface HttpRequest {
    */
   idempotent: boolean;
   timeoutMs: number;
-  /** Names the call in error messages, e.g. "the profile update". */
+  /** Names the call in error messages, e.g. "the profile update", in the display language. */
   what: string;
   /** Set for calls under Target's 50 per minute cap (bulk submit, batch status): the client code. */
   rateLimitKey?: string;
@@ -29,12 +31,14 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** The error for an answer over `limit` bytes; for an upload, Target may still have taken the batch. */
 export function responseTooLargeError(req: Pick<HttpRequest, 'what' | 'idempotent'>, limit: number): TargetError {
-  const unsure = req.idempotent ? '' : ' Target may or may not have accepted it: check its batch status before sending it again.';
-  return new TargetError(
-    'server',
-    `The server's answer to ${req.what} was larger than ${limit} bytes, which no Target answer is; it was not read.${unsure}`,
-    { maybeAccepted: !req.idempotent },
-  );
+  const message = req.idempotent
+    ? l10n.t("The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read.", req.what, String(limit))
+    : l10n.t(
+        "The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read. Target may or may not have accepted it: check its batch status before sending it again.",
+        req.what,
+        String(limit),
+      );
+  return new TargetError('server', message, { maybeAccepted: !req.idempotent });
 }
 
 /** Reads at most `limit` bytes of `body`, destroying it and throwing `responseTooLargeError` beyond. */
@@ -389,7 +393,7 @@ export class HttpSender {
     // Refused means the connection never opened: nothing was sent, so even a batch may be retried.
     if (code === 'ECONNREFUSED') {
       return {
-        error: new TargetError('network', `Could not connect to ${req.url.host} for ${req.what} (connection refused).`, { cause: error }),
+        error: new TargetError('network', l10n.t('Could not connect to {0} for {1} (connection refused).', req.url.host, req.what), { cause: error }),
         retryable: true,
       };
     }
@@ -399,32 +403,39 @@ export class HttpSender {
       return {
         error: new TargetError(
           'network',
-          `Could not find the host ${req.url.hostname} for ${req.what} (DNS lookup failed: ${code}). Check the connection's base URL and your network; nothing was sent.`,
+          l10n.t(
+            "Could not find the host {0} for {1} (DNS lookup failed: {2}). Check the connection's base URL and your network; nothing was sent.",
+            req.url.hostname,
+            req.what,
+            code,
+          ),
           { cause: error },
         ),
         retryable: code === 'EAI_AGAIN',
       };
     }
     const maybeAccepted = !req.idempotent;
-    const unsure = maybeAccepted
-      ? ' Target may or may not have accepted it: check its batch status or the profiles before sending it again.'
-      : '';
     if (timedOut) {
-      return {
-        error: new TargetError('timeout', `No answer from ${req.url.host} within ${req.timeoutMs / 1000} s for ${req.what}.${unsure}`, {
-          maybeAccepted,
-          cause: error,
-        }),
-        retryable: req.idempotent,
-      };
+      const seconds = count(req.timeoutMs / 1000);
+      const message = maybeAccepted
+        ? l10n.t(
+            'No answer from {0} within {1} s for {2}. Target may or may not have accepted it: check its batch status or the profiles before sending it again.',
+            req.url.host,
+            seconds,
+            req.what,
+          )
+        : l10n.t('No answer from {0} within {1} s for {2}.', req.url.host, seconds, req.what);
+      return { error: new TargetError('timeout', message, { maybeAccepted, cause: error }), retryable: req.idempotent };
     }
     const reason = code ?? this.scrub(error instanceof Error ? error.message : String(error));
-    return {
-      error: new TargetError('network', `The connection to ${req.url.host} failed during ${req.what} (${reason}).${unsure}`, {
-        maybeAccepted,
-        cause: error,
-      }),
-      retryable: req.idempotent,
-    };
+    const message = maybeAccepted
+      ? l10n.t(
+          'The connection to {0} failed during {1} ({2}). Target may or may not have accepted it: check its batch status or the profiles before sending it again.',
+          req.url.host,
+          req.what,
+          reason,
+        )
+      : l10n.t('The connection to {0} failed during {1} ({2}).', req.url.host, req.what, reason);
+    return { error: new TargetError('network', message, { maybeAccepted, cause: error }), retryable: req.idempotent };
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { TargetError } from './errors';
 
 /** Time as the retry and rate-limit policy sees it; tests pass a fake one. */
@@ -10,7 +11,7 @@ export interface Clock {
 }
 
 export function cancelledError(): TargetError {
-  return new TargetError('cancelled', 'Cancelled.');
+  return new TargetError('cancelled', l10n.t('Cancelled.'));
 }
 
 export const systemClock: Clock = {

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import * as fs from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../batch/limits';
 import { TargetError } from './errors';
@@ -77,7 +78,7 @@ export async function planUploads(path: string, options: PlanOptions = {}): Prom
       if (headerEnd === -1) {
         headerChunks.push(chunk);
         if (offset + chunk.length > MAX_HEADER_BYTES && chunk.indexOf(10) === -1) {
-          throw new TargetError('usage', `${path}: the first line is longer than 1 MiB; this is not a batch file header.`);
+          throw new TargetError('usage', l10n.t('{0}: the first line is longer than 1 MiB; this is not a batch file header.', path));
         }
       }
       let pos = 0;
@@ -94,12 +95,12 @@ export async function planUploads(path: string, options: PlanOptions = {}): Prom
       options.onProgress?.(offset, total);
     }
   } catch (error) {
-    if (options.signal?.aborted) throw new TargetError('cancelled', 'Cancelled.');
+    if (options.signal?.aborted) throw new TargetError('cancelled', l10n.t('Cancelled.'));
     throw error;
   }
   // A last line without a line ending.
   if (lineStart < offset) onLine(lineStart, offset, offset - lineStart === 1 && lastByte === 13);
-  if (headerEnd === -1) throw new TargetError('usage', `${path} is empty: a batch file starts with a 'batch=' header line.`);
+  if (headerEnd === -1) throw new TargetError('usage', l10n.t("{0} is empty: a batch file starts with a 'batch=' header line.", path));
   // Copied out so the plan does not keep the whole first chunk alive.
   const header = Buffer.from(Buffer.concat(headerChunks).subarray(0, headerEnd));
   if (parts.length === 0) parts.push({ rows: 0, bytes: 0, start: headerEnd, end: headerEnd });
