@@ -35,6 +35,9 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
  * A fresh process, so nothing else the bench did is counted. Prints one JSON line.
  */
 async function rssChild(file: string): Promise<void> {
+  // This runs while the bundle is still being evaluated: the modules after this one (the other
+  // benches load playwright-core and undici) would otherwise count as the validator's growth.
+  await new Promise((resolve) => setImmediate(resolve));
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baseline = process.memoryUsage.rss();

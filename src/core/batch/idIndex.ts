@@ -14,7 +14,6 @@
  */
 
 const PAGE_BYTES = 1 << 22;
-const NO_ENTRY = -1;
 /** FNV-1a over UTF-16 code units; addHashedKey mixes in the length and scrambles the result. */
 export const HASH_SEED = 0x811c9dc5 | 0;
 export const HASH_PRIME = 0x01000193;
@@ -26,9 +25,10 @@ export class IdIndex {
   /** Set by scanPlainRowBytes with the key, for addHashedKey. */
   keyHash = 0;
 
-  // Open addressing, two numbers a slot: the entry (or NO_ENTRY) and its hash, side by side so
-  // that a probe costs one cache miss.
-  private slots = new Int32Array(2 << 12).fill(NO_ENTRY);
+  // Open addressing, two numbers a slot: the entry plus one (0 for an empty slot, so that a new
+  // table needs no filling and its memory is only committed as it is used) and the hash, side by
+  // side so that a probe costs one cache miss.
+  private slots = new Int32Array(2 << 12);
   private mask = (1 << 12) - 1;
   private count = 0;
   // Per entry: hash, arena position (page * PAGE_BYTES + offset), units * 2 + wide flag, first row.
@@ -93,12 +93,58 @@ export class IdIndex {
     const mask = this.mask;
     const slots = this.slots;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const entry = slots[2 * slot];
-      if (entry === NO_ENTRY) break;
+      const entry = slots[2 * slot] - 1;
+      if (entry === -1) break;
       if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameKey(entry, n, isWide)) return this.rows[entry];
     }
     this.insert(h, packedLength, isWide, row);
     return -1;
+  }
+
+  /**
+   * Copies the first `n` bytes of `src`, narrow keys one after the other, into the arena in one
+   * piece and returns where they start, for addStoredKey. A bulk copy per batch of rows instead
+   * of a loop per key: a key that turns out to be a repeat leaves its bytes unused in the arena,
+   * which costs at most the ids' share of the file.
+   */
+  storeNarrowKeys(src: Uint8Array, n: number): number {
+    this.ensureRoom(n);
+    this.page.set(n === src.length ? src : src.subarray(0, n), this.pageUsed);
+    const position = (this.pages.length - 1) * PAGE_BYTES + this.pageUsed;
+    this.pageUsed += n;
+    return position;
+  }
+
+  /**
+   * addHashedKey for a narrow key of `n` units already in the arena at `position` (see
+   * storeNarrowKeys): the key is compared and recorded in place, never copied.
+   */
+  addStoredKey(position: number, n: number, fnv: number, row: number): number {
+    let h = fnv ^ n;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 13;
+    const packedLength = n * 2;
+    const mask = this.mask;
+    const slots = this.slots;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const entry = slots[2 * slot] - 1;
+      if (entry === -1) break;
+      if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameStoredKey(entry, position, n)) return this.rows[entry];
+    }
+    this.addEntry(h, position, packedLength, row);
+    return -1;
+  }
+
+  /**
+   * Sizes the table for `entries` keys in all, so that a file whose row count can be estimated
+   * up front is indexed without rehashing (each rehash touches every entry at random).
+   */
+  expect(entries: number): void {
+    if (entries > this.hashes.length) this.resizeEntries(entries);
+    let slotCount = this.slots.length / 2;
+    while (entries * 2 > slotCount) slotCount *= 2;
+    if (slotCount * 2 > this.slots.length) this.resizeSlots(slotCount);
   }
 
   private sameKey(entry: number, n: number, isWide: number): boolean {
@@ -117,11 +163,7 @@ export class IdIndex {
   private insert(h: number, packedLength: number, isWide: number, row: number): void {
     const n = this.keyLength;
     const bytes = isWide ? n * 2 : n;
-    if (this.pageUsed + bytes > this.page.length) {
-      this.page = new Uint8Array(Math.max(PAGE_BYTES, bytes));
-      this.pages.push(this.page);
-      this.pageUsed = 0;
-    }
+    this.ensureRoom(bytes);
     const page = this.page;
     const offset = this.pageUsed;
     const key = this.key;
@@ -134,14 +176,37 @@ export class IdIndex {
       }
     }
     this.pageUsed += bytes;
+    this.addEntry(h, (this.pages.length - 1) * PAGE_BYTES + offset, packedLength, row);
+  }
+
+  private ensureRoom(bytes: number): void {
+    if (this.pageUsed + bytes > this.page.length) {
+      this.page = new Uint8Array(Math.max(PAGE_BYTES, bytes));
+      this.pages.push(this.page);
+      this.pageUsed = 0;
+    }
+  }
+
+  private addEntry(h: number, position: number, packedLength: number, row: number): void {
     const entry = this.count++;
-    if (entry === this.hashes.length) this.growEntries();
+    if (entry === this.hashes.length) this.resizeEntries(entry * 2);
     this.hashes[entry] = h;
-    this.positions[entry] = (this.pages.length - 1) * PAGE_BYTES + offset;
+    this.positions[entry] = position;
     this.lengths[entry] = packedLength;
     this.rows[entry] = row;
-    if (this.count * 4 > this.slots.length) this.growSlots();
+    if (this.count * 4 > this.slots.length) this.resizeSlots(this.slots.length);
     else this.place(entry);
+  }
+
+  /** Whether the narrow key of `entry` and the one at `position` (both `n` bytes) are equal. */
+  private sameStoredKey(entry: number, position: number, n: number): boolean {
+    const a = this.positions[entry];
+    const pageA = this.pages[Math.floor(a / PAGE_BYTES)];
+    const pageB = this.pages[Math.floor(position / PAGE_BYTES)];
+    const offsetA = a % PAGE_BYTES;
+    const offsetB = position % PAGE_BYTES;
+    for (let i = 0; i < n; i++) if (pageA[offsetA + i] !== pageB[offsetB + i]) return false;
+    return true;
   }
 
   private place(entry: number): void {
@@ -149,13 +214,12 @@ export class IdIndex {
     const slots = this.slots;
     const h = this.hashes[entry];
     let slot = h & mask;
-    while (slots[2 * slot] !== NO_ENTRY) slot = (slot + 1) & mask;
-    slots[2 * slot] = entry;
+    while (slots[2 * slot] !== 0) slot = (slot + 1) & mask;
+    slots[2 * slot] = entry + 1;
     slots[2 * slot + 1] = h;
   }
 
-  private growEntries(): void {
-    const size = this.hashes.length * 2;
+  private resizeEntries(size: number): void {
     const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
       const bigger = make(size);
       bigger.set(old);
@@ -167,10 +231,10 @@ export class IdIndex {
     this.rows = grow(this.rows, (n) => new Float64Array(n));
   }
 
-  private growSlots(): void {
-    const size = this.slots.length;
-    this.slots = new Int32Array(2 * size).fill(NO_ENTRY);
-    this.mask = size - 1;
+  /** Rebuilds the slots with room for `slotCount` entries (a power of two). */
+  private resizeSlots(slotCount: number): void {
+    this.slots = new Int32Array(2 * slotCount);
+    this.mask = slotCount - 1;
     for (let entry = 0; entry < this.count; entry++) this.place(entry);
   }
 }

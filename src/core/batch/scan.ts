@@ -16,7 +16,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export const MAX_ROW_DATA_BYTES = 64 * 1024;
 const MAX_NAME_LENGTH = 128;
 const MAX_VALUE_LENGTH = 256;
-const MAX_ID_LENGTH = { pcId: 128, thirdPartyId: 256 } as const;
+export const MAX_ID_LENGTH = { pcId: 128, thirdPartyId: 256 } as const;
 
 /** A diagnostic of one line, positioned by columns only so that it survives line shifts. */
 export interface LineDiagnostic {
@@ -453,13 +453,13 @@ function checkId(line: string, idEnd: number, header: BatchHeader, out: LineDiag
 }
 
 // Byte classes for scanPlainRowBytes: 0 needs the full scanner, 1 plain, 2 comma, 3 percent, 4 LF.
-const BYTE_CLASS = new Uint8Array(256);
+export const BYTE_CLASS = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) BYTE_CLASS[c] = PLAIN[c];
 BYTE_CLASS[44] = 2;
 BYTE_CLASS[37] = 3;
 BYTE_CLASS[10] = 4;
 // The value of a hex digit's byte, -1 for any other byte.
-const HEX = new Int8Array(256).fill(-1);
+export const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 256; c++) if (isHexDigit(c)) HEX[c] = hexValue(c);
 
 /** Where scanPlainRowBytes leaves the decoded id: code units written by the caller's sink. */

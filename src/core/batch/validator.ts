@@ -1,12 +1,16 @@
 import * as l10n from '@vscode/l10n';
 import { isAscii, isUtf8 } from 'buffer';
-import { createReadStream, promises as fsp } from 'fs';
+import { promises as fsp } from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
 import { rules, type RuleCode, type Severity } from './rules';
 import {
+  BYTE_CLASS,
   BatchHeader,
+  HEX,
   LineDiagnostic,
+  MAX_ID_LENGTH,
   MAX_LINE_BYTES,
+  MAX_ROW_DATA_BYTES,
   diagnostic,
   invalidUtf8,
   isLeadingBlankLine,
@@ -16,6 +20,7 @@ import {
   scanRow,
 } from './scan';
 import { IdIndex } from './idIndex';
+import { KERNEL_CHUNK_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
 export type { RuleCode, Severity } from './rules';
@@ -176,6 +181,42 @@ class BatchFileScanner {
     if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
   }
 
+  /**
+   * The rows the kernel accepted in its last scan, the first of them starting at `start` in its
+   * chunk: like addPlainRow for each, with the ids copied to the index in one piece.
+   */
+  addKernelRows(kernel: RowKernel, start: number): void {
+    const records = kernel.records;
+    const count = kernel.count;
+    const ids = this.ids;
+    const planner = this.planner;
+    let keyBytes = 0;
+    for (let r = 0; r < count; r++) keyBytes += records[4 * r + 3];
+    let key = ids.storeNarrowKeys(kernel.keys, keyBytes);
+    let rowStart = start;
+    let bytes = 0;
+    for (let r = 0; r < count; r++) {
+      const lf = records[4 * r];
+      const idEnd = records[4 * r + 1];
+      const keyLength = records[4 * r + 3];
+      const line = this.lineIndex++;
+      const rowBytes = lf - rowStart + 1;
+      bytes += rowBytes;
+      planner?.addRow(rowBytes);
+      const first = ids.addStoredKey(key, keyLength, records[4 * r + 2], line * 2097152 + idEnd);
+      if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+      key += keyLength;
+      rowStart = lf + 1;
+    }
+    this.bytes += bytes;
+    this.rows += count;
+    this.rowsWithValues += count;
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
   /** Records the id in `ids.key` for `line`, or reports it when an earlier row has it (TP014). */
   private checkDuplicate(line: number, idEnd: number): void {
     const first = this.ids.addKey(line * 2097152 + idEnd);
@@ -235,10 +276,12 @@ function utf16LengthOf(bytes: Uint8Array): number {
 
 /**
  * Validates a batch file on disk in one streaming pass, holding one chunk, the line being
- * assembled across chunks and the ids seen (see IdIndex). Rows are scanned as bytes by
- * scanPlainRowBytes; only a line it does not accept (one with something to report, non-ASCII
- * text, the header, a line cut by a chunk boundary) is decoded to a string for scanRow. Lines
- * over 1 MiB are measured but never decoded. Gives the same result as validateText.
+ * assembled across chunks and the ids seen (see IdIndex). The chunk is read into one buffer,
+ * reused to the end, so that reading leaves no garbage behind. Clean rows are accepted in bulk by
+ * the WebAssembly kernel (see rowKernel.ts) and the rest are scanned as bytes by
+ * scanPlainRowBytes; only a line neither accepts (one with something to report, non-ASCII text,
+ * the header, a line cut by a chunk boundary) is decoded to a string for scanRow. Lines over
+ * 1 MiB are measured but never decoded. Gives the same result as validateText.
  */
 export async function validateFile(
   path: string,
@@ -265,7 +308,7 @@ export async function validateFile(
       overlongUtf16 += utf16LengthOf(chunk.subarray(start, end));
       return;
     }
-    // A copy, so that the chunk is not kept alive by a short tail.
+    // A copy: the chunk's buffer is read into again.
     parts.push(Buffer.from(chunk.subarray(start, end)));
     if (partBytes > MAX_LINE_BYTES) {
       overlongUtf16 = 0;
@@ -282,14 +325,26 @@ export async function validateFile(
   };
   const facts = scanner.facts;
   const ids = scanner.ids;
+  const kernel = RowKernel.create(BYTE_CLASS, HEX);
+  const buffer = kernel?.chunk ?? Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
+  // What the kernel needs of the header, worked out once it is read.
+  let kernelHeader: BatchHeader | undefined;
+  let maxId = 0;
+  let rowBudget = 0;
+  let sized = false;
 
   let bytesRead = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
+  let handle: fsp.FileHandle | undefined;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    handle = await fsp.open(path, 'r');
+    for (;;) {
       if (signal?.aborted) throw abortError();
-      bytesRead += chunk.length;
-      const length = chunk.length;
+      const length = (await handle.read(buffer, 0, buffer.length, bytesRead)).bytesRead;
+      if (signal?.aborted) throw abortError();
+      if (length === 0) break;
+      bytesRead += length;
+      // Past `length` the buffer still holds the previous chunk.
+      const chunk = length === buffer.length ? buffer : buffer.subarray(0, length);
       let pos = 0;
       if (partBytes > 0) {
         const lf = chunk.indexOf(10);
@@ -303,6 +358,20 @@ export async function validateFile(
       while (pos < length) {
         const header = scanner.header;
         if (header !== undefined) {
+          if (kernel !== undefined && header.fieldCount !== undefined) {
+            if (kernelHeader !== header) {
+              kernelHeader = header;
+              maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
+              // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
+              rowBudget = Math.min(MAX_LINE_BYTES, MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0));
+            }
+            const next = kernel.scan(pos, length, header.fieldCount, header.idColumn === 'thirdPartyId', maxId, rowBudget);
+            if (kernel.count > 0) {
+              scanner.addKernelRows(kernel, pos);
+              pos = next;
+              continue;
+            }
+          }
           const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
           if (lf !== -1) {
             scanner.addPlainRow(lf - pos, facts.idEnd);
@@ -318,13 +387,20 @@ export async function validateFile(
         addDecodedLine(chunk.subarray(pos, lf), true);
         pos = lf + 1;
       }
+      if (!sized && scanner.rowCount > 0) {
+        // Sizes the id index for the rows the file will have at the rate of the first chunk, so
+        // that it is not rebuilt as it grows (2% over, for rows a little shorter than the first
+        // ones); a wrong guess only costs a rebuild or some room.
+        sized = true;
+        if (bytesRead < totalBytes) ids.expect(Math.ceil(((scanner.rowCount * totalBytes) / bytesRead) * 1.02));
+      }
       onProgress?.(bytesRead, totalBytes);
     }
   } catch (error) {
     if (signal?.aborted) throw abortError();
     throw error;
   } finally {
-    stream.destroy();
+    await handle?.close();
   }
   if (partBytes > 0) finishLine(false);
   return scanner.finish();
