@@ -47,6 +47,7 @@ export interface ExtensionApi {
 }
 
 function start(context: vscode.ExtensionContext): { services: Services; disposable: vscode.Disposable } {
+  const servicesStart = performance.now();
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   const connectionStore = new ConnectionStore(context);
   const historyStore = new HistoryStore(context.globalState);
@@ -61,13 +62,13 @@ function start(context: vscode.ExtensionContext): { services: Services; disposab
     tree: new TargetTree({ connections: connectionStore, history: historyStore, batches: journal }),
   };
   const owned: vscode.Disposable[] = [log, connectionStore, historyStore, journal, services.batchProblems, services.tree];
-  const timings: string[] = [];
+  const timings: string[] = [`services ${(performance.now() - servicesStart).toFixed(1)}`];
   for (const [name, register] of Object.entries(features)) {
     const t = performance.now();
     owned.push(register(context, services));
     timings.push(`${name} ${(performance.now() - t).toFixed(1)}`);
   }
-  log.debug(`feature registration (ms): ${timings.join(', ')}`);
+  log.debug(`activation steps (ms): ${timings.join(', ')}`);
   log.info(`Target Profiles ${context.extension.packageJSON.version} activated`);
   let disposed = false;
   const disposable = new vscode.Disposable(() => {

@@ -8,20 +8,29 @@ import * as l10n from '@vscode/l10n';
  * (scripts parse it, see shared/spec/cli.md).
  */
 const ENGLISH = 'en-US';
-let numbers = new Intl.NumberFormat(ENGLISH);
+let language = ENGLISH;
+/**
+ * Made on first use: building a NumberFormat loads ICU's locale data, about 10 ms, which activation
+ * should not pay for a count that may never be shown.
+ */
+let numbers: Intl.NumberFormat | undefined;
 
 /** `bundle` is vscode.l10n.bundle: undefined when the display language is English. */
-export function useDisplayLanguage(language: string, bundle: Record<string, string> | undefined): void {
+export function useDisplayLanguage(displayLanguage: string, bundle: Record<string, string> | undefined): void {
   l10n.config({ contents: bundle ?? {} });
-  try {
-    numbers = new Intl.NumberFormat(bundle ? language : ENGLISH);
-  } catch {
-    // An unknown tag from the host: grouping digits the English way is still readable.
-    numbers = new Intl.NumberFormat(ENGLISH);
-  }
+  language = bundle ? displayLanguage : ENGLISH;
+  numbers = undefined;
 }
 
 /** A count with the display language's digit grouping: 1,048,576 in English, 1.048.576 in Spanish. */
 export function count(n: number): string {
+  if (!numbers) {
+    try {
+      numbers = new Intl.NumberFormat(language);
+    } catch {
+      // An unknown tag from the host: grouping digits the English way is still readable.
+      numbers = new Intl.NumberFormat(ENGLISH);
+    }
+  }
   return numbers.format(n);
 }

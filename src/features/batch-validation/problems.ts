@@ -36,7 +36,10 @@ export class BatchProblems extends Disposable {
     this.register(vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)));
     this.register({ dispose: () => this.timers.forEach((t) => clearTimeout(t)) });
-    for (const document of vscode.workspace.textDocuments) this.track(document);
+    // Files already open when the extension starts get their models now (commands may ask for them
+    // at once) but their problems a moment later: the first configuration read of the extension
+    // host (the diagnostics cap) can take 20 ms, and activation should not wait for it.
+    for (const document of vscode.workspace.textDocuments) this.track(document, false);
   }
 
   /** The live model of an open batch file. */
@@ -58,7 +61,7 @@ export class BatchProblems extends Disposable {
     if (!this.models.has(uri.toString())) this.show(uri, entry.diagnostics);
   }
 
-  private track(document: vscode.TextDocument): void {
+  private track(document: vscode.TextDocument, publishNow = true): void {
     if (document.languageId !== BATCH_LANGUAGE_ID) return;
     const key = document.uri.toString();
     const started = performance.now();
@@ -66,7 +69,8 @@ export class BatchProblems extends Disposable {
     this.models.set(key, model);
     this.documents.set(key, document);
     this.log.debug(`validated ${document.uri.fsPath || key}: ${document.lineCount} lines in ${(performance.now() - started).toFixed(1)} ms`);
-    this.publish(document.uri);
+    if (publishNow) this.publish(document.uri);
+    else this.schedule(document.uri, 0);
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
@@ -100,10 +104,10 @@ export class BatchProblems extends Disposable {
     else this.collection.delete(uri);
   }
 
-  private schedule(uri: vscode.Uri): void {
+  private schedule(uri: vscode.Uri, delayMs?: number): void {
     const key = uri.toString();
     clearTimeout(this.timers.get(key));
-    const delay = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.batchValidationDelay, 150);
+    const delay = delayMs ?? vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.batchValidationDelay, 150);
     this.timers.set(
       key,
       setTimeout(() => {
