@@ -3,7 +3,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { answer, answerFileDialog, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
+import { repoRoot } from '../integration/host';
+import { answer, answerFileDialog, findInPalette, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
 
 /**
  * A minimal Spanish language pack, built for this test: the Marketplace's pack cannot be downloaded
@@ -64,12 +65,20 @@ describe('in Spanish', function () {
       files: { 'export.batch': 'batch=pcId,profile.tier\npc-1,gold&silver\n' },
     });
     const { page } = bench;
-    await runCommand(page, 'Extensions: Install from VSIX...');
-    await answerFileDialog(page, pack);
     const index = path.join(bench.server.dirs.userData, 'languagepacks.json');
-    for (const deadline = Date.now() + 60_000; !fs.existsSync(index) || !fs.readFileSync(index, 'utf8').includes('"es"'); ) {
-      if (Date.now() > deadline) throw new Error('code-server did not register the Spanish language pack');
-      await page.waitForTimeout(250);
+    const registered = () => fs.existsSync(index) && fs.readFileSync(index, 'utf8').includes('"es"');
+    // The palette's first command can lose its file dialog's Enter while the workbench settles (see
+    // workbench.ts), so a pack that is not registered within 30 s is installed again, at most 3 times.
+    for (let attempt = 1; !registered(); attempt++) {
+      if (attempt > 3) throw new Error('code-server did not register the Spanish language pack (screenshots in test-results/)');
+      await runCommand(page, 'Extensions: Install from VSIX...');
+      await answerFileDialog(page, pack);
+      for (const deadline = Date.now() + 30_000; !registered() && Date.now() < deadline; ) await page.waitForTimeout(250);
+      if (!registered()) {
+        fs.mkdirSync(path.join(repoRoot, 'test-results'), { recursive: true });
+        await page.screenshot({ path: path.join(repoRoot, 'test-results', `spanish-install-${attempt}.png`) });
+        await page.keyboard.press('Escape');
+      }
     }
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -83,9 +92,7 @@ describe('in Spanish', function () {
 
   it('offers the commands in Spanish in the palette', async () => {
     const { page } = bench;
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>Target Profiles: Actualizar perfil');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Actualizar perfil' }).first().waitFor({ timeout: 30_000 });
+    await findInPalette(page, 'Target Profiles: Actualizar perfil');
     await page.screenshot({ path: screenshotPath('spanish-palette.png') });
     await page.keyboard.press('Escape');
   });

@@ -55,6 +55,15 @@ export async function openWorkbench(options: StartOptions & { extensionPath?: st
  * the palette closed again, while a dialog or a notification still takes focus: then it is tried again.
  */
 export async function runCommand(page: Page, title: string): Promise<void> {
+  await findInPalette(page, title);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Types `title` into the command palette and waits until a command row shows it, without running
+ * it; retried like runCommand when the palette opens too early to take the text.
+ */
+export async function findInPalette(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   for (let attempt = 0; ; attempt++) {
@@ -66,12 +75,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
         () => true,
         () => false,
       );
-    if (typed) break;
+    if (typed) return;
     if (attempt === 4) throw new Error(`the command palette did not offer "${title}"`);
     await page.keyboard.press('Escape');
     await page.waitForTimeout(500);
   }
-  await page.keyboard.press('Enter');
 }
 
 /**
@@ -116,7 +124,14 @@ export async function answerFileDialog(page: Page, file: string): Promise<void> 
     undefined,
     { timeout: 15_000 },
   );
-  await page.waitForTimeout(300);
+  // Even then the dialog may put its folder back while the path is typed: the path is typed until
+  // it stays put for half a second, and only then answered.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.waitForTimeout(300);
+    await input.fill(file);
+    await page.waitForTimeout(500);
+    if ((await input.inputValue()) === file) break;
+  }
   await answer(page, file);
 }
 
