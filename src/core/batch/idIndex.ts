@@ -10,21 +10,102 @@
  * for one another, whatever their hashes.
  *
  * Keys are written into `key` (code units, `keyLength` of them) by the caller and then looked up
- * with `addKey`, so that a row read from bytes never needs to become a string.
+ * with `addKey`, so that a row read from bytes never needs to become a string. validateFile uses
+ * the same table kept in WebAssembly memory instead (see rowKernel.ts), which hashes with
+ * hashStoredKey below; this class is what runs where WebAssembly is missing, and for validateText.
  */
 
 const PAGE_BYTES = 1 << 22;
-/** FNV-1a over UTF-16 code units; addHashedKey mixes in the length and scrambles the result. */
-export const HASH_SEED = 0x811c9dc5 | 0;
-export const HASH_PRIME = 0x01000193;
 
-export class IdIndex {
+/**
+ * The hash of an id is taken over its stored bytes (one per unit, or two little-endian bytes per
+ * unit for a wide id), four at a time: a step per byte was the slowest part of the kernel, each
+ * one waiting for the multiply before it. The steps and the final mix are MurmurHash3's; the last
+ * word is zero-padded, which is unambiguous because the packed length (units * 2 + wide flag) is
+ * mixed in at the end. rowKernel.ts computes the same function; the unit tests compare the two.
+ */
+export const HASH_SEED = 0x9747b28c | 0;
+
+export function hashStep(h: number, word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+export function hashFinish(h: number, packedLength: number): number {
+  h ^= packedLength;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The hash of the first `n` units of `key`, as stored: see hashStep. */
+export function hashStoredKey(key: Uint16Array, n: number, wide: boolean): number {
+  let h = HASH_SEED;
+  let i = 0;
+  if (!wide) {
+    for (; i + 4 <= n; i += 4) h = hashStep(h, key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24));
+    if (i < n) h = hashStep(h, key[i] | (i + 1 < n ? key[i + 1] << 8 : 0) | (i + 2 < n ? key[i + 2] << 16 : 0));
+  } else {
+    for (; i + 2 <= n; i += 2) h = hashStep(h, key[i] | (key[i + 1] << 16));
+    if (i < n) h = hashStep(h, key[i]);
+  }
+  return hashFinish(h, n * 2 + (wide ? 1 : 0));
+}
+
+/** What a validation needs of an id set: see IdIndex. */
+export interface IdSet {
   /** The key to look up next: its UTF-16 code units. */
+  key: Uint16Array;
+  keyLength: number;
+  readonly size: number;
+  /** Makes room for a key of `length` units in `key` (its content is kept). */
+  reserve(length: number): Uint16Array;
+  /** Puts a string in `key`. */
+  setKey(text: string): void;
+  /**
+   * Looks up `key`: when it is new, records `row` for it and returns -1; otherwise returns the row
+   * recorded for its first occurrence. Rows are non-negative numbers below 2^53.
+   */
+  addKey(row: number): number;
+  /** Sizes the table for `entries` keys in all (a hint: a wrong one only costs time or room). */
+  expect(entries: number): void;
+}
+
+/** The key buffer both id sets share. */
+export class KeyBuffer {
   key = new Uint16Array(256);
   keyLength = 0;
-  /** Set by scanPlainRowBytes with the key, for addHashedKey. */
-  keyHash = 0;
 
+  reserve(length: number): Uint16Array {
+    if (length > this.key.length) {
+      const bigger = new Uint16Array(Math.max(length, this.key.length * 2));
+      bigger.set(this.key);
+      this.key = bigger;
+    }
+    return this.key;
+  }
+
+  setKey(text: string): void {
+    const key = this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) key[i] = text.charCodeAt(i);
+    this.keyLength = text.length;
+  }
+
+  /** Whether a unit of the key is over 255, so that it is stored two bytes a unit. */
+  protected keyIsWide(): boolean {
+    const key = this.key;
+    let wide = 0;
+    for (let i = 0; i < this.keyLength; i++) wide |= key[i];
+    return wide > 0xff;
+  }
+}
+
+export class IdIndex extends KeyBuffer implements IdSet {
   // Open addressing, two numbers a slot: the entry plus one (0 for an empty slot, so that a new
   // table needs no filling and its memory is only committed as it is used) and the hash, side by
   // side so that a probe costs one cache miss.
@@ -44,50 +125,10 @@ export class IdIndex {
     return this.count;
   }
 
-  /** Makes room for a key of `length` units in `key` (its content is kept). */
-  reserve(length: number): Uint16Array {
-    if (length > this.key.length) {
-      const bigger = new Uint16Array(Math.max(length, this.key.length * 2));
-      bigger.set(this.key);
-      this.key = bigger;
-    }
-    return this.key;
-  }
-
-  /** Puts a string in `key`. */
-  setKey(text: string): void {
-    const key = this.reserve(text.length);
-    for (let i = 0; i < text.length; i++) key[i] = text.charCodeAt(i);
-    this.keyLength = text.length;
-  }
-
-  /**
-   * Looks up `key`: when it is new, records `row` for it and returns -1; otherwise returns the row
-   * recorded for its first occurrence. Rows are non-negative numbers below 2^53.
-   */
   addKey(row: number): number {
-    const key = this.key;
     const n = this.keyLength;
-    let h = HASH_SEED;
-    let wide = 0;
-    for (let i = 0; i < n; i++) {
-      const c = key[i];
-      wide |= c;
-      h = Math.imul(h ^ c, HASH_PRIME);
-    }
-    return this.addHashedKey(h, wide > 0xff, row);
-  }
-
-  /**
-   * addKey for a caller that hashed `key` itself while writing it: `h` is the FNV-1a product of
-   * HASH_SEED and each unit in turn with HASH_PRIME; `wide` says whether a unit is over 255.
-   */
-  addHashedKey(fnv: number, wide: boolean, row: number): number {
-    const n = this.keyLength;
-    let h = fnv ^ n;
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 13;
+    const wide = this.keyIsWide();
+    const h = hashStoredKey(this.key, n, wide);
     const isWide = wide ? 1 : 0;
     const packedLength = n * 2 + isWide;
     const mask = this.mask;
@@ -98,41 +139,6 @@ export class IdIndex {
       if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameKey(entry, n, isWide)) return this.rows[entry];
     }
     this.insert(h, packedLength, isWide, row);
-    return -1;
-  }
-
-  /**
-   * Copies the first `n` bytes of `src`, narrow keys one after the other, into the arena in one
-   * piece and returns where they start, for addStoredKey. A bulk copy per batch of rows instead
-   * of a loop per key: a key that turns out to be a repeat leaves its bytes unused in the arena,
-   * which costs at most the ids' share of the file.
-   */
-  storeNarrowKeys(src: Uint8Array, n: number): number {
-    this.ensureRoom(n);
-    this.page.set(n === src.length ? src : src.subarray(0, n), this.pageUsed);
-    const position = (this.pages.length - 1) * PAGE_BYTES + this.pageUsed;
-    this.pageUsed += n;
-    return position;
-  }
-
-  /**
-   * addHashedKey for a narrow key of `n` units already in the arena at `position` (see
-   * storeNarrowKeys): the key is compared and recorded in place, never copied.
-   */
-  addStoredKey(position: number, n: number, fnv: number, row: number): number {
-    let h = fnv ^ n;
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 13;
-    const packedLength = n * 2;
-    const mask = this.mask;
-    const slots = this.slots;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const entry = slots[2 * slot] - 1;
-      if (entry === -1) break;
-      if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameStoredKey(entry, position, n)) return this.rows[entry];
-    }
-    this.addEntry(h, position, packedLength, row);
     return -1;
   }
 
@@ -196,17 +202,6 @@ export class IdIndex {
     this.rows[entry] = row;
     if (this.count * 4 > this.slots.length) this.resizeSlots(this.slots.length);
     else this.place(entry);
-  }
-
-  /** Whether the narrow key of `entry` and the one at `position` (both `n` bytes) are equal. */
-  private sameStoredKey(entry: number, position: number, n: number): boolean {
-    const a = this.positions[entry];
-    const pageA = this.pages[Math.floor(a / PAGE_BYTES)];
-    const pageB = this.pages[Math.floor(position / PAGE_BYTES)];
-    const offsetA = a % PAGE_BYTES;
-    const offsetB = position % PAGE_BYTES;
-    for (let i = 0; i < n; i++) if (pageA[offsetA + i] !== pageB[offsetB + i]) return false;
-    return true;
   }
 
   private place(entry: number): void {

@@ -49,6 +49,24 @@ export class UploadPlanner {
     return startsNew;
   }
 
+  /**
+   * Rows and bytes (line endings included) that addRow would still add to the current upload,
+   * each row added keeping under both.
+   */
+  get rowsLeft(): number {
+    return this.maxRows - this.rows;
+  }
+
+  get bytesLeft(): number {
+    return this.maxBytes - this.bytes;
+  }
+
+  /** `rows` rows of `bytes` in all that fit in the current upload (see rowsLeft), as addRow each. */
+  addRows(rows: number, bytes: number): void {
+    this.rows += rows;
+    this.bytes += bytes;
+  }
+
   /** Closes the last upload and returns all of them; a file with no data rows makes one upload. */
   finish(): { firstRow: number; rows: number; bytes: number }[] {
     if (this.rows > 0 || this.uploads.length === 0) this.close();

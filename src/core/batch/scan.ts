@@ -1,7 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { count } from '../displayLanguage';
 import { decodeFormValue, hexValue, isHexDigit } from './encoding';
-import { HASH_PRIME, HASH_SEED } from './idIndex';
 import { RuleCode, rules } from './rules';
 import type { BatchDiagnostic } from './validator';
 
@@ -466,8 +465,6 @@ for (let c = 0; c < 256; c++) if (isHexDigit(c)) HEX[c] = hexValue(c);
 export interface IdKeySink {
   key: Uint16Array;
   keyLength: number;
-  /** FNV-1a of the key (see IdIndex.addHashedKey), computed while it is written. */
-  keyHash: number;
   reserve(length: number): Uint16Array;
 }
 
@@ -489,7 +486,6 @@ export function scanPlainRowBytes(buf: Uint8Array, start: number, end: number, h
   const maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
   let key = ids.key;
   let n = 0;
-  let hash = HASH_SEED;
   let i = start;
   if (i >= end || buf[i] === 32) return -1;
   for (; i < end; i++) {
@@ -513,12 +509,10 @@ export function scanPlainRowBytes(buf: Uint8Array, start: number, end: number, h
     }
     if (n === key.length) key = ids.reserve(n + 1);
     key[n++] = unit;
-    hash = Math.imul(hash ^ unit, HASH_PRIME);
   }
   if (i >= end || n === 0 || n > maxId || buf[i - 1] === 32) return -1;
   facts.idEnd = i - start;
   ids.keyLength = n;
-  ids.keyHash = hash;
   let field = 0;
   let dataBytes = 0;
   let hasValues = false;

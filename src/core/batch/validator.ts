@@ -19,7 +19,7 @@ import {
   scanPlainRowBytes,
   scanRow,
 } from './scan';
-import { IdIndex } from './idIndex';
+import { IdIndex, type IdSet } from './idIndex';
 import { KERNEL_CHUNK_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
@@ -122,13 +122,20 @@ class BatchFileScanner {
   header: BatchHeader | undefined;
   private planner: UploadPlanner | undefined;
   private readonly diagnostics: BatchDiagnostic[] = [];
-  /** Each id's first row, packed as line * 2^21 + end column of the id (ids are under 1 MiB). */
-  readonly ids = new IdIndex();
   private readonly out: LineDiagnostic[] = [];
   readonly facts = newRowFacts();
   private rows = 0;
   private rowsWithValues = 0;
   private bytes = 0;
+  private readonly kernelDuplicate = (line: number, idEnd: number, first: number) => {
+    this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+  };
+
+  /**
+   * `ids` holds each id's first row, packed as line * 2^21 + end column of the id (ids are under
+   * 1 MiB): an IdIndex, or for a file the kernel's table, which its scans fill too.
+   */
+  constructor(readonly ids: IdSet = new IdIndex()) {}
 
   /**
    * One line without its LF. `knownBytes` is its size on disk when read from a file; `text` is
@@ -177,40 +184,27 @@ class BatchFileScanner {
     this.rows++;
     this.rowsWithValues++;
     this.planner?.addRow(bytes + 1);
-    const first = this.ids.addHashedKey(this.ids.keyHash, false, line * 2097152 + idEnd);
+    const first = this.ids.addKey(line * 2097152 + idEnd);
     if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
   }
 
   /**
-   * The rows the kernel accepted in its last scan, the first of them starting at `start` in its
-   * chunk: like addPlainRow for each, with the ids copied to the index in one piece.
+   * Lets the kernel accept the clean rows of its chunk from `pos` up to `end` (see RowKernel.scan),
+   * as addPlainRow would each, and returns where the first row it did not accept starts.
    */
-  addKernelRows(kernel: RowKernel, start: number): void {
-    const records = kernel.records;
-    const count = kernel.count;
-    const ids = this.ids;
+  addKernelRows(kernel: RowKernel, pos: number, end: number, header: BatchHeader, maxId: number, rowBudget: number): number {
     const planner = this.planner;
-    let keyBytes = 0;
-    for (let r = 0; r < count; r++) keyBytes += records[4 * r + 3];
-    let key = ids.storeNarrowKeys(kernel.keys, keyBytes);
-    let rowStart = start;
-    let bytes = 0;
-    for (let r = 0; r < count; r++) {
-      const lf = records[4 * r];
-      const idEnd = records[4 * r + 1];
-      const keyLength = records[4 * r + 3];
-      const line = this.lineIndex++;
-      const rowBytes = lf - rowStart + 1;
-      bytes += rowBytes;
-      planner?.addRow(rowBytes);
-      const first = ids.addStoredKey(key, keyLength, records[4 * r + 2], line * 2097152 + idEnd);
-      if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
-      key += keyLength;
-      rowStart = lf + 1;
-    }
-    this.bytes += bytes;
+    const next = kernel.scan(
+      pos, end, header.fieldCount!, header.idColumn === 'thirdPartyId', maxId, rowBudget,
+      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex, this.kernelDuplicate,
+    );
+    const count = kernel.count;
+    this.lineIndex += count;
+    this.bytes += kernel.bytes;
     this.rows += count;
     this.rowsWithValues += count;
+    planner?.addRows(count, kernel.bytes);
+    return next;
   }
 
   get rowCount(): number {
@@ -278,7 +272,7 @@ function utf16LengthOf(bytes: Uint8Array): number {
  * Validates a batch file on disk in one streaming pass, holding one chunk, the line being
  * assembled across chunks and the ids seen (see IdIndex). The chunk is read into one buffer,
  * reused to the end, so that reading leaves no garbage behind. Clean rows are accepted in bulk by
- * the WebAssembly kernel (see rowKernel.ts) and the rest are scanned as bytes by
+ * the WebAssembly kernel (see rowKernel.ts), which also keeps the ids of every row, and the rest are scanned as bytes by
  * scanPlainRowBytes; only a line neither accepts (one with something to report, non-ASCII text,
  * the header, a line cut by a chunk boundary) is decoded to a string for scanRow. Lines over
  * 1 MiB are measured but never decoded. Gives the same result as validateText.
@@ -290,7 +284,6 @@ export async function validateFile(
   const { signal, onProgress } = options;
   if (signal?.aborted) throw abortError();
   const totalBytes = (await fsp.stat(path)).size;
-  const scanner = new BatchFileScanner();
   // The line being assembled across chunks; once over 1 MiB only its size is kept.
   let parts: Buffer[] = [];
   let partBytes = 0;
@@ -323,10 +316,12 @@ export async function validateFile(
     partBytes = 0;
     overlongUtf16 = -1;
   };
+  const kernel = RowKernel.create(BYTE_CLASS, HEX);
+  const scanner = new BatchFileScanner(kernel);
   const facts = scanner.facts;
   const ids = scanner.ids;
-  const kernel = RowKernel.create(BYTE_CLASS, HEX);
-  const buffer = kernel?.chunk ?? Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
+  // The kernel's memory may grow (see RowKernel), which takes its chunk with it: read anew below.
+  const ownBuffer = kernel ? undefined : Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
   // What the kernel needs of the header, worked out once it is read.
   let kernelHeader: BatchHeader | undefined;
   let maxId = 0;
@@ -339,12 +334,16 @@ export async function validateFile(
     handle = await fsp.open(path, 'r');
     for (;;) {
       if (signal?.aborted) throw abortError();
-      const length = (await handle.read(buffer, 0, buffer.length, bytesRead)).bytesRead;
+      const length = (await handle.read(kernel ? kernel.chunk : ownBuffer!, 0, KERNEL_CHUNK_BYTES, bytesRead)).bytesRead;
       if (signal?.aborted) throw abortError();
       if (length === 0) break;
       bytesRead += length;
       // Past `length` the buffer still holds the previous chunk.
-      const chunk = length === buffer.length ? buffer : buffer.subarray(0, length);
+      const chunkOf = () => {
+        const buffer = kernel ? kernel.chunk : ownBuffer!;
+        return length === buffer.length ? buffer : buffer.subarray(0, length);
+      };
+      let chunk = chunkOf();
       let pos = 0;
       if (partBytes > 0) {
         const lf = chunk.indexOf(10);
@@ -356,18 +355,20 @@ export async function validateFile(
         }
       }
       while (pos < length) {
+        // A view of a buffer the memory's growth replaced has no bytes left.
+        if (chunk.byteLength === 0) chunk = chunkOf();
         const header = scanner.header;
         if (header !== undefined) {
-          if (kernel !== undefined && header.fieldCount !== undefined) {
+          if (kernel?.usable && header.fieldCount !== undefined) {
             if (kernelHeader !== header) {
               kernelHeader = header;
               maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
               // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
               rowBudget = Math.min(MAX_LINE_BYTES, MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0));
             }
-            const next = kernel.scan(pos, length, header.fieldCount, header.idColumn === 'thirdPartyId', maxId, rowBudget);
+            const next = scanner.addKernelRows(kernel, pos, length, header, maxId, rowBudget);
+            if (chunk.byteLength === 0) chunk = chunkOf();
             if (kernel.count > 0) {
-              scanner.addKernelRows(kernel, pos);
               pos = next;
               continue;
             }
