@@ -149,6 +149,54 @@ describe('batch row kernel (WebAssembly)', () => {
     assert.ok(duplicates > 50, `only ${duplicates} duplicates`);
   });
 
+  it('classifies every byte and every escape at every lane of a block as scanPlainRowBytes does', () => {
+    // The kernel tests 16 bytes at a time (non-printable bytes by a signed compare, hex digits only
+    // in blocks with a %): each byte value and escape is tried at each lane of the id's and the
+    // values' first two blocks, so that lane edges and escapes carried into the next block are hit.
+    const k = RowKernel.create(BYTE_CLASS, HEX)!;
+    const ids = new IdIndex();
+    const facts = newRowFacts();
+    let n = 0;
+    let accepted = 0;
+    const check = (headerLine: string, row: Buffer, mustAccept: boolean) => {
+      const header = scanHeader(headerLine, 0, 0);
+      const end = row.copy(k.chunk, 0);
+      k.chunk[end] = 10;
+      const next = k.scan(0, end + 1, header.fieldCount!, header.idColumn === 'thirdPartyId', MAX_ID_LENGTH[header.idColumn!], 60000, Infinity, Infinity, n++, () => assert.fail('no duplicates'));
+      const lf = scanPlainRowBytes(k.chunk, 0, end + 1, header, ids, facts);
+      const text = row.toString('latin1');
+      if (k.count === 1) {
+        accepted++;
+        assert.strictEqual(next, end + 1, text);
+        assert.strictEqual(lf, end, text);
+      } else {
+        assert.strictEqual(k.count, 0, text);
+        assert.ok(!mustAccept, `not accepted: ${JSON.stringify(text)}`);
+      }
+    };
+    const idOf = () => `u${n.toString(36).padStart(7, '0')}`;
+    const plain = (b: number) => b >= 0x21 && b <= 0x7e && !'%&+",'.includes(String.fromCharCode(b));
+    for (let lane = 0; lane < 34; lane++) {
+      for (let b = 0; b < 256; b++) {
+        if (b === 10) continue;
+        // In a value, after `lane` bytes of the values' blocks (which start at the id's comma).
+        const value = Buffer.concat([Buffer.from(`${idOf()},${'v'.repeat(lane)}`, 'latin1'), Buffer.from([b]), Buffer.from('vv,w', 'latin1')]);
+        check('batch=pcId,a,b', value, plain(b));
+        // In a thirdPartyId, which also may not hold a /.
+        if (lane < 20) {
+          const id = Buffer.concat([Buffer.from(`${idOf()}${'i'.repeat(lane)}`, 'latin1'), Buffer.from([b]), Buffer.from('i,1', 'latin1')]);
+          check('batch=thirdPartyId,a', id, plain(b) && b !== 0x2f);
+        }
+      }
+      for (const escape of ['%41', '%2C', '%2c', '%C3%A9', '%e9%20', '%fF', '%0a', '%4', '%4g', '%g4', '%:0', '%/0', '%@1', '%`1', '%G1', '%', '%%41']) {
+        const valid = /^(%[0-9a-fA-F]{2})+$/.test(escape);
+        check('batch=pcId,a', Buffer.from(`${idOf()},${'v'.repeat(lane)}${escape}vv`, 'latin1'), valid);
+        check('batch=pcId,a', Buffer.from(`${idOf()},${'v'.repeat(lane)}${escape}`, 'latin1'), valid);
+      }
+    }
+    assert.ok(accepted > 5000, `only ${accepted} rows accepted`);
+  });
+
   it('grows its table and arena, fills its duplicate list, and goes on from where it stopped', () => {
     const k = RowKernel.create(BYTE_CLASS, HEX)!;
     const expected = new ExpectedIds();
