@@ -10,7 +10,7 @@
  * No editor dependency: the extension and the command line share it.
  */
 import * as l10n from '@vscode/l10n';
-import { checkSafeUrl, queryOrFragmentError } from '../target/connection';
+import { checkSafeUrl, queryOrFragmentError, type UrlName } from '../target/connection';
 import { TargetError } from '../target/errors';
 import {
   HttpRequest,
@@ -120,7 +120,7 @@ export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSec
       l10n.t("'{0}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.", c.tenant),
     );
   }
-  const base = (raw: string, what: string) => {
+  const base = (raw: string, what: UrlName) => {
     const url = checkSafeUrl(raw, what);
     if (url.search !== '' || url.hash !== '') throw queryOrFragmentError(what);
     return url;

@@ -43,28 +43,22 @@ export function isTargetHost(hostname: string): boolean {
 }
 
 /**
- * The URL a caller names as `what` ('base URL', 'batch status URL', 'Adobe IMS URL', 'Target Admin API URL';
- * the editor passes the same English names), in the display language. Messages put it where English says
- * "the base URL", so every name is a URL ("la URL ..." in Spanish); another name is shown as given.
+ * The URLs the checks below can name in a message. Callers pass one of these keys (English, so
+ * logs and code read alike) and the message shows it in the display language; messages put it where
+ * English says "the base URL", so every name is a URL ("la URL ..." in Spanish).
  */
-export function urlName(what: string): string {
-  switch (what) {
-    case 'base URL':
-      return l10n.t('base URL');
-    case 'batch status URL':
-      return l10n.t('batch status URL');
-    case 'Adobe IMS URL':
-      return l10n.t('Adobe IMS URL');
-    case 'Target Admin API URL':
-      return l10n.t('Target Admin API URL');
-    default:
-      return what;
-  }
-}
+const URL_NAMES = {
+  'base URL': () => l10n.t('base URL'),
+  'batch status URL': () => l10n.t('batch status URL'),
+  'Adobe IMS URL': () => l10n.t('Adobe IMS URL'),
+  'Target Admin API URL': () => l10n.t('Target Admin API URL'),
+} as const;
+
+export type UrlName = keyof typeof URL_NAMES;
 
 /** The usage error for a URL with a query or a fragment, which neither base URLs nor API roots may have. */
-export function queryOrFragmentError(what: string): TargetError {
-  return new TargetError('usage', l10n.t('The {0} must not contain a query (?...) or a fragment (#...).', urlName(what)));
+export function queryOrFragmentError(what: UrlName): TargetError {
+  return new TargetError('usage', l10n.t('The {0} must not contain a query (?...) or a fragment (#...).', URL_NAMES[what]()));
 }
 
 /**
@@ -72,12 +66,12 @@ export function queryOrFragmentError(what: string): TargetError {
  * loopback, and no `user:password@` part (which could disguise the real host). Plain `http://` to one of
  * Target's own hosts (`*.tt.omtrdc.net`, default port) is upgraded to `https://` in the URL returned.
  */
-export function checkSafeUrl(raw: string, what: string): URL {
+export function checkSafeUrl(raw: string, what: UrlName): URL {
   // The URL parser quietly rewrites some input: it drops tabs and newlines, maps full-width letters to
   // ASCII, reads `\` as `/` and punycodes look-alikes (a Cyrillic `а` in `аcme`). Refuse all of it, so the
   // host requested is exactly the host written.
   const odd = /[^\x21-\x7e]|\\/u.exec(raw);
-  const name = urlName(what);
+  const name = URL_NAMES[what]();
   if (odd) {
     const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     throw new TargetError(

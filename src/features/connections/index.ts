@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_SCOPES, checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
-import { checkClientCode, checkSafeUrl } from '../../core/target/connection';
+import { checkClientCode, checkSafeUrl, type UrlName } from '../../core/target/connection';
 import { Commands } from '../../contributions';
 import type { FeatureRegistration, Services } from '../services';
 import { describeError } from '../targetAccess';
@@ -309,7 +309,7 @@ async function askCredentials(title: string, existing?: ConnectionCredentials): 
     value: (existing?.scopes ?? DEFAULT_SCOPES).join(','),
   });
   if (scopes === undefined) return undefined;
-  const url = (what: string) => (v: string) => (v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), what)));
+  const url = (what: UrlName) => (v: string) => (v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), what)));
   const imsUrl = await ask(vscode.l10n.t('IMS URL'), vscode.l10n.t('Adobe IMS: leave empty for https://ims-na1.adobelogin.com (a local emulator may stand in)'), {
     value: existing?.imsUrl ?? '',
     validateInput: url('Adobe IMS URL'),
