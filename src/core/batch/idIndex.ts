@@ -10,9 +10,9 @@
  * for one another, whatever their hashes.
  *
  * Keys are written into `key` (code units, `keyLength` of them) by the caller and then looked up
- * with `addKey`, so that a row read from bytes never needs to become a string. validateFile uses
- * the same table kept in WebAssembly memory instead (see rowKernel.ts), which hashes with
- * hashStoredKey below; this class is what runs where WebAssembly is missing, and for validateText.
+ * with `addKey`, so that a row read from bytes never needs to become a string. validateFile keeps
+ * ids in WebAssembly memory instead (see rowKernel.ts); this class is what runs where WebAssembly
+ * is missing, and for validateText.
  */
 
 const PAGE_BYTES = 1 << 22;
@@ -22,7 +22,7 @@ const PAGE_BYTES = 1 << 22;
  * unit for a wide id), four at a time: a step per byte was the slowest part of the kernel, each
  * one waiting for the multiply before it. The steps and the final mix are MurmurHash3's; the last
  * word is zero-padded, which is unambiguous because the packed length (units * 2 + wide flag) is
- * mixed in at the end. rowKernel.ts computes the same function; the unit tests compare the two.
+ * mixed in at the end.
  */
 export const HASH_SEED = 0x9747b28c | 0;
 
@@ -62,14 +62,14 @@ export interface IdSet {
   /** The key to look up next: its UTF-16 code units. */
   key: Uint16Array;
   keyLength: number;
-  readonly size: number;
   /** Makes room for a key of `length` units in `key` (its content is kept). */
   reserve(length: number): Uint16Array;
   /** Puts a string in `key`. */
   setKey(text: string): void;
   /**
    * Looks up `key`: when it is new, records `row` for it and returns -1; otherwise returns the row
-   * recorded for its first occurrence. Rows are non-negative numbers below 2^53.
+   * recorded for its first occurrence. Rows are non-negative numbers below 2^53. A set that finds
+   * duplicates after the pass instead (RowKernel, with its candidates) records and returns -1.
    */
   addKey(row: number): number;
   /** Sizes the table for `entries` keys in all (a hint: a wrong one only costs time or room). */

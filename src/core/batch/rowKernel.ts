@@ -1,562 +1,569 @@
-import { HASH_SEED, IdIndex, KeyBuffer, type IdSet } from './idIndex';
+import { KeyBuffer, type IdSet } from './idIndex';
+import { FunctionBody, I32, I64, V128, assemble } from './wasmAssembler';
 
 /**
- * A WebAssembly loop for the clean rows of a batch file read from disk, and the file's id index.
+ * A WebAssembly kernel for the clean rows of a batch file read from disk, and the file's id table.
  *
  * A JavaScript loop that looks at each byte of a 50 MB file once costs several times what reading
  * the file costs, so the rows that make up almost all of a real file (printable ASCII, escapes
- * well formed, nothing to report) are checked here instead, where the same loop runs at about
- * twice the speed and without a call per row. The module is small enough to be written out as
- * bytes by the assembler below, so it needs no toolchain and no dependency.
+ * well formed, nothing to report) are checked here instead, in two passes over each chunk:
+ *
+ * - classify: sixteen bytes at a time, one bit per byte in four bit arrays: LF, comma, %, and
+ *   "bad" (anything a clean row may not hold: controls, space, DEL, non-ASCII, & + ", and a % not
+ *   followed by two hex digits). There are no branches on the data, so nothing is mispredicted.
+ * - scan: row by row, reading 64 bits of those arrays at a time: the LF that ends the row, the
+ *   comma that ends the id, the bad bits and the commas between, with a few instructions a row.
+ *   Only the id is looked at byte by byte (decoded when it holds escapes, then hashed).
  *
  * The kernel is deliberately stricter than scanPlainRowBytes: it stops at the first row it has
  * any doubt about (a space, a long field, an id over the limit, a row near the 64 KB data limit)
  * and leaves that row to the JavaScript scanners, which decide exactly. Every row it accepts,
  * scanPlainRowBytes would accept with the same facts; the unit tests check that.
  *
- * The ids (for TP014) live in the same memory: a per-row JavaScript step to record each id cost
- * as much as the scan itself, so the kernel looks each accepted row's id up and records it, and
- * JavaScript only hears about the duplicates. The rows the JavaScript scanners take record their
- * ids in the same table through `add` (this class is then the validation's IdSet), so a duplicate
- * is found whichever path either row took. The table holds (hash, record) pairs, open addressing,
- * at most half full; a record holds the first row (f64, as IdIndex keeps it), the packed length
- * (units * 2 + wide flag) and the id's bytes (one a unit, or two little-endian for a wide id),
- * and is only read on a hash match, to compare the whole id.
+ * Ids (for TP014) are kept as a 64-bit hash of the decoded id and the line it was first seen on,
+ * not as bytes: storing 25 MB of ids for the 500,000-row bench file cost more in page faults
+ * than the whole scan. A hash that is already in the table makes the row a *candidate*
+ * duplicate; validateFile confirms every candidate after the pass by reading those lines again
+ * and comparing their decoded ids exactly (see confirmDuplicates in validator.ts), so no two
+ * different ids are ever reported as one, whatever their hashes. With 64-bit hashes a file
+ * without duplicates has no candidates, practically always, and is read once.
  *
- * Memory layout (one instance per validation, so concurrent validations never share it): the
- * byte classes, the hex values, the state words, the chunk the file is read into and the
- * duplicates of the last scan; above them, taken as needed by growing the memory from JavaScript
- * (the kernel never grows it: it stops and lets the caller make room), the table and the record
- * arena in segments.
+ * The rows the JavaScript scanners take record their ids in the same table through `addKey`
+ * (this class is then the validation's IdSet), so a duplicate is found whichever path either
+ * row took.
+ *
+ * Memory layout (one instance per validation, so concurrent validations never share it): the hex
+ * values, the state words, the chunk the file is read into, the bit arrays, the id scratch, the
+ * pending lookups and the candidate list; above them, taken by growing the memory from
+ * JavaScript (the kernel never grows it: it stops and lets the caller make room), the table.
  */
 
-const CLASS_AT = 0;
-const HEX_AT = 256;
+const HEX_AT = 0;
 // State words, shared by the kernel and the class below.
-const ROWS_AT = 512;
-const BYTES_AT = 516;
-const DUPS_AT = 520;
-const TABLE_AT = 524;
-const MASK_AT = 528;
-const ENTRIES_AT = 532;
-const LIMIT_AT = 536;
-const ARENA_USED_AT = 540;
-const ARENA_END_AT = 544;
+const ROWS_AT = 256;
+const BYTES_AT = 260;
+/** Set when a partition of the id log has no room for one more record. */
+const FULL_AT = 264;
+const DEDUPE_MASK_AT = 268;
+const DEDUPE_ENTRIES_AT = 272;
+/** An i64 the hashes are and-ed with: all ones, except in tests that want hashes to collide. */
+const HASH_MASK_AT = 280;
+/** The id log's partitions: where each one's next record goes, and the end of its segment. */
+const PARTITION_BITS = 5;
+const PARTITIONS = 1 << PARTITION_BITS;
+const NEXT_AT = 512;
+const END_AT = NEXT_AT + 4 * PARTITIONS;
 /** Where the file is read to; also the chunk size, so that the two cannot drift apart. */
 export const KERNEL_CHUNK_BYTES = 1 << 20;
 const CHUNK_AT = 1024;
-/** Per duplicate: its row and the first row (f64 each). */
-const DUP_BYTES = 16;
-const MAX_DUPS = 4096;
-// 64 bytes past the chunk: a 16-byte load at its last bytes stays in memory that is not the chunk's.
-const DUP_LIST_AT = CHUNK_AT + KERNEL_CHUNK_BYTES + 64;
-/**
- * Accepted rows whose ids wait to be looked up, PENDING_BYTES each: record, packed length, hash,
- * (unused), row (f64). One lookup at a time waited for its cache miss on the table before the next
- * row was scanned; looked up in batches, after a pass that only touches their slots, the misses
- * overlap.
- */
-const PENDING_AT = DUP_LIST_AT + MAX_DUPS * DUP_BYTES;
-const PENDING_BYTES = 24;
-const MAX_PENDING = 32;
-const SINK_AT = 548;
-const FIXED_PAGES = Math.ceil((PENDING_AT + MAX_PENDING * PENDING_BYTES) / 65536);
-/** A record: first row (f64), packed length (i32), then the id's bytes. */
-const RECORD_HEADER = 12;
-/** Slack past the end of an arena segment: 16-byte stores and 4-byte compares run over an id's end. */
-const ARENA_SLACK = 32;
+/** The bit arrays: one bit per byte of the chunk, read 64 bits at a time (and 64 bits past the end). */
+const BITS_BYTES = KERNEL_CHUNK_BYTES / 8 + 64;
+// 64 bytes past the chunk: the last block's loads stay in memory that is not the chunk's.
+const LF_AT = CHUNK_AT + KERNEL_CHUNK_BYTES + 64;
+const COMMA_AT = LF_AT + BITS_BYTES;
+const PCT_AT = COMMA_AT + BITS_BYTES;
+const BAD_AT = PCT_AT + BITS_BYTES;
+/** A decoded id: at most MAX_KERNEL_ID bytes, and room for 16-byte stores and 8-byte loads past it. */
+const SCRATCH_AT = BAD_AT + BITS_BYTES;
+const SCRATCH_BYTES = 512;
+/** The key of a row the JavaScript path took (keys longer than this get room of their own). */
+const KEY_AT = SCRATCH_AT + SCRATCH_BYTES;
+const KEY_BYTES = 1 << 16;
+/** Slack past any key: the hash reads eight bytes at a time. */
+const KEY_SLACK = 16;
+/** An id log record: the id's hash (i64) and its line. */
+const RECORD_BYTES = 12;
+/** A partition's log grows by segments of this size. */
+const SEGMENT_BYTES = 256 << 10;
+/** The table of one dedupe pass: (hash, first line) slots of 16 bytes, at most MAX_PASS_SLOTS. */
+const DEDUPE_AT = KEY_AT + KEY_BYTES + KEY_SLACK;
+const DEDUPE_SLOT_BYTES = 16;
+const MAX_PASS_SLOTS = 1 << 16;
+/** Ids a pass is planned for: the table stays under 3/8 full, in the core's second-level cache. */
+const PASS_IDS = 24 << 10;
+/** Candidates of one dedupe call (one segment): line, and the first line with the same hash. */
+const CANDIDATES_AT = DEDUPE_AT + MAX_PASS_SLOTS * DEDUPE_SLOT_BYTES;
+const CANDIDATE_BYTES = 8;
+const FIXED_PAGES = Math.ceil((CANDIDATES_AT + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES) / 65536);
 /** The longest id the kernel decodes; a longer one is left to scanPlainRowBytes. */
 const MAX_KERNEL_ID = 256;
-/** The arena room the kernel wants before it decodes an id. */
-const KERNEL_ROOM = RECORD_HEADER + MAX_KERNEL_ID + ARENA_SLACK;
 /** The longest value (as written) the kernel accepts, so that no decoded length needs counting. */
 const MAX_KERNEL_VALUE = 256;
-const ARENA_SEGMENT = 4 << 20;
-/** The operating system's page (4 KiB on the platforms Node runs on; a smaller guess only costs writes). */
-const PAGE_BYTES = 4096;
-const FIRST_SLOTS = 1 << 12;
-
-// ---- A minimal WebAssembly assembler: just what the kernel below needs. ----
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const name = (text: string) => [...uleb(text.length), ...Array.from(text, (ch) => ch.charCodeAt(0))];
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Emits a function body; branches name their target and the nesting depth is worked out here. */
-class FunctionBody {
-  readonly bytes: number[] = [];
-  private readonly labels: string[] = [];
-
-  get(local: number): this { return this.op(0x20, local); }
-  set(local: number): this { return this.op(0x21, local); }
-  const(value: number): this { return this.op(0x41, ...sleb(value | 0)); }
-  load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
-  load8(offset = 0): this { return this.op(0x2d, 0, ...uleb(offset)); }
-  store(offset = 0): this { return this.op(0x36, 2, ...uleb(offset)); }
-  store8(offset = 0): this { return this.op(0x3a, 0, ...uleb(offset)); }
-  add(): this { return this.op(0x6a); }
-  sub(): this { return this.op(0x6b); }
-  mul(): this { return this.op(0x6c); }
-  and(): this { return this.op(0x71); }
-  or(): this { return this.op(0x72); }
-  xor(): this { return this.op(0x73); }
-  shl(): this { return this.op(0x74); }
-  shrU(): this { return this.op(0x76); }
-  rotl(): this { return this.op(0x77); }
-  ctz(): this { return this.op(0x68); }
-  popcnt(): this { return this.op(0x69); }
-  /** Of the three values on the stack, the first when the third is not zero, else the second. */
-  select(): this { return this.op(0x1b); }
-  eqz(): this { return this.op(0x45); }
-  eq(): this { return this.op(0x46); }
-  ne(): this { return this.op(0x47); }
-  ltU(): this { return this.op(0x49); }
-  gtU(): this { return this.op(0x4b); }
-  geU(): this { return this.op(0x4f); }
-  // f64, for rows (line * 2^21 + id end, as IdIndex keeps them).
-  constF(value: number): this {
-    const bytes = new Uint8Array(new Float64Array([value]).buffer);
-    return this.op(0x44, ...bytes);
-  }
-  loadF(offset = 0): this { return this.op(0x2b, 3, ...uleb(offset)); }
-  storeF(offset = 0): this { return this.op(0x39, 3, ...uleb(offset)); }
-  addF(): this { return this.op(0xa0); }
-  mulF(): this { return this.op(0xa2); }
-  geF(): this { return this.op(0x66); }
-  fromU32(): this { return this.op(0xb8); }
-  call(index: number): this { return this.op(0x10, ...uleb(index)); }
-  ret(): this { return this.op(0x0f); }
-  // 128-bit SIMD, sixteen bytes at a time.
-  getV(local: number): this { return this.op(0x20, local); }
-  setV(local: number): this { return this.op(0x21, local); }
-  v128Load(offset = 0): this { return this.op(0xfd, 0x00, 0, ...uleb(offset)); }
-  v128Store(offset = 0): this { return this.op(0xfd, 0x0b, 0, ...uleb(offset)); }
-  /** Sixteen copies of the byte `value`. */
-  splat(value: number): this { return this.const(value).op(0xfd, 0x0f); }
-  /** Sixteen copies of the low byte of the i32 on the stack. */
-  splatTop(): this { return this.op(0xfd, 0x0f); }
-  i8Eq(): this { return this.op(0xfd, 0x23); }
-  /** Lanes compared as signed bytes: every byte from 0x80 up is below 0. */
-  i8LtS(): this { return this.op(0xfd, 0x25); }
-  i8LtU(): this { return this.op(0xfd, 0x26); }
-  i8GtU(): this { return this.op(0xfd, 0x28); }
-  i8LeU(): this { return this.op(0xfd, 0x2a); }
-  i8GeU(): this { return this.op(0xfd, 0x2c); }
-  vAnd(): this { return this.op(0xfd, 0x4e); }
-  vOr(): this { return this.op(0xfd, 0x50); }
-  /** One bit per byte lane: its top bit, i.e. whether a comparison held there. */
-  bitmask(): this { return this.op(0xfd, 0x64); }
-
-  block(label: string, body: () => void): this { return this.nest(0x02, label, body); }
-  loop(label: string, body: () => void): this { return this.nest(0x03, label, body); }
-  /** Runs `then` when the value on the stack is not zero. */
-  if(then: () => void): this { return this.nest(0x04, '', then); }
-  br(label: string): this { return this.op(0x0c, this.depth(label)); }
-  brIf(label: string): this { return this.op(0x0d, this.depth(label)); }
-
-  private op(...bytes: number[]): this {
-    for (const b of bytes) this.bytes.push(b);
-    return this;
-  }
-
-  private nest(opcode: number, label: string, body: () => void): this {
-    this.op(opcode, 0x40);
-    this.labels.push(label);
-    body();
-    this.labels.pop();
-    return this.op(0x0b);
-  }
-
-  private depth(label: string): number {
-    const at = this.labels.lastIndexOf(label);
-    if (at === -1) throw new Error(`no enclosing ${label}`);
-    return this.labels.length - 1 - at;
-  }
-}
+/** A line no row has: what a lookup answers for a new id. */
+const NO_LINE = -1;
+/** What a dedupe call answers when its table is full (more distinct ids than planned). */
+const TABLE_FULL = -2;
 
 // The module's functions, by index.
 const HASH_FN = 0;
-const INSERT_FN = 1;
-const ADD_FN = 2;
-const FLUSH_FN = 3;
-const SCAN_FN = 4;
-const F64 = 0x7c;
+const ADD_FN = 1;
+const CLASSIFY_FN = 2;
+const SCAN_FN = 3;
+const DEDUPE_FN = 4;
+const PROBE_FN = 5;
+
+/** The bytes 0 to 15, for the mask of a vector's first n bytes. */
+const IOTA = Array.from({ length: 16 }, (_, i) => i);
+// Odd 64-bit multipliers (from the golden ratio and MurmurHash3) and its finalizer's constants.
+const K1 = 0x9e3779b97f4a7c15n;
+const K2 = 0x87c37b91114253d5n;
+const K3 = 0x4cf5ad432745937fn;
 
 /**
- * hash(at, n, packed) -> the hash of the n bytes at `at` (see hashStep in idIndex.ts: the same
- * function, four bytes a step, the last word zero-padded, the packed length mixed in at the end).
+ * Emits the 64-bit hash of the n bytes at `src` (locals named by the arguments) into the i64
+ * local `h`; never 0, which marks an empty slot. Sixteen bytes a step (the last step's bytes past
+ * n are masked to 0, which is unambiguous because `packed`, the length as units * 2 + wide flag,
+ * is mixed in at the end), each half into one of two independent multiply-rotate chains, then
+ * MurmurHash3's finalizer. One emitter serves the kernel's rows and the keys JavaScript writes, so
+ * the two hash alike. When `forbidden` names two v128 locals, a byte of the id equal to a lane of
+ * either one branches to `fail` (a thirdPartyId's + and /; bytes past n are 0, never forbidden).
+ *
+ * Needs the locals i (i32), h, h1, h2 (i64), v, iota (v128, the bytes 0-15).
  */
-function hashBody(): number[] {
-  const [AT, N, PACKED, H, I, W, K] = [0, 1, 2, 3, 4, 5, 6];
-  const f = new FunctionBody();
-  const step = () => {
-    f.get(W).const(0xcc9e2d51).mul().const(15).rotl().const(0x1b873593).mul().set(K);
-    f.get(H).get(K).xor().const(13).rotl().const(5).mul().const(0xe6546b64).add().set(H);
-  };
-  f.const(HASH_SEED).set(H);
-  f.block('words', () => {
-    f.loop('word', () => {
-      f.get(I).const(4).add().get(N).gtU().brIf('words');
-      f.get(AT).get(I).add().load().set(W);
-      step();
-      f.get(I).const(4).add().set(I);
-      f.br('word');
+function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, forbidden?: { a: string; b: string; fail: string }): void {
+  f.const64(K1).set('h1');
+  f.const64(K2).set('h2');
+  f.const(0).set('i');
+  f.block('hashed', () => {
+    f.loop('piece', () => {
+      f.get('i').get(n).geU().brIf('hashed');
+      f.get(src).get('i').add().v128Load();
+      f.get('iota').const(16).get(n).get('i').sub().get(n).get('i').sub().const(16).geU().select().op8Splat().i8LtU().vAnd().set('v');
+      if (forbidden) {
+        f.get('v').get(forbidden.a).i8Eq().get('v').get(forbidden.b).i8Eq().vOr().anyTrue().brIf(forbidden.fail);
+      }
+      f.get('h1').get('v').lane64(0).xor64().const64(K1).mul64().const64(31n).rotl64().set('h1');
+      f.get('h2').get('v').lane64(1).xor64().const64(K2).mul64().const64(29n).rotl64().set('h2');
+      f.get('i').const(16).add().set('i');
+      f.br('piece');
     });
   });
-  f.get(N).const(3).and().if(() => {
-    f.get(AT).get(I).add().load().const(1).get(N).const(3).and().const(3).shl().shl().const(1).sub().and().set(W);
-    step();
-  });
-  f.get(H).get(PACKED).xor().set(H);
-  f.get(H).get(H).const(16).shrU().xor().const(0x85ebca6b).mul().set(H);
-  f.get(H).get(H).const(13).shrU().xor().const(0xc2b2ae35).mul().set(H);
-  f.get(H).get(H).const(16).shrU().xor();
-  return [...vector([[4, I32]]), ...f.bytes, 0x0b];
+  f.get('h1').get('h2').const64(32n).rotl64().xor64();
+  packed();
+  f.extend().const64(K3).mul64().xor64().set('h');
+  const mix = (k: bigint) => {
+    f.get('h').get('h').const64(33n).shrU64().xor64().const64(k).mul64().set('h');
+  };
+  mix(0xff51afd7ed558ccdn);
+  mix(0xc4ceb9fe1a85ec53n);
+  f.get('h').get('h').const64(33n).shrU64().xor64().const(0).load64(HASH_MASK_AT).and64().set('h');
+  f.get('h').get('h').eqz64().extend().or64().set('h');
+}
+
+/** hash(at, n, packed) -> the hash of a key JavaScript wrote at `at` (see emitHash). */
+function hashFunction(): FunctionBody {
+  const f = new FunctionBody([['at', I32], ['n', I32], ['packed', I32]], [I64]);
+  f.local(I32, 'i').local(I64, 'h', 'h1', 'h2').local(V128, 'v', 'iota');
+  f.v128Const(IOTA).set('iota');
+  emitHash(f, 'at', 'n', () => f.get('packed'));
+  f.get('h');
+  return f;
 }
 
 /**
- * insert(at, packed, hash, row) -> the first row of the id in the record at `at` (its bytes
- * written after the header), or -1 when the id is new: then the record (`row`, `packed`) joins
- * the table. The caller keeps the arena's next record past it.
+ * Appends (hash in local `h`, line) to the id log's partition for the hash's top bits, and sets
+ * FULL_AT when that partition has no room left for another record. Uses the i32 locals `part`
+ * and `at`.
  */
-function insertBody(): number[] {
-  const [AT, PACKED, H, ROW, N, SLOT, REC, I, D] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const f = new FunctionBody();
-  f.get(PACKED).const(1).shrU().get(PACKED).const(1).and().shl().set(N);
-  f.get(H).set(SLOT);
+function appendRecord(f: FunctionBody, line: () => void): void {
+  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('at').get('h').store64();
+  f.get('at');
+  line();
+  f.store(8);
+  f.get('part').get('at').const(RECORD_BYTES).add().tee('at').store(NEXT_AT);
+  f.get('at').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
+    f.const(0).const(1).store(FULL_AT);
+  });
+}
+
+/** add(at, n, packed, line): logs the key JavaScript wrote at `at` (n bytes), hashed here. */
+function addFunction(): FunctionBody {
+  const f = new FunctionBody([['at', I32], ['n', I32], ['packed', I32], ['line', I32]], []);
+  f.local(I32, 'part').local(I64, 'h');
+  f.local(I32, 'to');
+  f.get('at').get('n').get('packed').call(HASH_FN).set('h');
+  // appendRecord's `at` is its own: the key's address is not needed past the hash.
+  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('to').get('h').store64();
+  f.get('to').get('line').store(8);
+  f.get('part').get('to').const(RECORD_BYTES).add().tee('to').store(NEXT_AT);
+  f.get('to').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
+    f.const(0).const(1).store(FULL_AT);
+  });
+  return f;
+}
+
+/**
+ * The probe of a dedupe pass for the hash in `h` and the line in `line`: records the line when
+ * the hash is new, or leaves the line first recorded for it in `first`; branches to `full` when
+ * the table has no room for a new hash.
+ */
+function probeSlot(f: FunctionBody, full: string, newId: string, seen: string): void {
+  f.get('h').wrap().const(0).load(DEDUPE_MASK_AT).and().set('slot');
   f.loop('probe', () => {
-    f.const(0).load(MASK_AT).get(SLOT).and().const(3).shl().const(0).load(TABLE_AT).add().set(SLOT);
-    f.get(SLOT).load(4).set(REC);
-    f.get(REC).eqz().if(() => {
-      f.get(SLOT).get(H).store(0);
-      f.get(SLOT).get(AT).store(4);
-      f.get(AT).get(ROW).storeF(0);
-      f.get(AT).get(PACKED).store(8);
-      f.const(0).const(0).load(ENTRIES_AT).const(1).add().store(ENTRIES_AT);
-      f.constF(-1).ret();
+    f.get('slot').const(4).shl().const(DEDUPE_AT).add().tee('a').load64().set('x');
+    f.get('x').eqz64().if(() => {
+      f.const(0).load(DEDUPE_ENTRIES_AT).const(0).load(DEDUPE_MASK_AT).geU().brIf(full);
+      f.get('a').get('h').store64();
+      f.get('a').get('line').store(8);
+      f.const(0).const(0).load(DEDUPE_ENTRIES_AT).const(1).add().store(DEDUPE_ENTRIES_AT);
+      f.br(newId);
     });
-    f.block('differs', () => {
-      f.get(SLOT).load(0).get(H).ne().brIf('differs');
-      f.get(REC).load(8).get(PACKED).ne().brIf('differs');
-      // Four bytes at a time; the last word's bytes past the id are masked off.
-      f.const(0).set(I);
-      f.loop('compare', () => {
-        f.get(I).get(N).geU().if(() => {
-          f.get(REC).loadF(0).ret();
-        });
-        f.get(REC).get(I).add().load(RECORD_HEADER).get(AT).get(I).add().load(RECORD_HEADER).xor().set(D);
-        f.get(N).get(I).sub().const(4).ltU().if(() => {
-          f.get(D).const(1).get(N).get(I).sub().const(3).shl().shl().const(1).sub().and().set(D);
-        });
-        f.get(D).brIf('differs');
-        f.get(I).const(4).add().set(I);
-        f.br('compare');
-      });
+    f.get('x').get('h').eq64().if(() => {
+      f.get('a').load(8).set('first');
+      f.br(seen);
     });
-    // Slots are 8 bytes: the next one's index, from its address.
-    f.get(SLOT).const(0).load(TABLE_AT).sub().const(3).shrU().const(1).add().set(SLOT);
+    f.get('slot').const(1).add().const(0).load(DEDUPE_MASK_AT).and().set('slot');
     f.br('probe');
   });
-  f.constF(-1);
-  return [...vector([[5, I32]]), ...f.bytes, 0x0b];
-}
-
-/** add(at, packed, row): insert for a record JavaScript wrote at the arena's next record, hashed here. */
-function addBody(): number[] {
-  const [AT, PACKED, ROW, N, FIRST] = [0, 1, 2, 3, 4];
-  const f = new FunctionBody();
-  f.get(PACKED).const(1).shrU().get(PACKED).const(1).and().shl().set(N);
-  f.get(AT).get(PACKED).get(AT).const(RECORD_HEADER).add().get(N).get(PACKED).call(HASH_FN).get(ROW).call(INSERT_FN).set(FIRST);
-  f.get(FIRST).constF(0).geF().if(() => {
-    f.get(FIRST).ret();
-  });
-  f.const(0).get(AT).const(RECORD_HEADER).add().get(N).add().store(ARENA_USED_AT);
-  f.get(FIRST);
-  return [...vector([[1, I32], [1, F64]]), ...f.bytes, 0x0b];
 }
 
 /**
- * flush(pending, dups) -> dups: looks up the `pending` ids in order (see PENDING_AT), listing
- * each one an earlier row has after the `dups` already listed.
+ * dedupe(from, to, shift, subMask, pass) -> candidates: runs the records of one log segment
+ * [from, to) whose hash bits (h >>> shift) & subMask are `pass` through the pass's table, and
+ * lists at CANDIDATES_AT each record whose hash the table already had (its line and the first
+ * line); TABLE_FULL when the table could not take a new hash.
  */
-function flushBody(): number[] {
-  const [P, DUPS, I, E, X, FIRST] = [0, 1, 2, 3, 4, 5];
-  const f = new FunctionBody();
-  // Touches each slot first: these loads depend on nothing, so their misses overlap.
-  f.block('touched', () => {
-    f.loop('touch', () => {
-      f.get(I).get(P).geU().brIf('touched');
-      f.get(I).const(PENDING_BYTES).mul().const(PENDING_AT).add().set(E);
-      f.get(X).get(E).load(8).const(0).load(MASK_AT).and().const(3).shl().const(0).load(TABLE_AT).add().load(4).xor().set(X);
-      f.get(I).const(1).add().set(I);
-      f.br('touch');
-    });
-  });
-  // Kept, so that the touching loads are not left out as unused.
-  f.const(0).get(X).store(SINK_AT);
-  f.const(0).set(I);
-  f.block('looked', () => {
-    f.loop('look', () => {
-      f.get(I).get(P).geU().brIf('looked');
-      f.get(I).const(PENDING_BYTES).mul().const(PENDING_AT).add().set(E);
-      f.get(E).load(0).get(E).load(4).get(E).load(8).get(E).loadF(16).call(INSERT_FN).set(FIRST);
-      f.get(FIRST).constF(0).geF().if(() => {
-        f.get(DUPS).const(DUP_BYTES).mul().const(DUP_LIST_AT).add().set(X);
-        f.get(X).get(E).loadF(16).storeF(0);
-        f.get(X).get(FIRST).storeF(8);
-        f.get(DUPS).const(1).add().set(DUPS);
+function dedupeFunction(): FunctionBody {
+  const f = new FunctionBody([['from', I32], ['to', I32], ['shift', I32], ['subMask', I32], ['pass', I32]], [I32]);
+  f.local(I32, 'r', 'out', 'slot', 'a', 'line', 'first').local(I64, 'h', 'x');
+  f.get('from').set('r');
+  f.const(CANDIDATES_AT).set('out');
+  f.block('full', () => {
+    f.block('done', () => {
+      f.loop('record', () => {
+        f.get('r').get('to').geU().brIf('done');
+        f.block('next', () => {
+          f.get('r').load64().set('h');
+          f.get('h').get('shift').extend().shrU64().wrap().get('subMask').and().get('pass').ne().brIf('next');
+          f.get('r').load(8).set('line');
+          f.block('seen', () => {
+            probeSlot(f, 'full', 'next', 'seen');
+          });
+          f.get('out').get('line').store();
+          f.get('out').get('first').store(4);
+          f.get('out').const(CANDIDATE_BYTES).add().set('out');
+        });
+        f.get('r').const(RECORD_BYTES).add().set('r');
+        f.br('record');
       });
-      f.get(I).const(1).add().set(I);
-      f.br('look');
     });
+    f.get('out').const(CANDIDATES_AT).sub().const(3).shrU().ret();
   });
-  f.get(DUPS);
-  return [...vector([[3, I32], [1, F64]]), ...f.bytes, 0x0b];
+  f.const(TABLE_FULL);
+  return f;
 }
 
-// Parameters and locals of scan(), by index.
-const POS = 0;
-const END = 1;
-const COLUMNS = 2;
-const THIRD_PARTY = 3;
-const MAX_ID = 4;
-const ROW_BUDGET = 5;
-const ROWS_LEFT = 6;
-const BYTES_LEFT = 7;
-const FIRST_LINE = 8;
-const SCAN_PARAMS = 9;
-const ROW_START = 9;
-const C = 10;
-const K = 11;
-const HI = 12;
-const COMMAS = 13;
-const FIELD_START = 14;
-const CARRY = 15;
-const LF_MASK = 16;
-const BAD_MASK = 17;
-const NEED = 18;
-const UPTO = 19;
-const ID_END = 20;
-const COUNT = 21;
-const BYTES = 22;
-const DUPS = 23;
-const AT = 24;
-const OUT = 25;
-const ROW_BYTES = 26;
-const PEND = 27;
-const I32_LOCALS = 28 - SCAN_PARAMS;
-const V = 28;
-const V_LOWER = 29;
-const V_SLASH = 30;
-const V128_LOCALS = 3;
+/** probe(h, line) -> the first line of `h` in the pass's table, NO_LINE after recording it, or TABLE_FULL. */
+function probeFunction(): FunctionBody {
+  const f = new FunctionBody([['h', I64], ['line', I32]], [I32]);
+  f.local(I32, 'slot', 'a', 'first').local(I64, 'x');
+  f.block('full', () => {
+    f.block('new', () => {
+      f.block('seen', () => {
+        probeSlot(f, 'full', 'new', 'seen');
+      });
+      f.get('first').ret();
+    });
+    f.const(NO_LINE).ret();
+  });
+  f.const(TABLE_FULL);
+  return f;
+}
 
 /**
- * scan(pos, end, columns, thirdParty, maxId, rowBudget, rowsLeft, bytesLeft, firstLine) -> first
- * row not accepted. Accepts rows from `pos` while they are clean and complete (LF before `end`),
- * recording each id (rows are numbered from line `firstLine`) and each duplicate; stops at the
- * first other row, when the table may reach its limit, the arena short of room or the duplicate list
- * full, and before a row that would not fit in `rowsLeft` rows and under `bytesLeft` bytes (the
- * upload being planned). Writes the rows, their bytes and the duplicates to the state words.
- * `rowBudget` is the most bytes a row may have for its decoded data plus the header's names to
- * stay within the 64 KB limit for certain.
+ * classify(end): the bit arrays for the chunk's first `end` bytes (see the file comment), 64
+ * bytes a step. Each byte's class comes from two 16-entry tables, one by its low four bits, one
+ * by its high four, and-ed (one instruction each): bits 0-3 mean bad, 4-5 hex digit, 6 %, 7
+ * comma; LF is compared for. Bits at and past `end` are not the chunk's: the LF bits there are
+ * cleared, and scan never reads the others past a row's LF.
  */
-function scanBody(): number[] {
-  const f = new FunctionBody();
-  // The two hex digits after the % at `pos` are at pos+1 and pos+2, inside the chunk: leaves
-  // their value (or a value over 255 when either is not a hex digit) in HI.
-  const escapedByte = () => {
-    f.get(POS).const(2).add().get(END).geU().brIf('done');
-    f.get(POS).load8(1).load8(HEX_AT).const(4).shl();
-    f.get(POS).load8(2).load8(HEX_AT).or().set(HI);
-    // A non-hex digit is 255 in the table, so either one sets a bit at or above 0xf0.
-    f.get(POS).load8(1).load8(HEX_AT).get(POS).load8(2).load8(HEX_AT).or().const(15).gtU().brIf('done');
+function classifyFunction(): FunctionBody {
+  const low = new Array<number>(16).fill(0);
+  const high = new Array<number>(16).fill(0);
+  const both = (bit: number, lows: number[], highs: number[]) => {
+    for (const l of lows) low[l] |= bit;
+    for (const h of highs) high[h] |= bit;
   };
-  // The lanes of V under 0x21 or over 0x7e (controls, space, DEL, non-ASCII): as signed bytes,
-  // those from 0x80 up are negative, so one signed compare and DEL take the place of two unsigned
-  // compares, which x64 has no instruction for (each was four).
-  const notPrintable = () => {
-    f.getV(V).splat(0x21).i8LtS().getV(V).splat(0x7f).i8Eq().vOr();
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  // Bad: controls but LF (0x00-0x1f), non-ASCII (0x80-0xff), space " & + (0x20 0x22 0x26 0x2b), DEL.
+  both(1, range(0, 15).filter((l) => l !== 0xa), [0, 1, ...range(8, 15)]);
+  both(2, [0xa], [1, ...range(8, 15)]);
+  both(4, [0x0, 0x2, 0x6, 0xb], [2]);
+  both(8, [0xf], [7]);
+  // Hex digits: 0-9, then A-F and a-f.
+  both(16, range(0, 9), [3]);
+  both(32, range(1, 6), [4, 6]);
+  both(64, [0x5], [2]);
+  both(128, [0xc], [2]);
+
+  const f = new FunctionBody([['end', I32]], []);
+  f.local(I32, 'p', 'limit', 'q', 'at');
+  f.local(I64, 'lf', 'comma', 'percent', 'good', 'notHex', 'need', 'carry');
+  f.local(V128, 'v', 'class', 'low', 'high', 's0f', 's0a', 's30', 'zero');
+  // The constants, made once: the compiler does not hoist them out of the loop.
+  f.v128Const(low).set('low');
+  f.v128Const(high).set('high');
+  f.splat(0x0f).set('s0f');
+  f.splat(0x0a).set('s0a');
+  f.splat(0x30).set('s30');
+  f.const(CHUNK_AT).set('p');
+  f.const(CHUNK_AT).get('end').add().set('limit');
+  f.block('classified', () => {
+    f.loop('block', () => {
+      f.get('p').get('limit').geU().brIf('classified');
+      for (let k = 0; k < 4; k++) {
+        // Each mask's sixteen bits go to their place in the block's 64.
+        const gather = (mask: string) => {
+          f.extend();
+          if (k > 0) f.const64(BigInt(16 * k)).shl64().get(mask).or64();
+          f.set(mask);
+        };
+        f.get('p').v128Load(16 * k).set('v');
+        f.get('low').get('v').get('s0f').vAnd().swizzle();
+        f.get('high').get('v').const(4).i16ShrU().get('s0f').vAnd().swizzle();
+        f.vAnd().set('class');
+        f.get('v').get('s0a').i8Eq().bitmask();
+        gather('lf');
+        f.get('class').bitmask();
+        gather('comma');
+        f.get('class').get('class').i8Add().bitmask();
+        gather('percent');
+        f.get('class').get('s0f').vAnd().get('zero').i8Eq().bitmask();
+        gather('good');
+        f.get('class').get('s30').vAnd().get('zero').i8Eq().bitmask();
+        gather('notHex');
+      }
+      f.get('q').get('lf').store64(LF_AT);
+      f.get('q').get('comma').store64(COMMA_AT);
+      f.get('q').get('percent').store64(PCT_AT);
+      // Each % needs hex digits in the next two bytes, which may be the next block's.
+      f.get('percent').const64(1n).shl64().get('percent').const64(2n).shl64().or64().get('carry').or64().set('need');
+      f.get('percent').const64(62n).shrU64().get('percent').const64(63n).shrU64().or64().set('carry');
+      f.get('q').get('good').const64(-1n).xor64().get('need').get('notHex').and64().or64().store64(BAD_AT);
+      f.get('p').const(64).add().set('p');
+      f.get('q').const(8).add().set('q');
+      f.br('block');
+    });
+  });
+  f.get('end').const(63).and().if(() => {
+    f.get('end').const(6).shrU().const(3).shl().const(LF_AT).add().set('at');
+    f.get('at').get('at').load64().const64(1n).get('end').const(63).and().extend().shl64().const64(1n).sub64().and64().store64();
+  });
+  return f;
+}
+
+// scan()'s parameters, by name and in order.
+const SCAN_PARAMS: [string, typeof I32][] = [
+  ['pos', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
+  ['rowsLeft', I32], ['bytesLeft', I32], ['firstLine', I32],
+];
+
+/**
+ * scan(pos, end, columns, thirdParty, maxId, rowBudget, rowsLeft, bytesLeft, firstLine) -> the
+ * first row not accepted. Positions are the chunk's, after classify. Accepts rows from `pos`
+ * while they are clean and complete (LF before `end`), recording each id (rows are numbered from
+ * line `firstLine`) and each candidate duplicate; stops at the first other row, when the table may
+ * reach its limit or the candidate list fill, and before a row that would not fit in `rowsLeft`
+ * rows and under `bytesLeft` bytes (the upload being planned). Writes the rows, their bytes and
+ * the candidates to the state words. `rowBudget` is the most bytes a row may have for its decoded
+ * data plus the header's names to stay within the 64 KB limit for certain.
+ */
+function scanFunction(): FunctionBody {
+  const f = new FunctionBody(SCAN_PARAMS, [I32]);
+  f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'part', 'at');
+  f.local(I64, 'w', 'wb', 'bad', 'h', 'h1', 'h2');
+  f.local(V128, 'v', 'iota', 'plus', 'slash');
+  const word = (array: number, index: string) => f.get(index).const(3).shl().load64(array);
+  const bitsFrom = (position: string) => f.const64(-1n).get(position).const(63).and().extend().shl64();
+  const position = (index: string) => f.get(index).const(6).shl().get('w').ctz64().wrap().add();
+  // Copies the bytes of the chunk from `from` to `upto` (an expression) to `out`, sixteen at a
+  // time (the last store may run past them, into the scratch's slack), and moves `out` past them.
+  const copy = (upto: () => void) => {
+    f.const(0).set('i');
+    upto();
+    f.get('from').sub().set('x');
+    f.block('copied', () => {
+      f.loop('copy', () => {
+        f.get('i').get('x').geU().brIf('copied');
+        f.get('out').get('i').add().get('from').get('i').add().v128Load(CHUNK_AT).v128Store();
+        f.get('i').const(16).add().set('i');
+        f.br('copy');
+      });
+    });
+    f.get('out').get('x').add().set('out');
   };
-  // A thirdPartyId may not hold a / (TP012): compared against it, or against 0, which is
-  // rejected anyway, for a pcId.
-  f.const(47).const(0).get(THIRD_PARTY).select().splatTop().setV(V_SLASH);
-  f.const(0).load(ARENA_USED_AT).set(AT);
+
+  f.v128Const(IOTA).set('iota');
+  // Bytes a thirdPartyId may not hold (TP012), or for a pcId 0xff, which no decoded id the kernel accepts holds.
+  f.const(0x2b).const(0xff).get('thirdParty').select().op8Splat().set('plus');
+  f.const(0x2f).const(0xff).get('thirdParty').select().op8Splat().set('slash');
+  f.get('pos').set('s');
   f.block('done', () => {
     f.loop('row', () => {
-      f.get(POS).set(ROW_START);
-      f.get(COUNT).get(ROWS_LEFT).geU().brIf('done');
-      // Each pending id may be a new entry or a duplicate.
-      f.get(DUPS).get(PEND).add().const(MAX_DUPS).geU().brIf('done');
-      f.const(0).load(ENTRIES_AT).get(PEND).add().const(0).load(LIMIT_AT).geU().brIf('done');
-      f.get(AT).const(KERNEL_ROOM).add().const(0).load(ARENA_END_AT).gtU().brIf('done');
-      // The id, decoded into the arena as the next record's bytes, 16 bytes at a time: the
-      // bytes up to the first that is not plain are copied in one store, then that byte is the
-      // comma or LF that ends the id, a % escape (decoded here), or a reason to stop.
-      f.get(AT).const(RECORD_HEADER).add().set(OUT);
-      f.block('idEnd', () => {
-        f.loop('id', () => {
-          f.get(POS).get(END).geU().brIf('done');
-          f.get(POS).v128Load().setV(V);
-          notPrintable();
-          f.getV(V).splat(38).i8Eq().getV(V).splat(43).i8Eq().vOr().getV(V).splat(34).i8Eq().vOr().vOr();
-          f.getV(V).splat(37).i8Eq().getV(V).splat(44).i8Eq().vOr().getV(V).getV(V_SLASH).i8Eq().vOr().vOr();
-          f.bitmask().const(0x10000).or().ctz().set(K);
-          f.get(OUT).getV(V).v128Store();
-          f.get(OUT).get(K).add().set(OUT);
-          f.get(POS).get(K).add().set(POS);
-          f.get(OUT).get(AT).sub().const(RECORD_HEADER).sub().get(MAX_ID).gtU().brIf('done');
-          f.get(K).const(16).eq().brIf('id');
-          f.get(POS).get(END).geU().brIf('done');
-          f.get(POS).load8().set(C);
-          f.get(C).const(44).eq().get(C).const(10).eq().or().brIf('idEnd');
-          f.get(C).const(37).ne().brIf('done');
-          escapedByte();
-          // Only escapes of ASCII: anything else needs UTF-8 decoding, and a thirdPartyId may not
-          // hold an encoded + or /.
-          f.get(HI).const(0x80).geU().brIf('done');
-          f.get(HI).const(0x2b).eq().get(HI).const(0x2f).eq().or().get(THIRD_PARTY).and().brIf('done');
-          f.get(OUT).get(HI).store8();
-          f.get(OUT).const(1).add().set(OUT);
-          f.get(POS).const(3).add().set(POS);
-          f.get(OUT).get(AT).sub().const(RECORD_HEADER).sub().get(MAX_ID).gtU().brIf('done');
-          f.br('id');
+      f.get('count').get('rowsLeft').geU().brIf('done');
+      // A partition of the id log is full: JavaScript makes room.
+      f.const(0).load(FULL_AT).brIf('done');
+
+      // The LF that ends the row, or stop: the row is not complete in this chunk.
+      f.get('s').const(6).shrU().set('b');
+      word(LF_AT, 'b');
+      bitsFrom('s');
+      f.and64().set('w');
+      f.block('found', () => {
+        f.loop('next', () => {
+          f.get('w').eqz64().eqz().brIf('found');
+          f.get('b').const(1).add().tee('b').const(6).shl().get('end').geU().brIf('done');
+          word(LF_AT, 'b').set('w');
+          f.br('next');
         });
       });
-      f.get(OUT).get(AT).const(RECORD_HEADER).add().eq().brIf('done');
-      f.get(POS).get(ROW_START).sub().set(ID_END);
-      // The values, 16 bytes at a time: the row ends at the first LF; before it no byte may be
-      // one that needs reporting (control, space, non-ASCII, & + "), every % must be followed by
-      // two hex digits (NEED marks the bytes that must be, carried over to the next block), and
-      // the commas are counted. FIELD_START is the comma or LF that ended the id.
-      f.get(POS).set(FIELD_START);
-      f.const(0).set(COMMAS);
-      f.const(0).set(CARRY);
-      f.block('rowEnd', () => {
-        f.loop('block', () => {
-          f.get(POS).get(END).geU().brIf('done');
-          f.get(POS).v128Load().setV(V);
-          f.getV(V).splat(10).i8Eq().bitmask().set(LF_MASK);
-          notPrintable();
-          f.getV(V).splat(38).i8Eq().getV(V).splat(43).i8Eq().vOr().getV(V).splat(34).i8Eq().vOr().vOr().bitmask().set(BAD_MASK);
-          f.getV(V).splat(37).i8Eq().bitmask().set(NEED);
-          f.get(NEED).const(1).shl().get(NEED).const(2).shl().or().get(CARRY).or().set(NEED);
-          f.get(NEED).const(16).shrU().set(CARRY);
-          // Most blocks have no escape in them: the hex digits are only looked for when one does
-          // (NEED stays 0 otherwise, as it would after the test).
-          f.get(NEED).if(() => {
-            // With bit 0x20 set, A-F become a-f and digits stay digits.
-            f.getV(V).splat(0x20).vOr().setV(V_LOWER);
-            f.getV(V_LOWER).splat(48).i8GeU().getV(V_LOWER).splat(57).i8LeU().vAnd();
-            f.getV(V_LOWER).splat(97).i8GeU().getV(V_LOWER).splat(102).i8LeU().vAnd().vOr().bitmask();
-            f.const(-1).xor().get(NEED).and().const(0xffff).and().set(NEED);
-          });
-          f.get(LF_MASK).if(() => {
-            // Only the bytes before the LF (and the LF, for a % just before it) are the row's.
-            f.get(LF_MASK).const(0).get(LF_MASK).sub().and().set(UPTO);
-            f.get(BAD_MASK).get(UPTO).const(1).sub().and().brIf('done');
-            f.get(NEED).get(UPTO).const(1).sub().get(UPTO).or().and().brIf('done');
-            f.getV(V).splat(44).i8Eq().bitmask().get(UPTO).const(1).sub().and().popcnt().get(COMMAS).add().set(COMMAS);
-            f.get(POS).get(LF_MASK).ctz().add().set(POS);
-            f.get(POS).get(END).geU().brIf('done');
-            f.br('rowEnd');
-          });
-          f.get(BAD_MASK).get(NEED).or().brIf('done');
-          f.getV(V).splat(44).i8Eq().bitmask().popcnt().get(COMMAS).add().set(COMMAS);
-          f.get(POS).const(16).add().set(POS);
-          f.br('block');
+      position('b').tee('e').get('end').geU().brIf('done');
+      f.get('e').const(6).shrU().set('last');
+
+      // The comma that ends the id: there must be one before the LF, and an id before it.
+      f.get('s').const(6).shrU().set('b');
+      word(COMMA_AT, 'b');
+      bitsFrom('s');
+      f.and64().set('w');
+      f.block('found', () => {
+        f.loop('next', () => {
+          f.get('w').eqz64().eqz().brIf('found');
+          f.get('b').get('last').geU().brIf('done');
+          f.get('b').const(1).add().set('b');
+          word(COMMA_AT, 'b').set('w');
+          f.br('next');
         });
       });
+      position('b').tee('idEnd').get('e').geU().brIf('done');
+      f.get('idEnd').get('s').eq().brIf('done');
+
+      // Every bad bit from the row's start through its LF (a % just before the LF marks the LF),
+      // and the commas before the LF.
+      f.get('s').const(6).shrU().set('b');
+      word(BAD_AT, 'b');
+      bitsFrom('s');
+      f.and64().set('wb');
+      word(COMMA_AT, 'b');
+      bitsFrom('s');
+      f.and64().set('w');
+      f.const(0).set('commas');
+      f.const64(0n).set('bad');
+      f.block('counted', () => {
+        f.loop('next', () => {
+          f.get('b').get('last').eq().brIf('counted');
+          f.get('commas').get('w').popcnt64().wrap().add().set('commas');
+          f.get('bad').get('wb').or64().set('bad');
+          f.get('b').const(1).add().set('b');
+          word(BAD_AT, 'b').set('wb');
+          word(COMMA_AT, 'b').set('w');
+          f.br('next');
+        });
+      });
+      f.get('bad').get('wb').const64(2n).get('e').const(63).and().extend().shl64().const64(1n).sub64().and64().or64().eqz64().eqz().brIf('done');
+      f.get('commas').get('w').const64(1n).get('e').const(63).and().extend().shl64().const64(1n).sub64().and64().popcnt64().wrap().add().set('commas');
       // No more fields than the header has, and at least one value that is not empty.
-      f.get(COMMAS).get(COLUMNS).geU().brIf('done');
-      f.get(POS).get(FIELD_START).sub().get(COMMAS).eq().brIf('done');
-      // Only a row this long can have a value over the limit: measure each one then.
-      f.get(POS).get(FIELD_START).sub().const(MAX_KERNEL_VALUE + 1).gtU().if(() => {
-        f.get(FIELD_START).set(C);
-        f.const(0).set(K);
+      f.get('commas').get('columns').geU().brIf('done');
+      f.get('e').get('idEnd').sub().get('commas').eq().brIf('done');
+      f.get('e').get('s').sub().get('rowBudget').gtU().brIf('done');
+      f.get('bytes').get('e').add().get('s').sub().const(1).add().get('bytesLeft').geU().brIf('done');
+
+      // Only a row this long can have a value over the limit: measure each one then, from comma
+      // to comma.
+      f.get('e').get('idEnd').sub().const(MAX_KERNEL_VALUE + 1).gtU().if(() => {
+        f.get('idEnd').set('prev');
+        f.get('idEnd').const(6).shrU().set('b');
+        word(COMMA_AT, 'b');
+        f.const64(-2n).get('idEnd').const(63).and().extend().shl64().and64().set('w');
         f.block('measured', () => {
-          f.loop('measure', () => {
-            f.get(C).const(1).add().set(C);
-            f.get(C).get(POS).geU().brIf('measured');
-            f.const(0).get(K).const(1).add().get(C).load8().const(44).eq().select().set(K);
-            f.get(K).const(MAX_KERNEL_VALUE).gtU().brIf('done');
-            f.br('measure');
+          f.loop('field', () => {
+            f.block('found', () => {
+              f.loop('next', () => {
+                f.get('w').eqz64().eqz().brIf('found');
+                f.get('b').get('last').geU().brIf('measured');
+                f.get('b').const(1).add().set('b');
+                word(COMMA_AT, 'b').set('w');
+                f.br('next');
+              });
+            });
+            position('b').tee('x').get('e').geU().brIf('measured');
+            f.get('x').get('prev').sub().const(MAX_KERNEL_VALUE + 1).gtU().brIf('done');
+            f.get('x').set('prev');
+            f.get('w').get('w').const64(1n).sub64().and64().set('w');
+            f.br('field');
           });
         });
+        f.get('e').get('prev').sub().const(MAX_KERNEL_VALUE + 1).gtU().brIf('done');
       });
-      f.get(POS).get(ROW_START).sub().get(ROW_BUDGET).gtU().brIf('done');
-      f.get(POS).get(ROW_START).sub().const(1).add().set(ROW_BYTES);
-      f.get(BYTES).get(ROW_BYTES).add().get(BYTES_LEFT).geU().brIf('done');
-      // Accepted: its id (row = line * 2^21 + id end) waits to be looked up with the next ones.
-      f.get(PEND).const(PENDING_BYTES).mul().const(PENDING_AT).add().set(C);
-      f.get(OUT).get(AT).sub().const(RECORD_HEADER).sub().const(1).shl().set(K);
-      f.get(C).get(AT).store(0);
-      f.get(C).get(K).store(4);
-      f.get(C).get(AT).const(RECORD_HEADER).add().get(K).const(1).shrU().get(K).call(HASH_FN).store(8);
-      f.get(C).get(FIRST_LINE).get(COUNT).fromU32().addF().constF(2097152).mulF().get(ID_END).fromU32().addF().storeF(16);
-      f.get(OUT).set(AT);
-      f.get(PEND).const(1).add().set(PEND);
-      f.get(PEND).const(MAX_PENDING).eq().if(() => {
-        f.get(PEND).get(DUPS).call(FLUSH_FN).set(DUPS);
-        f.const(0).set(PEND);
+
+      // The escapes in the id: its decoded length is its written one less two a %, as long as
+      // each decodes to ASCII (checked below).
+      f.get('idEnd').const(1).sub().const(6).shrU().set('last');
+      f.get('s').const(6).shrU().set('b');
+      word(PCT_AT, 'b');
+      bitsFrom('s');
+      f.and64().set('w');
+      f.const(0).set('escapes');
+      f.block('counted', () => {
+        f.loop('next', () => {
+          f.get('b').get('last').eq().brIf('counted');
+          f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
+          f.get('b').const(1).add().set('b');
+          word(PCT_AT, 'b').set('w');
+          f.br('next');
+        });
       });
-      f.get(COUNT).const(1).add().set(COUNT);
-      f.get(BYTES).get(ROW_BYTES).add().set(BYTES);
-      f.get(POS).const(1).add().set(POS);
+      f.get('escapes').get('w').const64(-1n).const(63).get('idEnd').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add().set('escapes');
+      f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().tee('n').get('maxId').gtU().brIf('done');
+      f.get('s').const(CHUNK_AT).add().set('src');
+      f.get('escapes').if(() => {
+        // Decoded into the scratch, the plain runs sixteen bytes at a time.
+        f.const(SCRATCH_AT).set('out');
+        f.get('s').set('from');
+        f.get('s').const(6).shrU().set('b');
+        word(PCT_AT, 'b');
+        bitsFrom('s');
+        f.and64().set('w');
+        f.loop('escape', () => {
+          f.block('found', () => {
+            f.loop('next', () => {
+              f.get('w').eqz64().eqz().brIf('found');
+              f.get('b').const(1).add().set('b');
+              word(PCT_AT, 'b').set('w');
+              f.br('next');
+            });
+          });
+          position('b').set('prev');
+          f.get('w').get('w').const64(1n).sub64().and64().set('w');
+          copy(() => f.get('prev'));
+          f.get('prev').load8(CHUNK_AT + 1).load8(HEX_AT).const(4).shl().get('prev').load8(CHUNK_AT + 2).load8(HEX_AT).or().tee('value');
+          f.const(0x80).geU().brIf('done');
+          f.get('out').get('value').store8();
+          f.get('out').const(1).add().set('out');
+          f.get('prev').const(3).add().set('from');
+          f.get('escapes').const(1).sub().tee('escapes').brIf('escape');
+        });
+        copy(() => f.get('idEnd'));
+        f.const(SCRATCH_AT).set('src');
+      });
+      // Accepted unless a thirdPartyId holds a + or /, raw or encoded (TP012: the decoded id has
+      // one then); its id joins the log.
+      emitHash(f, 'src', 'n', () => f.get('n').const(1).shl(), { a: 'plus', b: 'slash', fail: 'done' });
+      appendRecord(f, () => f.get('firstLine').get('count').add());
+      f.get('count').const(1).add().set('count');
+      f.get('bytes').get('e').add().get('s').sub().const(1).add().set('bytes');
+      f.get('e').const(1).add().set('s');
       f.br('row');
     });
   });
-  f.get(PEND).get(DUPS).call(FLUSH_FN).set(DUPS);
-  f.const(0).get(AT).store(ARENA_USED_AT);
-  f.const(0).get(COUNT).store(ROWS_AT);
-  f.const(0).get(BYTES).store(BYTES_AT);
-  f.const(0).get(DUPS).store(DUPS_AT);
-  f.get(ROW_START);
-  return [...vector([[...uleb(I32_LOCALS), I32], [...uleb(V128_LOCALS), V128]]), ...f.bytes, 0x0b];
+  f.const(0).get('count').store(ROWS_AT);
+  f.const(0).get('bytes').store(BYTES_AT);
+  f.get('s');
+  return f;
 }
 
 function kernelModule(): Uint8Array {
-  const types = [
-    [0x60, 3, I32, I32, I32, 1, I32],
-    [0x60, 4, I32, I32, I32, F64, 1, F64],
-    [0x60, 3, I32, I32, F64, 1, F64],
-    [0x60, 2, I32, I32, 1, I32],
-    [0x60, ...uleb(SCAN_PARAMS), ...new Array<number>(SCAN_PARAMS - 1).fill(I32), F64, 1, I32],
-  ];
-  const bodies = [hashBody(), insertBody(), addBody(), flushBody(), scanBody()];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector(types)),
-    ...section(3, vector([[HASH_FN], [INSERT_FN], [ADD_FN], [FLUSH_FN], [SCAN_FN]])),
-    ...section(5, vector([[0, ...uleb(FIXED_PAGES)]])),
-    ...section(7, vector([[...name('memory'), 2, 0], [...name('hash'), 0, HASH_FN], [...name('add'), 0, ADD_FN], [...name('scan'), 0, SCAN_FN]])),
-    ...section(10, vector(bodies.map((body) => [...uleb(body.length), ...body]))),
-  ]);
+  const functions = [hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction()];
+  return assemble(functions, FIXED_PAGES, { hash: HASH_FN, add: ADD_FN, classify: CLASSIFY_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN });
 }
 
 // The little of WebAssembly used here: the project's libraries (ES2022, Node, no DOM) declare none.
@@ -574,19 +581,32 @@ declare const WebAssembly: {
 
 interface KernelExports {
   memory: WasmMemory;
-  hash(at: number, n: number, packed: number): number;
-  add(at: number, packed: number, row: number): number;
+  hash(at: number, n: number, packed: number): bigint;
+  add(at: number, n: number, packed: number, line: number): void;
+  classify(end: number): void;
   scan(pos: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
+  dedupe(from: number, to: number, shift: number, subMask: number, pass: number): number;
+  probe(h: bigint, line: number): number;
 }
 
 /** Compiled on first use; null once compiling failed, so that it is not tried again. */
 let compiled: WasmModule | null | undefined;
 
 /**
+ * For the unit tests only: hashes are and-ed with `hashMask`, so that different ids collide
+ * often, and the log grows by `segmentBytes`, so that small files fill segments.
+ */
+export const kernelTesting = { hashMask: -1n, segmentBytes: SEGMENT_BYTES };
+
+/** How long a kernel no validation uses is kept for the next one. */
+const IDLE_MS = 20_000;
+const pool: { idle?: RowKernel; timer?: ReturnType<typeof setTimeout> } = {};
+
+/**
  * The kernel of one validation over its own memory, or undefined where WebAssembly is missing;
  * also the validation's id set (see the file comment). Growing the memory replaces its buffer, so
- * `chunk` and the other views are taken anew after any call that may grow it (scan, addKey,
- * expect): the caller checks `chunk`.
+ * `chunk` and the other views are taken anew after any call that may grow it (scan, addKey): the
+ * caller checks `chunk`.
  */
 export class RowKernel extends KeyBuffer implements IdSet {
   /** The chunk the caller reads the file into (KERNEL_CHUNK_BYTES). */
@@ -594,41 +614,44 @@ export class RowKernel extends KeyBuffer implements IdSet {
   /** Rows the last scan accepted, and their bytes with their LFs. */
   count = 0;
   bytes = 0;
-  /** Whether scan still runs: false once the memory could not grow and the ids moved to `fallback`. */
+  /** Whether scan still runs: false once the memory could not grow. */
   usable = true;
-  private fallback: IdIndex | undefined;
+  /** Each partition's full log segments, [from, to) pairs; the open one is at NEXT_AT / `opened`. */
+  private readonly segments: [number, number][][] = Array.from({ length: PARTITIONS }, () => []);
+  private readonly opened = new Array<number>(PARTITIONS).fill(0);
+  /** Ids logged once the memory could not grow: their hashes and lines, by partition. */
+  private readonly overflow: { hashes: bigint[]; lines: number[] }[] = Array.from({ length: PARTITIONS }, () => ({ hashes: [], lines: [] }));
+  private readonly segmentBytes = Math.min(kernelTesting.segmentBytes, SEGMENT_BYTES);
+  /** Log segments of an earlier validation, free for this one. */
+  private readonly spare: number[] = [];
+  /** The two buffers validateFile reads the file into, kept with the kernel for the next one. */
+  readBuffers: Buffer[] | undefined;
+  /** Room for a key longer than the fixed key area. */
+  private bigKeyAt = 0;
+  private bigKeyBytes = 0;
   private memory!: Uint8Array;
   private words!: Int32Array;
-  private view!: DataView;
   private readonly exports: KernelExports;
 
   private constructor(
     instance: { readonly exports: unknown },
     /** The most bytes the memory may grow to; lower than WebAssembly's 4 GiB only in tests. */
     private readonly maxBytes: number,
+    private readonly hex: Int8Array,
   ) {
     super();
     this.exports = instance.exports as KernelExports;
     this.refresh();
   }
 
-  /**
-   * A kernel with `byteClass` (see scan.ts; 1 plain, 2 comma, 3 %, 4 LF) and `hex` (-1 for no
-   * digit). `maxBytes` is for tests of a memory that cannot grow.
-   */
-  static create(byteClass: Uint8Array, hex: Int8Array, maxBytes = 2 ** 32): RowKernel | undefined {
+  /** A kernel with `hex` (the value of each hex digit's byte, -1 for other bytes); `maxBytes` is for tests. */
+  static create(hex: Int8Array, maxBytes = 2 ** 32): RowKernel | undefined {
     try {
       if (compiled === undefined) compiled = new WebAssembly.Module(kernelModule());
       if (compiled === null) return undefined;
-      const kernel = new RowKernel(new WebAssembly.Instance(compiled, {}), maxBytes);
-      for (let c = 0; c < 256; c++) {
-        // A space is plain in a field but not at its edges; the kernel leaves such rows to the
-        // JavaScript scanner rather than track edges.
-        kernel.memory[CLASS_AT + c] = c === 32 ? 0 : byteClass[c];
-        kernel.memory[HEX_AT + c] = hex[c] < 0 ? 255 : hex[c];
-      }
-      kernel.newTable(FIRST_SLOTS);
-      kernel.newSegment(0);
+      const kernel = new RowKernel(new WebAssembly.Instance(compiled, {}), maxBytes, hex);
+      for (let c = 0; c < 256; c++) kernel.memory[HEX_AT + c] = hex[c] < 0 ? 255 : hex[c];
+      kernel.reset();
       return kernel;
     } catch {
       compiled = null;
@@ -636,101 +659,235 @@ export class RowKernel extends KeyBuffer implements IdSet {
     }
   }
 
-  get size(): number {
-    return this.fallback ? this.fallback.size : this.words[ENTRIES_AT / 4];
+  /**
+   * The kernel the last validation let go (see release), emptied, or a new one. A new kernel's
+   * memory is mapped by the system page by page as it is first written, about 2,000 page faults
+   * (several milliseconds) for a 500,000-row file: a validation after another one, as when the
+   * command line checks several files or the editor checks a file again, skips them.
+   */
+  static acquire(hex: Int8Array): RowKernel | undefined {
+    const kernel = pool.idle;
+    if (kernel && kernel.hex === hex) {
+      pool.idle = undefined;
+      clearTimeout(pool.timer);
+      kernel.reset();
+      return kernel;
+    }
+    return RowKernel.create(hex);
   }
 
   /**
-   * Accepts the clean rows of the chunk from `pos` (see the file comment) up to `end`, the first
-   * of them on line `firstLine`, at most `rowsLeft` of them and under `bytesLeft` bytes in all;
-   * sets `count` and `bytes`, calls `duplicate` for each row whose id an earlier row has (with
-   * its line, its id end and the earlier row), in order, and returns where the first row it
-   * did not accept starts.
+   * Lets the kernel go: kept for the next validation for IDLE_MS (one kernel at most, and not
+   * one whose memory ran out), then left to the garbage collector.
+   */
+  release(): void {
+    if (!this.usable || pool.idle !== undefined) return;
+    pool.idle = this;
+    pool.timer = setTimeout(() => {
+      if (pool.idle === this) pool.idle = undefined;
+    }, IDLE_MS);
+    pool.timer.unref?.();
+  }
+
+  /** Empties the kernel for a new validation; its log segments are kept for reuse. */
+  private reset(): void {
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (const [from] of this.segments[p]) this.spare.push(from);
+      if (this.opened[p] !== 0) this.spare.push(this.opened[p]);
+      this.segments[p] = [];
+      this.opened[p] = 0;
+      this.overflow[p] = { hashes: [], lines: [] };
+    }
+    this.count = 0;
+    this.bytes = 0;
+    new DataView(this.memory.buffer).setBigInt64(HASH_MASK_AT, kernelTesting.hashMask, true);
+    // Every partition starts full, so that the first scan or key opens its segment.
+    this.words[FULL_AT / 4] = 1;
+  }
+
+  /** Classifies the chunk's first `length` bytes, for the scans of this chunk. */
+  classify(length: number): void {
+    this.exports.classify(length);
+  }
+
+  /**
+   * Accepts the clean rows of the classified chunk from `pos` (see the file comment) up to `end`,
+   * the first of them on line `firstLine`, at most `rowsLeft` of them and under `bytesLeft` bytes
+   * in all; sets `count` and `bytes`, logs their ids, and returns where the first row it did not
+   * accept starts.
    */
   scan(
     pos: number, end: number, columns: number, thirdParty: boolean, maxId: number, rowBudget: number,
     rowsLeft: number, bytesLeft: number, firstLine: number,
-    duplicate: (line: number, idEnd: number, first: number) => void,
   ): number {
     this.count = 0;
     this.bytes = 0;
-    if (!this.makeRoom(KERNEL_ROOM)) return pos;
+    // Lines are kept as i32, NO_LINE (-1) aside.
+    if (!this.makeRoom() || firstLine + (end - pos) >= 0x7fffffff) return pos;
     const limit = (n: number) => Math.max(0, Math.min(n, 0x7fffffff));
     const next = this.exports.scan(
-      CHUNK_AT + pos, CHUNK_AT + end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget),
-      limit(rowsLeft), limit(bytesLeft), firstLine,
-    ) - CHUNK_AT;
-    const words = this.words;
-    this.count = words[ROWS_AT / 4];
-    this.bytes = words[BYTES_AT / 4];
-    const dups = words[DUPS_AT / 4];
-    for (let d = 0; d < dups; d++) {
-      const at = DUP_LIST_AT + d * DUP_BYTES;
-      const row = this.view.getFloat64(at, true);
-      duplicate(Math.floor(row / 2097152), row % 2097152, this.view.getFloat64(at + 8, true));
-    }
+      pos, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
+    );
+    this.count = this.words[ROWS_AT / 4];
+    this.bytes = this.words[BYTES_AT / 4];
     return next;
   }
 
+  /** Logs the key for line Math.floor(row / 2^21); always -1: duplicates are found by `candidates`. */
   addKey(row: number): number {
-    const fallback = this.fallback;
-    if (fallback === undefined) {
-      const n = this.keyLength;
-      const wide = this.keyIsWide();
-      const bytes = wide ? 2 * n : n;
-      if (this.makeRoom(RECORD_HEADER + bytes)) {
-        const at = this.words[ARENA_USED_AT / 4];
-        const memory = this.memory;
-        const key = this.key;
-        const to = at + RECORD_HEADER;
-        if (!wide) {
-          for (let i = 0; i < n; i++) memory[to + i] = key[i];
-        } else {
-          for (let i = 0; i < n; i++) {
-            memory[to + 2 * i] = key[i] & 0xff;
-            memory[to + 2 * i + 1] = key[i] >>> 8;
-          }
+    const line = Math.floor(row / 2097152);
+    const n = this.keyLength;
+    const wide = this.keyIsWide();
+    const bytes = wide ? 2 * n : n;
+    let at = KEY_AT;
+    if (bytes > KEY_BYTES) {
+      if (bytes > this.bigKeyBytes) {
+        const room = Math.max(bytes, 2 * this.bigKeyBytes);
+        try {
+          this.bigKeyAt = this.allocate(room + KEY_SLACK);
+          this.bigKeyBytes = room;
+        } catch {
+          this.addOverlong(line);
+          return -1;
         }
-        return this.exports.add(at, n * 2 + (wide ? 1 : 0), row);
+      }
+      at = this.bigKeyAt;
+    }
+    const memory = this.memory;
+    const key = this.key;
+    if (!wide) {
+      for (let i = 0; i < n; i++) memory[at + i] = key[i];
+    } else {
+      for (let i = 0; i < n; i++) {
+        memory[at + 2 * i] = key[i] & 0xff;
+        memory[at + 2 * i + 1] = key[i] >>> 8;
       }
     }
-    const index = this.fallback!;
-    index.key = this.key;
-    index.keyLength = this.keyLength;
-    return index.addKey(row);
+    const packed = n * 2 + (wide ? 1 : 0);
+    if (this.makeRoom()) {
+      this.exports.add(at, bytes, packed, line);
+    } else {
+      const h = BigInt.asUintN(64, this.exports.hash(at, bytes, packed));
+      const part = this.overflow[Number(h >> BigInt(64 - PARTITION_BITS))];
+      part.hashes.push(h);
+      part.lines.push(line);
+    }
+    return -1;
   }
 
-  expect(entries: number): void {
-    if (this.fallback) return this.fallback.expect(entries);
-    let slots = this.words[MASK_AT / 4] + 1;
-    while (entries * 2 > slots) slots *= 2;
-    try {
-      if (slots > this.words[MASK_AT / 4] + 1) this.rebuild(slots);
-    } catch {
-      // Only a hint: the table grows as it fills, or the ids move to an IdIndex then.
+  /** Nothing to size: the id log grows by segments. */
+  expect(): void {}
+
+  /**
+   * The candidate duplicates among the ids logged so far, two numbers each: a row's line and the
+   * first line with the same hash, each row listed once. Only a comparison of the two ids tells
+   * whether they are the same (see confirmDuplicates in validator.ts).
+   *
+   * Looking each id up in one table as it came cost more than the scan: a table for 500,000 ids
+   * is megabytes, so every lookup missed the caches and the address translation buffer. The log
+   * is split by the hashes' top bits as it is written, and each partition is run through a table
+   * that fits the core's cache (a partition with more ids takes several passes, each for a range of
+   * its next hash bits). A partition holds its records in line order, so the first line a table
+   * records for a hash is that hash's first.
+   */
+  candidates(): number[] {
+    const found: number[] = [];
+    const words = this.words;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const segments: [number, number][] = [...this.segments[p]];
+      if (this.opened[p] !== 0) segments.push([this.opened[p], words[NEXT_AT / 4 + p]]);
+      const overflow = this.overflow[p];
+      let records = overflow.lines.length;
+      for (const [from, to] of segments) records += (to - from) / RECORD_BYTES;
+      if (records < 2) continue;
+      let bits = 0;
+      while (records / 2 ** bits > PASS_IDS) bits++;
+      for (;;) {
+        const mine: number[] = [];
+        if (this.partition(segments, overflow, bits, records, mine)) {
+          for (const n of mine) found.push(n);
+          break;
+        }
+        // More distinct hashes in a pass than its table holds: split finer.
+        bits++;
+      }
     }
+    return found;
+  }
+
+  /** The candidates of one partition in passes of `bits` hash bits; false when a table filled up. */
+  private partition(segments: [number, number][], overflow: { hashes: bigint[]; lines: number[] }, bits: number, records: number, found: number[]): boolean {
+    const shift = 64 - PARTITION_BITS - bits;
+    const subMask = 2 ** bits - 1;
+    let slots = 64;
+    while (slots < 2 * (records / 2 ** bits) && slots < MAX_PASS_SLOTS) slots *= 2;
+    const words = this.words;
+    for (let pass = 0; pass <= subMask; pass++) {
+      this.memory.fill(0, DEDUPE_AT, DEDUPE_AT + slots * DEDUPE_SLOT_BYTES);
+      words[DEDUPE_MASK_AT / 4] = slots - 1;
+      words[DEDUPE_ENTRIES_AT / 4] = 0;
+      for (const [from, to] of segments) {
+        const n = this.exports.dedupe(from, to, bits === 0 ? 0 : shift, subMask, pass);
+        if (n === TABLE_FULL) return false;
+        for (let c = 0; c < n; c++) found.push(words[CANDIDATES_AT / 4 + 2 * c], words[CANDIDATES_AT / 4 + 2 * c + 1]);
+      }
+      for (let i = 0; i < overflow.lines.length; i++) {
+        const h = overflow.hashes[i];
+        if ((Number(h >> BigInt(shift)) & subMask) !== pass && bits > 0) continue;
+        const first = this.exports.probe(BigInt.asIntN(64, h), overflow.lines[i]);
+        if (first === TABLE_FULL) return false;
+        if (first !== NO_LINE) found.push(overflow.lines[i], first);
+      }
+    }
+    return true;
   }
 
   /** The kernel's hash of `n` bytes of the chunk from `pos`, for the tests. */
-  hashChunk(pos: number, n: number, packed: number): number {
-    return this.exports.hash(CHUNK_AT + pos, n, packed);
+  hashChunk(pos: number, n: number, packed: number): bigint {
+    return BigInt.asUintN(64, this.exports.hash(CHUNK_AT + pos, n, packed));
   }
 
   /**
-   * Whether the table can take one more id and the arena has `bytes` of room for its record;
-   * makes both when needed. False (and the ids moved to an IdIndex for good) when the memory
-   * cannot grow.
+   * A key too long for any room the memory can still give: logged with a hash of its code units
+   * computed here (FNV-1a), in the overflow. Only reached when the memory is exhausted; the same
+   * key always takes this path then, so its duplicates are still found.
    */
-  private makeRoom(bytes: number): boolean {
-    if (this.fallback) return false;
-    const words = this.words;
-    if (words[ENTRIES_AT / 4] < words[LIMIT_AT / 4] && words[ARENA_USED_AT / 4] + bytes <= words[ARENA_END_AT / 4]) return true;
+  private addOverlong(line: number): void {
+    let h = 0xcbf29ce484222325n;
+    for (let i = 0; i < this.keyLength; i++) h = BigInt.asUintN(64, (h ^ BigInt(this.key[i])) * 0x100000001b3n);
+    if (h === 0n) h = 1n;
+    const part = this.overflow[Number(h >> BigInt(64 - PARTITION_BITS))];
+    part.hashes.push(h);
+    part.lines.push(line);
+  }
+
+  /**
+   * Whether every partition of the log has room for a record; opens new segments where needed.
+   * When the memory cannot grow, the kernel stops scanning and keys go to the overflow: false.
+   */
+  private makeRoom(): boolean {
+    if (this.words[FULL_AT / 4] === 0) return true;
+    if (!this.usable) return false;
     try {
-      if (words[ENTRIES_AT / 4] >= words[LIMIT_AT / 4]) this.rebuild(2 * (words[MASK_AT / 4] + 1));
-      if (this.words[ARENA_USED_AT / 4] + bytes > this.words[ARENA_END_AT / 4]) this.newSegment(bytes);
+      for (let p = 0; p < PARTITIONS; p++) {
+        const next = this.words[NEXT_AT / 4 + p];
+        if (this.opened[p] !== 0 && next + RECORD_BYTES <= this.words[END_AT / 4 + p]) continue;
+        if (this.spare.length === 0) {
+          // Memory grows by 64 KiB pages: segments smaller than that (in tests) share one.
+          const bytes = Math.max(this.segmentBytes, 65536);
+          const block = this.allocate(bytes);
+          for (let at = block + bytes - this.segmentBytes; at >= block; at -= this.segmentBytes) this.spare.push(at);
+        }
+        const at = this.spare.pop()!;
+        if (this.opened[p] !== 0) this.segments[p].push([this.opened[p], next]);
+        this.opened[p] = at;
+        this.words[NEXT_AT / 4 + p] = at;
+        this.words[END_AT / 4 + p] = at + this.segmentBytes;
+      }
+      this.words[FULL_AT / 4] = 0;
       return true;
     } catch {
-      this.moveToIndex();
+      this.usable = false;
       return false;
     }
   }
@@ -745,73 +902,10 @@ export class RowKernel extends KeyBuffer implements IdSet {
     return at;
   }
 
-  private newSegment(bytes: number): void {
-    const size = Math.max(ARENA_SEGMENT, bytes + RECORD_HEADER + ARENA_SLACK);
-    const at = this.allocate(size);
-    this.words[ARENA_USED_AT / 4] = at;
-    this.words[ARENA_END_AT / 4] = at + size - ARENA_SLACK;
-  }
-
-  private newTable(slots: number): void {
-    const at = this.allocate(slots * 8);
-    // Fresh memory is mapped on first touch, and the table's first touch is a read (a probe), so
-    // each of its pages was faulted twice: once to the shared zero page, once more when a slot
-    // was written. A write to each page first leaves one fault a page (for the 500,000-row bench
-    // file's 2^20-slot table, 11,100 faults a validation became 8,900).
-    const words = this.words;
-    for (let w = at / 4, end = (at + slots * 8) / 4; w < end; w += PAGE_BYTES / 4) words[w] = 0;
-    this.words[TABLE_AT / 4] = at;
-    this.words[MASK_AT / 4] = slots - 1;
-    this.words[LIMIT_AT / 4] = slots / 2;
-  }
-
-  /** Moves the table's slots to a new one of `slots` (a power of two); the old one is left unused. */
-  private rebuild(slots: number): void {
-    const oldAt = this.words[TABLE_AT / 4] / 4;
-    const oldSlots = this.words[MASK_AT / 4] + 1;
-    this.newTable(slots);
-    const words = this.words;
-    const at = words[TABLE_AT / 4] / 4;
-    const mask = slots - 1;
-    for (let s = 0; s < oldSlots; s++) {
-      const record = words[oldAt + 2 * s + 1];
-      if (record === 0) continue;
-      const h = words[oldAt + 2 * s];
-      let slot = h & mask;
-      while (words[at + 2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      words[at + 2 * slot] = h;
-      words[at + 2 * slot + 1] = record;
-    }
-  }
-
-  /** Copies every id to an IdIndex, which takes the ids from here on, and stops the kernel. */
-  private moveToIndex(): void {
-    const index = new IdIndex();
-    const words = this.words;
-    const memory = this.memory;
-    const table = words[TABLE_AT / 4] / 4;
-    const slots = words[MASK_AT / 4] + 1;
-    index.expect(words[ENTRIES_AT / 4]);
-    for (let s = 0; s < slots; s++) {
-      const record = words[table + 2 * s + 1];
-      if (record === 0) continue;
-      const packed = this.view.getInt32(record + 8, true);
-      const n = packed >>> 1;
-      const key = index.reserve(n);
-      const from = record + RECORD_HEADER;
-      for (let i = 0; i < n; i++) key[i] = packed & 1 ? memory[from + 2 * i] | (memory[from + 2 * i + 1] << 8) : memory[from + i];
-      index.keyLength = n;
-      index.addKey(this.view.getFloat64(record, true));
-    }
-    this.fallback = index;
-    this.usable = false;
-  }
-
   private refresh(): void {
     const buffer = this.exports.memory.buffer;
     this.memory = new Uint8Array(buffer);
     this.words = new Int32Array(buffer);
-    this.view = new DataView(buffer);
     this.chunk = Buffer.from(buffer, CHUNK_AT, KERNEL_CHUNK_BYTES);
   }
 }

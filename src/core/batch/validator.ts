@@ -4,7 +4,6 @@ import { promises as fsp } from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
 import { rules, type RuleCode, type Severity } from './rules';
 import {
-  BYTE_CLASS,
   BatchHeader,
   HEX,
   LineDiagnostic,
@@ -127,9 +126,6 @@ class BatchFileScanner {
   private rows = 0;
   private rowsWithValues = 0;
   private bytes = 0;
-  private readonly kernelDuplicate = (line: number, idEnd: number, first: number) => {
-    this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
-  };
 
   /**
    * `ids` holds each id's first row, packed as line * 2^21 + end column of the id (ids are under
@@ -196,7 +192,7 @@ class BatchFileScanner {
     const planner = this.planner;
     const next = kernel.scan(
       pos, end, header.fieldCount!, header.idColumn === 'thirdPartyId', maxId, rowBudget,
-      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex, this.kernelDuplicate,
+      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex,
     );
     const count = kernel.count;
     this.lineIndex += count;
@@ -215,6 +211,11 @@ class BatchFileScanner {
   private checkDuplicate(line: number, idEnd: number): void {
     const first = this.ids.addKey(line * 2097152 + idEnd);
     if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+  }
+
+  /** Diagnostics found after the pass (confirmed duplicates). */
+  add(diagnostics: BatchDiagnostic[]): void {
+    for (const d of diagnostics) this.diagnostics.push(d);
   }
 
   finish(): BatchValidation {
@@ -269,13 +270,15 @@ function utf16LengthOf(bytes: Uint8Array): number {
 }
 
 /**
- * Validates a batch file on disk in one streaming pass, holding one chunk, the line being
- * assembled across chunks and the ids seen (see IdIndex). The chunk is read into one buffer,
- * reused to the end, so that reading leaves no garbage behind. Clean rows are accepted in bulk by
- * the WebAssembly kernel (see rowKernel.ts), which also keeps the ids of every row, and the rest are scanned as bytes by
- * scanPlainRowBytes; only a line neither accepts (one with something to report, non-ASCII text,
- * the header, a line cut by a chunk boundary) is decoded to a string for scanRow. Lines over
- * 1 MiB are measured but never decoded. Gives the same result as validateText.
+ * Validates a batch file on disk in one streaming pass, holding two chunks (the one being checked
+ * and the next, read meanwhile), the line being assembled across chunks and the ids seen (a hash
+ * and a line each). The chunk buffers are reused to the end, so that reading leaves no garbage
+ * behind. Clean rows are accepted in bulk by the WebAssembly kernel (see rowKernel.ts), which
+ * also logs the ids of every row, and the rest are scanned as bytes by scanPlainRowBytes; only a
+ * line neither accepts (one with something to report, non-ASCII text, the header, a line cut by a
+ * chunk boundary) is decoded to a string for scanRow. Lines over 1 MiB are measured but never
+ * decoded. Rows whose id hashes match an earlier row's are read again at the end and compared
+ * exactly (see confirmDuplicates). Gives the same result as validateText.
  */
 export async function validateFile(
   path: string,
@@ -316,12 +319,10 @@ export async function validateFile(
     partBytes = 0;
     overlongUtf16 = -1;
   };
-  const kernel = RowKernel.create(BYTE_CLASS, HEX);
+  const kernel = RowKernel.acquire(HEX);
   const scanner = new BatchFileScanner(kernel);
   const facts = scanner.facts;
   const ids = scanner.ids;
-  // The kernel's memory may grow (see RowKernel), which takes its chunk with it: read anew below.
-  const ownBuffer = kernel ? undefined : Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
   // What the kernel needs of the header, worked out once it is read.
   let kernelHeader: BatchHeader | undefined;
   let maxId = 0;
@@ -330,20 +331,33 @@ export async function validateFile(
 
   let bytesRead = 0;
   let handle: fsp.FileHandle | undefined;
+  // The next chunk is read while this one is checked: reading is the system's work, done on
+  // another thread, so it costs the validation almost nothing. Two buffers, read into in turn;
+  // the kernel gets a copy (a read into its memory could not be left running while the memory
+  // grows).
+  const buffers = kernel?.readBuffers ?? [Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES), Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES)];
+  if (kernel) kernel.readBuffers = buffers;
+  let reading: Promise<{ bytesRead: number }> | undefined;
   try {
     handle = await fsp.open(path, 'r');
-    for (;;) {
+    reading = handle.read(buffers[0], 0, KERNEL_CHUNK_BYTES, 0);
+    for (let turn = 0; ; turn++) {
       if (signal?.aborted) throw abortError();
-      const length = (await handle.read(kernel ? kernel.chunk : ownBuffer!, 0, KERNEL_CHUNK_BYTES, bytesRead)).bytesRead;
+      const length = (await reading).bytesRead;
+      reading = undefined;
       if (signal?.aborted) throw abortError();
       if (length === 0) break;
       bytesRead += length;
+      const read = buffers[turn & 1];
+      reading = handle.read(buffers[(turn + 1) & 1], 0, KERNEL_CHUNK_BYTES, bytesRead);
+      if (kernel) read.copy(kernel.chunk, 0, 0, length);
       // Past `length` the buffer still holds the previous chunk.
       const chunkOf = () => {
-        const buffer = kernel ? kernel.chunk : ownBuffer!;
+        const buffer = kernel ? kernel.chunk : read;
         return length === buffer.length ? buffer : buffer.subarray(0, length);
       };
       let chunk = chunkOf();
+      kernel?.classify(length);
       let pos = 0;
       if (partBytes > 0) {
         const lf = chunk.indexOf(10);
@@ -398,11 +412,107 @@ export async function validateFile(
       onProgress?.(bytesRead, totalBytes);
     }
   } catch (error) {
+    kernel?.release();
     if (signal?.aborted) throw abortError();
     throw error;
   } finally {
+    // Never closed under a read still running.
+    await reading?.catch(() => undefined);
     await handle?.close();
   }
   if (partBytes > 0) finishLine(false);
+  const candidates = kernel?.candidates();
+  kernel?.release();
+  if (candidates && candidates.length > 0 && scanner.header) {
+    scanner.add(await confirmDuplicates(path, scanner.header, candidates, signal));
+  }
   return scanner.finish();
+}
+
+/**
+ * The TP014 diagnostics among the kernel's candidate duplicates (pairs of a line and the first
+ * line with the same id hash; see RowKernel): reads those lines again, decodes their ids as the
+ * validation did, and compares them exactly. Rows whose ids hash alike are compared as a group:
+ * a row is a duplicate of the first row of its group with the same id. A later row with the same
+ * id as an earlier one always joins the earlier one's group (same hash, same table entry), so
+ * every duplicate is found, and only real ones are reported.
+ */
+async function confirmDuplicates(path: string, header: BatchHeader, candidates: number[], signal: AbortSignal | undefined): Promise<BatchDiagnostic[]> {
+  const groups = new Map<number, number[]>();
+  for (let c = 0; c < candidates.length; c += 2) {
+    const first = candidates[c + 1];
+    let group = groups.get(first);
+    if (!group) groups.set(first, (group = [first]));
+    group.push(candidates[c]);
+  }
+  const wanted = [...new Set(candidates)].sort((a, b) => a - b);
+  const ids = new Map<number, { id: string; idEnd: number }>();
+  const facts = newRowFacts();
+  const out: LineDiagnostic[] = [];
+  await readLines(path, wanted, signal, (line, bytes) => {
+    const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+    out.length = 0;
+    scanRow(text, header, out, facts, bytes.length);
+    if (facts.id !== undefined) ids.set(line, { id: facts.id, idEnd: facts.idEnd });
+  });
+  const found: BatchDiagnostic[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => a - b);
+    const firstById = new Map<string, number>();
+    for (const line of group) {
+      const row = ids.get(line);
+      if (!row) continue;
+      const first = firstById.get(row.id);
+      if (first === undefined) firstById.set(row.id, line);
+      else if (first !== line) found.push(duplicateIdDiagnostic(line, row.idEnd, first, ids.get(first)!.idEnd));
+    }
+  }
+  return found;
+}
+
+/**
+ * Reads the file again and hands `onLine` the bytes of each line in `lines` (0-based, ascending),
+ * without its LF. Lines over MAX_LINE_BYTES are never wanted (they have no id) and are skipped.
+ */
+async function readLines(path: string, lines: number[], signal: AbortSignal | undefined, onLine: (line: number, bytes: Buffer) => void): Promise<void> {
+  const buffer = Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
+  let next = 0;
+  let line = 0;
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let position = 0;
+  const handle = await fsp.open(path, 'r');
+  try {
+    while (next < lines.length) {
+      if (signal?.aborted) throw abortError();
+      const length = (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
+      if (length === 0) break;
+      position += length;
+      let start = 0;
+      while (next < lines.length) {
+        const lf = buffer.indexOf(10, start);
+        const end = lf === -1 || lf >= length ? length : lf;
+        if (line === lines[next]) {
+          // A copy: the buffer is read into again.
+          parts.push(Buffer.from(buffer.subarray(start, end)));
+          partBytes += end - start;
+          // Wanted lines have ids, so they are never over-long; this only bounds the memory.
+          if (partBytes > MAX_LINE_BYTES) parts = [];
+        }
+        if (end === length) break;
+        if (line === lines[next]) {
+          if (parts.length > 0) onLine(line, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+          next++;
+        }
+        parts = [];
+        partBytes = 0;
+        line++;
+        start = lf + 1;
+      }
+    }
+    // A last line without LF.
+    if (next < lines.length && line === lines[next] && parts.length > 0) onLine(line, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  } finally {
+    await handle.close();
+  }
 }
