@@ -53,18 +53,14 @@ const PARTITION_BITS = 5;
 const PARTITIONS = 1 << PARTITION_BITS;
 const NEXT_AT = 512;
 const END_AT = NEXT_AT + 4 * PARTITIONS;
-/** Where the file is read to; also the chunk size, so that the two cannot drift apart. */
-export const KERNEL_CHUNK_BYTES = 1 << 20;
-const CHUNK_AT = 1024;
-/** The bit arrays: one bit per byte of the chunk, read 64 bits at a time (and 64 bits past the end). */
-const BITS_BYTES = KERNEL_CHUNK_BYTES / 8 + 64;
-// 64 bytes past the chunk: the last block's loads stay in memory that is not the chunk's.
-const LF_AT = CHUNK_AT + KERNEL_CHUNK_BYTES + 64;
-const COMMA_AT = LF_AT + BITS_BYTES;
-const PCT_AT = COMMA_AT + BITS_BYTES;
-const BAD_AT = PCT_AT + BITS_BYTES;
+/** Where a validation's worker and its main thread meet (see ChunkPipeline): Int32 words. */
+const JOB_AT = 768;
+const NEXT_CHUNK_AT = JOB_AT;
+const SLOT_STATE_AT = JOB_AT + 16;
+const SLOT_CHUNK_AT = SLOT_STATE_AT + 16;
+const SLOT_LENGTH_AT = SLOT_CHUNK_AT + 16;
 /** A decoded id: at most MAX_KERNEL_ID bytes, and room for 16-byte stores and 8-byte loads past it. */
-const SCRATCH_AT = BAD_AT + BITS_BYTES;
+const SCRATCH_AT = 1024;
 const SCRATCH_BYTES = 512;
 /** The key of a row the JavaScript path took (keys longer than this get room of their own). */
 const KEY_AT = SCRATCH_AT + SCRATCH_BYTES;
@@ -76,7 +72,7 @@ const RECORD_BYTES = 12;
 /** A partition's log grows by segments of this size. */
 const SEGMENT_BYTES = 256 << 10;
 /** The table of one dedupe pass: (hash, first line) slots of 16 bytes, at most MAX_PASS_SLOTS. */
-const DEDUPE_AT = KEY_AT + KEY_BYTES + KEY_SLACK;
+const DEDUPE_AT = KEY_AT + KEY_BYTES + 64;
 const DEDUPE_SLOT_BYTES = 16;
 const MAX_PASS_SLOTS = 1 << 16;
 /** Ids a pass is planned for: the table stays under 3/8 full, in the core's second-level cache. */
@@ -84,7 +80,26 @@ const PASS_IDS = 24 << 10;
 /** Candidates of one dedupe call (one segment): line, and the first line with the same hash. */
 const CANDIDATES_AT = DEDUPE_AT + MAX_PASS_SLOTS * DEDUPE_SLOT_BYTES;
 const CANDIDATE_BYTES = 8;
-const FIXED_PAGES = Math.ceil((CANDIDATES_AT + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES) / 65536);
+/** Where the file is read to; also the chunk size, so that the two cannot drift apart. */
+export const KERNEL_CHUNK_BYTES = 1 << 20;
+/**
+ * Chunk slots: a chunk and its bit arrays (one bit per byte of the chunk, read 64 bits at a time,
+ * and 64 bits past the end), at these offsets from the slot's base. Three, so that one chunk is
+ * scanned while the next is classified and the one after it read.
+ */
+export const SLOTS = 3;
+const SLOTS_AT = Math.ceil((CANDIDATES_AT + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES) / 64) * 64;
+const BITS_BYTES = KERNEL_CHUNK_BYTES / 8 + 64;
+// 64 bytes past the chunk: the last block's loads stay in memory that is not the chunk's.
+const LF_OFF = KERNEL_CHUNK_BYTES + 64;
+const COMMA_OFF = LF_OFF + BITS_BYTES;
+const PCT_OFF = COMMA_OFF + BITS_BYTES;
+const BAD_OFF = PCT_OFF + BITS_BYTES;
+const SLOT_BYTES = BAD_OFF + BITS_BYTES;
+const slotBase = (slot: number) => SLOTS_AT + slot * SLOT_BYTES;
+const FIXED_PAGES = Math.ceil(slotBase(SLOTS) / 65536);
+/** The memory a kernel starts with, for tests of a memory that cannot grow. */
+export const KERNEL_FIXED_BYTES = FIXED_PAGES * 65536;
 /** The longest id the kernel decodes; a longer one is left to scanPlainRowBytes. */
 const MAX_KERNEL_ID = 256;
 /** The longest value (as written) the kernel accepts, so that no decoded length needs counting. */
@@ -101,6 +116,7 @@ const CLASSIFY_FN = 2;
 const SCAN_FN = 3;
 const DEDUPE_FN = 4;
 const PROBE_FN = 5;
+const CLEAR_FN = 6;
 
 /** The bytes 0 to 15, for the mask of a vector's first n bytes. */
 const IOTA = Array.from({ length: 16 }, (_, i) => i);
@@ -296,7 +312,7 @@ function classifyFunction(): FunctionBody {
   both(64, [0x5], [2]);
   both(128, [0xc], [2]);
 
-  const f = new FunctionBody([['end', I32]], []);
+  const f = new FunctionBody([['base', I32], ['end', I32]], []);
   f.local(I32, 'p', 'limit', 'q', 'at');
   f.local(I64, 'lf', 'comma', 'percent', 'good', 'notHex', 'need', 'carry');
   f.local(V128, 'v', 'class', 'low', 'high', 's0f', 's0a', 's30', 'zero');
@@ -306,8 +322,9 @@ function classifyFunction(): FunctionBody {
   f.splat(0x0f).set('s0f');
   f.splat(0x0a).set('s0a');
   f.splat(0x30).set('s30');
-  f.const(CHUNK_AT).set('p');
-  f.const(CHUNK_AT).get('end').add().set('limit');
+  f.get('base').set('p');
+  f.get('base').set('q');
+  f.get('base').get('end').add().set('limit');
   f.block('classified', () => {
     f.loop('block', () => {
       f.get('p').get('limit').geU().brIf('classified');
@@ -333,20 +350,20 @@ function classifyFunction(): FunctionBody {
         f.get('class').get('s30').vAnd().get('zero').i8Eq().bitmask();
         gather('notHex');
       }
-      f.get('q').get('lf').store64(LF_AT);
-      f.get('q').get('comma').store64(COMMA_AT);
-      f.get('q').get('percent').store64(PCT_AT);
+      f.get('q').get('lf').store64(LF_OFF);
+      f.get('q').get('comma').store64(COMMA_OFF);
+      f.get('q').get('percent').store64(PCT_OFF);
       // Each % needs hex digits in the next two bytes, which may be the next block's.
       f.get('percent').const64(1n).shl64().get('percent').const64(2n).shl64().or64().get('carry').or64().set('need');
       f.get('percent').const64(62n).shrU64().get('percent').const64(63n).shrU64().or64().set('carry');
-      f.get('q').get('good').const64(-1n).xor64().get('need').get('notHex').and64().or64().store64(BAD_AT);
+      f.get('q').get('good').const64(-1n).xor64().get('need').get('notHex').and64().or64().store64(BAD_OFF);
       f.get('p').const(64).add().set('p');
       f.get('q').const(8).add().set('q');
       f.br('block');
     });
   });
   f.get('end').const(63).and().if(() => {
-    f.get('end').const(6).shrU().const(3).shl().const(LF_AT).add().set('at');
+    f.get('end').const(6).shrU().const(3).shl().get('base').add().const(LF_OFF).add().set('at');
     f.get('at').get('at').load64().const64(1n).get('end').const(63).and().extend().shl64().const64(1n).sub64().and64().store64();
   });
   return f;
@@ -354,7 +371,7 @@ function classifyFunction(): FunctionBody {
 
 // scan()'s parameters, by name and in order.
 const SCAN_PARAMS: [string, typeof I32][] = [
-  ['pos', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
+  ['base', I32], ['pos', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
   ['rowsLeft', I32], ['bytesLeft', I32], ['firstLine', I32],
 ];
 
@@ -373,7 +390,7 @@ function scanFunction(): FunctionBody {
   f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'part', 'at');
   f.local(I64, 'w', 'wb', 'bad', 'h', 'h1', 'h2');
   f.local(V128, 'v', 'iota', 'plus', 'slash');
-  const word = (array: number, index: string) => f.get(index).const(3).shl().load64(array);
+  const word = (array: number, index: string) => f.get(index).const(3).shl().get('base').add().load64(array);
   const bitsFrom = (position: string) => f.const64(-1n).get(position).const(63).and().extend().shl64();
   const position = (index: string) => f.get(index).const(6).shl().get('w').ctz64().wrap().add();
   // Copies the bytes of the chunk from `from` to `upto` (an expression) to `out`, sixteen at a
@@ -385,7 +402,7 @@ function scanFunction(): FunctionBody {
     f.block('copied', () => {
       f.loop('copy', () => {
         f.get('i').get('x').geU().brIf('copied');
-        f.get('out').get('i').add().get('from').get('i').add().v128Load(CHUNK_AT).v128Store();
+        f.get('out').get('i').add().get('from').get('i').add().get('base').add().v128Load().v128Store();
         f.get('i').const(16).add().set('i');
         f.br('copy');
       });
@@ -406,14 +423,14 @@ function scanFunction(): FunctionBody {
 
       // The LF that ends the row, or stop: the row is not complete in this chunk.
       f.get('s').const(6).shrU().set('b');
-      word(LF_AT, 'b');
+      word(LF_OFF, 'b');
       bitsFrom('s');
       f.and64().set('w');
       f.block('found', () => {
         f.loop('next', () => {
           f.get('w').eqz64().eqz().brIf('found');
           f.get('b').const(1).add().tee('b').const(6).shl().get('end').geU().brIf('done');
-          word(LF_AT, 'b').set('w');
+          word(LF_OFF, 'b').set('w');
           f.br('next');
         });
       });
@@ -422,7 +439,7 @@ function scanFunction(): FunctionBody {
 
       // The comma that ends the id: there must be one before the LF, and an id before it.
       f.get('s').const(6).shrU().set('b');
-      word(COMMA_AT, 'b');
+      word(COMMA_OFF, 'b');
       bitsFrom('s');
       f.and64().set('w');
       f.block('found', () => {
@@ -430,7 +447,7 @@ function scanFunction(): FunctionBody {
           f.get('w').eqz64().eqz().brIf('found');
           f.get('b').get('last').geU().brIf('done');
           f.get('b').const(1).add().set('b');
-          word(COMMA_AT, 'b').set('w');
+          word(COMMA_OFF, 'b').set('w');
           f.br('next');
         });
       });
@@ -440,10 +457,10 @@ function scanFunction(): FunctionBody {
       // Every bad bit from the row's start through its LF (a % just before the LF marks the LF),
       // and the commas before the LF.
       f.get('s').const(6).shrU().set('b');
-      word(BAD_AT, 'b');
+      word(BAD_OFF, 'b');
       bitsFrom('s');
       f.and64().set('wb');
-      word(COMMA_AT, 'b');
+      word(COMMA_OFF, 'b');
       bitsFrom('s');
       f.and64().set('w');
       f.const(0).set('commas');
@@ -454,8 +471,8 @@ function scanFunction(): FunctionBody {
           f.get('commas').get('w').popcnt64().wrap().add().set('commas');
           f.get('bad').get('wb').or64().set('bad');
           f.get('b').const(1).add().set('b');
-          word(BAD_AT, 'b').set('wb');
-          word(COMMA_AT, 'b').set('w');
+          word(BAD_OFF, 'b').set('wb');
+          word(COMMA_OFF, 'b').set('w');
           f.br('next');
         });
       });
@@ -472,7 +489,7 @@ function scanFunction(): FunctionBody {
       f.get('e').get('idEnd').sub().const(MAX_KERNEL_VALUE + 1).gtU().if(() => {
         f.get('idEnd').set('prev');
         f.get('idEnd').const(6).shrU().set('b');
-        word(COMMA_AT, 'b');
+        word(COMMA_OFF, 'b');
         f.const64(-2n).get('idEnd').const(63).and().extend().shl64().and64().set('w');
         f.block('measured', () => {
           f.loop('field', () => {
@@ -481,7 +498,7 @@ function scanFunction(): FunctionBody {
                 f.get('w').eqz64().eqz().brIf('found');
                 f.get('b').get('last').geU().brIf('measured');
                 f.get('b').const(1).add().set('b');
-                word(COMMA_AT, 'b').set('w');
+                word(COMMA_OFF, 'b').set('w');
                 f.br('next');
               });
             });
@@ -499,7 +516,7 @@ function scanFunction(): FunctionBody {
       // each decodes to ASCII (checked below).
       f.get('idEnd').const(1).sub().const(6).shrU().set('last');
       f.get('s').const(6).shrU().set('b');
-      word(PCT_AT, 'b');
+      word(PCT_OFF, 'b');
       bitsFrom('s');
       f.and64().set('w');
       f.const(0).set('escapes');
@@ -508,19 +525,19 @@ function scanFunction(): FunctionBody {
           f.get('b').get('last').eq().brIf('counted');
           f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
           f.get('b').const(1).add().set('b');
-          word(PCT_AT, 'b').set('w');
+          word(PCT_OFF, 'b').set('w');
           f.br('next');
         });
       });
       f.get('escapes').get('w').const64(-1n).const(63).get('idEnd').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add().set('escapes');
       f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().tee('n').get('maxId').gtU().brIf('done');
-      f.get('s').const(CHUNK_AT).add().set('src');
+      f.get('s').get('base').add().set('src');
       f.get('escapes').if(() => {
         // Decoded into the scratch, the plain runs sixteen bytes at a time.
         f.const(SCRATCH_AT).set('out');
         f.get('s').set('from');
         f.get('s').const(6).shrU().set('b');
-        word(PCT_AT, 'b');
+        word(PCT_OFF, 'b');
         bitsFrom('s');
         f.and64().set('w');
         f.loop('escape', () => {
@@ -528,14 +545,14 @@ function scanFunction(): FunctionBody {
             f.loop('next', () => {
               f.get('w').eqz64().eqz().brIf('found');
               f.get('b').const(1).add().set('b');
-              word(PCT_AT, 'b').set('w');
+              word(PCT_OFF, 'b').set('w');
               f.br('next');
             });
           });
           position('b').set('prev');
           f.get('w').get('w').const64(1n).sub64().and64().set('w');
           copy(() => f.get('prev'));
-          f.get('prev').load8(CHUNK_AT + 1).load8(HEX_AT).const(4).shl().get('prev').load8(CHUNK_AT + 2).load8(HEX_AT).or().tee('value');
+          f.get('prev').get('base').add().load8(1).load8(HEX_AT).const(4).shl().get('prev').get('base').add().load8(2).load8(HEX_AT).or().tee('value');
           f.const(0x80).geU().brIf('done');
           f.get('out').get('value').store8();
           f.get('out').const(1).add().set('out');
@@ -561,9 +578,21 @@ function scanFunction(): FunctionBody {
   return f;
 }
 
-function kernelModule(): Uint8Array {
-  const functions = [hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction()];
-  return assemble(functions, FIXED_PAGES, { hash: HASH_FN, add: ADD_FN, classify: CLASSIFY_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN });
+/** The memory's largest size: WebAssembly's 4 GiB. */
+const MAX_PAGES = 65536;
+
+/** clear(at, n): zeroes n bytes (a typed array's fill is slow on a shared memory). */
+function clearFunction(): FunctionBody {
+  const f = new FunctionBody([['at', I32], ['n', I32]], []);
+  f.get('at').const(0).get('n').fill();
+  return f;
+}
+
+function kernelModule(shared: boolean): Uint8Array {
+  const functions = [hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction(), clearFunction()];
+  return assemble(functions, { pages: FIXED_PAGES, maxPages: MAX_PAGES, shared }, {
+    hash: HASH_FN, add: ADD_FN, classify: CLASSIFY_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN, clear: CLEAR_FN,
+  });
 }
 
 // The little of WebAssembly used here: the project's libraries (ES2022, Node, no DOM) declare none.
@@ -577,40 +606,140 @@ interface WasmMemory {
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
 };
 
 interface KernelExports {
-  memory: WasmMemory;
   hash(at: number, n: number, packed: number): bigint;
   add(at: number, n: number, packed: number, line: number): void;
-  classify(end: number): void;
-  scan(pos: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
+  classify(base: number, end: number): void;
+  scan(base: number, pos: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
   dedupe(from: number, to: number, shift: number, subMask: number, pass: number): number;
   probe(h: bigint, line: number): number;
+  clear(at: number, n: number): void;
 }
 
-/** Compiled on first use; null once compiling failed, so that it is not tried again. */
-let compiled: WasmModule | null | undefined;
+/** Each variant compiled on first use; null once compiling failed, so that it is not tried again. */
+const compiled: { plain?: WasmModule | null; shared?: WasmModule | null } = {};
+
+function compiledModule(shared: boolean): WasmModule | null {
+  const key = shared ? 'shared' : 'plain';
+  if (compiled[key] === undefined) {
+    try {
+      compiled[key] = new WebAssembly.Module(kernelModule(shared));
+    } catch {
+      compiled[key] = null;
+    }
+  }
+  return compiled[key]!;
+}
 
 /**
  * For the unit tests only: hashes are and-ed with `hashMask`, so that different ids collide
- * often, and the log grows by `segmentBytes`, so that small files fill segments.
+ * often, the log grows by `segmentBytes`, so that small files fill segments, and `workerOnly`
+ * leaves every chunk to the worker.
  */
-export const kernelTesting = { hashMask: -1n, segmentBytes: SEGMENT_BYTES };
+export const kernelTesting = { hashMask: -1n, segmentBytes: SEGMENT_BYTES, workerOnly: false };
 
 /** How long a kernel no validation uses is kept for the next one. */
 const IDLE_MS = 20_000;
 const pool: { idle?: RowKernel; timer?: ReturnType<typeof setTimeout> } = {};
 
+// A chunk slot's states (SLOT_STATE_AT), and the claim word's layout (NEXT_CHUNK_AT): the
+// validation's number in the top bits, so that a claim for an earlier validation cannot succeed.
+const FREE = 0;
+const CLAIMED = 1;
+const READY = 2;
+const CHUNK_BITS = 20;
+const MAX_CHUNKS = 1 << CHUNK_BITS;
+const JOBS = 1 << (31 - CHUNK_BITS);
+
+/**
+ * The worker's code, run with `eval` (so that no second file has to ship): it waits for a
+ * validation, then claims the next chunk whose slot is free, reads it and classifies it, until the
+ * file ends or the validation stops claiming. Its instance shares the kernel's memory.
+ */
+const WORKER_CODE = `
+const { parentPort, workerData } = require('worker_threads');
+const fs = require('fs');
+const { module, memory, layout: L } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const w = new Int32Array(memory.buffer);
+parentPort.on('message', ({ job, path, size }) => {
+  let fd;
+  try {
+    fd = fs.openSync(path, 'r');
+    for (;;) {
+      const next = Atomics.load(w, L.next / 4);
+      const chunk = next & (L.maxChunks - 1);
+      if ((next >>> L.chunkBits) !== job || chunk * L.chunkBytes >= size) break;
+      const slot = chunk % L.slots;
+      const state = L.state / 4 + slot;
+      if (Atomics.load(w, state) !== L.free) {
+        Atomics.wait(w, state, Atomics.load(w, state), 20);
+        continue;
+      }
+      if (Atomics.compareExchange(w, L.next / 4, next, next + 1) !== next) continue;
+      Atomics.store(w, L.chunk / 4 + slot, next);
+      Atomics.store(w, state, L.claimed);
+      Atomics.notify(w, state);
+      const base = L.slotsAt + slot * L.slotBytes;
+      let length;
+      try {
+        length = fs.readSync(fd, new Uint8Array(memory.buffer, base, L.chunkBytes), 0, L.chunkBytes, chunk * L.chunkBytes);
+        if (length > 0) k.classify(base, length);
+      } catch {
+        length = -1;
+      }
+      Atomics.store(w, L.length / 4 + slot, length);
+      Atomics.store(w, state, L.ready);
+      Atomics.notify(w, state);
+    }
+  } catch {
+    // The main thread reads and classifies what is left.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+});
+`;
+
+/**
+ * Waits (without blocking the thread) until word `index` is no longer `value`, or `timeoutMs`.
+ * Only a shared memory can be waited on; another one is only ever changed by this thread.
+ */
+async function waitFor(words: Int32Array, index: number, value: number, timeoutMs = 1000): Promise<void> {
+  const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
+  if (waitAsync && typeof SharedArrayBuffer !== 'undefined' && words.buffer instanceof SharedArrayBuffer) {
+    const result = waitAsync(words, index, value, timeoutMs);
+    if (!result.async) return;
+    // A wait does not keep Node's event loop alive (the worker is unref'd too): a timer does.
+    const alive = setTimeout(() => undefined, timeoutMs + 10);
+    try {
+      await result.value;
+    } finally {
+      clearTimeout(alive);
+    }
+    return;
+  }
+  await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1)));
+}
+
+interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): Promise<number>;
+  unref(): void;
+  on(event: 'error', listener: (error: unknown) => void): void;
+}
+
 /**
  * The kernel of one validation over its own memory, or undefined where WebAssembly is missing;
  * also the validation's id set (see the file comment). Growing the memory replaces its buffer, so
- * `chunk` and the other views are taken anew after any call that may grow it (scan, addKey): the
- * caller checks `chunk`.
+ * `chunks` and the other views are taken anew after any call that may grow it (scan, addKey): the
+ * caller takes its chunk from `chunks` again.
  */
 export class RowKernel extends KeyBuffer implements IdSet {
-  /** The chunk the caller reads the file into (KERNEL_CHUNK_BYTES). */
-  chunk!: Buffer;
+  /** Each slot's chunk (KERNEL_CHUNK_BYTES): the file is read into them. */
+  chunks!: Buffer[];
   /** Rows the last scan accepted, and their bytes with their LFs. */
   count = 0;
   bytes = 0;
@@ -624,19 +753,25 @@ export class RowKernel extends KeyBuffer implements IdSet {
   private readonly segmentBytes = Math.min(kernelTesting.segmentBytes, SEGMENT_BYTES);
   /** Log segments of an earlier validation, free for this one. */
   private readonly spare: number[] = [];
-  /** The two buffers validateFile reads the file into, kept with the kernel for the next one. */
-  readBuffers: Buffer[] | undefined;
   /** Room for a key longer than the fixed key area. */
   private bigKeyAt = 0;
   private bigKeyBytes = 0;
   private memory!: Uint8Array;
   private words!: Int32Array;
   private readonly exports: KernelExports;
+  /** The classifying worker, once started (see acquire); undefined where workers are missing. */
+  private worker: WorkerLike | undefined;
+  /** This validation's number, in the claim word's top bits, and the file's size when it started. */
+  private job = 0;
+  private jobSize = 0;
+  /** Reads the main thread started for chunks it claimed, by chunk. */
+  private readonly reads = new Map<number, Promise<number>>();
 
   private constructor(
     instance: { readonly exports: unknown },
-    /** The most bytes the memory may grow to; lower than WebAssembly's 4 GiB only in tests. */
-    private readonly maxBytes: number,
+    private readonly wasmMemory: WasmMemory,
+    private readonly module: WasmModule,
+    private readonly shared: boolean,
     private readonly hex: Int8Array,
   ) {
     super();
@@ -644,17 +779,20 @@ export class RowKernel extends KeyBuffer implements IdSet {
     this.refresh();
   }
 
-  /** A kernel with `hex` (the value of each hex digit's byte, -1 for other bytes); `maxBytes` is for tests. */
-  static create(hex: Int8Array, maxBytes = 2 ** 32): RowKernel | undefined {
+  /**
+   * A kernel with `hex` (the value of each hex digit's byte, -1 for other bytes). `maxBytes`
+   * (tests) bounds its memory; `shared` gives it a memory a worker can share (see acquire).
+   */
+  static create(hex: Int8Array, maxBytes = 2 ** 32, shared = false): RowKernel | undefined {
     try {
-      if (compiled === undefined) compiled = new WebAssembly.Module(kernelModule());
-      if (compiled === null) return undefined;
-      const kernel = new RowKernel(new WebAssembly.Instance(compiled, {}), maxBytes, hex);
+      const module = compiledModule(shared);
+      if (module === null) return undefined;
+      const memory = new WebAssembly.Memory({ initial: FIXED_PAGES, maximum: Math.min(MAX_PAGES, Math.floor(maxBytes / 65536)), shared });
+      const kernel = new RowKernel(new WebAssembly.Instance(module, { env: { memory } }), memory, module, shared, hex);
       for (let c = 0; c < 256; c++) kernel.memory[HEX_AT + c] = hex[c] < 0 ? 255 : hex[c];
       kernel.reset();
       return kernel;
     } catch {
-      compiled = null;
       return undefined;
     }
   }
@@ -662,8 +800,13 @@ export class RowKernel extends KeyBuffer implements IdSet {
   /**
    * The kernel the last validation let go (see release), emptied, or a new one. A new kernel's
    * memory is mapped by the system page by page as it is first written, about 2,000 page faults
-   * (several milliseconds) for a 500,000-row file: a validation after another one, as when the
-   * command line checks several files or the editor checks a file again, skips them.
+   * (several milliseconds) for a 500,000-row file, and its worker takes some 40 ms to start: a
+   * validation after another one, as when the command line checks several files or the editor
+   * checks a file again, skips both.
+   *
+   * The kernel's memory is shared with a worker thread that reads and classifies the chunks ahead
+   * of the scan (see take), so that a validation runs on two cores; where workers or shared memory
+   * are missing, the main thread does it all.
    */
   static acquire(hex: Int8Array): RowKernel | undefined {
     const kernel = pool.idle;
@@ -673,20 +816,162 @@ export class RowKernel extends KeyBuffer implements IdSet {
       kernel.reset();
       return kernel;
     }
-    return RowKernel.create(hex);
+    const fresh = RowKernel.create(hex, 2 ** 32, true) ?? RowKernel.create(hex);
+    fresh?.startWorker();
+    return fresh;
   }
 
   /**
-   * Lets the kernel go: kept for the next validation for IDLE_MS (one kernel at most, and not
-   * one whose memory ran out), then left to the garbage collector.
+   * Lets the kernel go once its validation has ended (see endJob): kept for the next validation
+   * for IDLE_MS (one kernel at most, and not one whose memory ran out), then its worker stops and
+   * it is left to the garbage collector.
    */
   release(): void {
-    if (!this.usable || pool.idle !== undefined) return;
+    if (!this.usable || pool.idle !== undefined) {
+      void this.worker?.terminate();
+      return;
+    }
     pool.idle = this;
     pool.timer = setTimeout(() => {
       if (pool.idle === this) pool.idle = undefined;
+      void this.worker?.terminate();
     }, IDLE_MS);
     pool.timer.unref?.();
+  }
+
+  /** Stops the worker and leaves the kernel to the garbage collector: for a kernel that cannot be reused. */
+  discard(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private startWorker(): void {
+    if (!this.shared) return;
+    try {
+      // Loaded here, not at the top: activating the extension does not need it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Worker } = require('worker_threads') as { Worker: new (code: string, options: object) => WorkerLike };
+      const layout = {
+        next: NEXT_CHUNK_AT, state: SLOT_STATE_AT, chunk: SLOT_CHUNK_AT, length: SLOT_LENGTH_AT, slotsAt: SLOTS_AT, slotBytes: SLOT_BYTES,
+        slots: SLOTS, chunkBytes: KERNEL_CHUNK_BYTES, chunkBits: CHUNK_BITS, maxChunks: MAX_CHUNKS, free: FREE, claimed: CLAIMED, ready: READY,
+      };
+      const worker = new Worker(WORKER_CODE, { eval: true, workerData: { module: this.module, memory: this.wasmMemory, layout } });
+      worker.unref();
+      // A worker that fails leaves its chunks unclaimed: the main thread takes them.
+      worker.on('error', () => undefined);
+      this.worker = worker;
+    } catch {
+      this.worker = undefined;
+    }
+  }
+
+  /** Starts a validation of `path` (`size` bytes when it started): the worker joins in. */
+  startJob(path: string, size: number): void {
+    this.job = (this.job + 1) % JOBS;
+    this.jobSize = size;
+    const w = this.words;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      w[SLOT_STATE_AT / 4 + slot] = FREE;
+      w[SLOT_CHUNK_AT / 4 + slot] = -1;
+    }
+    Atomics.store(w, NEXT_CHUNK_AT / 4, this.job << CHUNK_BITS);
+    this.worker?.postMessage({ job: this.job, path, size });
+  }
+
+  /**
+   * Chunk `k` of the file (in order), read and classified: by the worker, or here when the
+   * worker has not claimed it (the worker is still starting, or missing), in which case the chunk
+   * after it is read meanwhile. Returns its slot and length (0 at the end of the file).
+   */
+  async take(k: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
+    if (k >= MAX_CHUNKS) throw new RangeError('file too large for the kernel');
+    const slot = k % SLOTS;
+    const state = SLOT_STATE_AT / 4 + slot;
+    const tag = (this.job << CHUNK_BITS) | k;
+    for (;;) {
+      const w = this.words;
+      const now = Atomics.load(w, state);
+      const mine = Atomics.load(w, SLOT_CHUNK_AT / 4 + slot) === tag;
+      if (now === READY && mine) {
+        const length = w[SLOT_LENGTH_AT / 4 + slot];
+        // A chunk the worker could not read is read here.
+        if (length >= 0) return { slot, length };
+        Atomics.store(w, state, CLAIMED);
+        return this.readHere(k, slot, read);
+      }
+      if (now === CLAIMED && mine) {
+        const pending = this.reads.get(k);
+        if (pending) return this.readHere(k, slot, read);
+        await waitFor(w, state, CLAIMED);
+        continue;
+      }
+      const claim = !(kernelTesting.workerOnly && this.worker && k * KERNEL_CHUNK_BYTES < this.jobSize);
+      if (claim && now === FREE && Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, tag, tag + 1) === tag) {
+        w[SLOT_CHUNK_AT / 4 + slot] = tag;
+        Atomics.store(w, state, CLAIMED);
+        return this.readHere(k, slot, read);
+      }
+      // The worker claimed it and is about to mark its slot.
+      await waitFor(w, state, now, 1);
+    }
+  }
+
+  /** Reads (or finishes reading) chunk `k`, claimed here, classifies it, and reads ahead. */
+  private async readHere(k: number, slot: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
+    const pending = this.reads.get(k) ?? read(this.chunks[slot], k * KERNEL_CHUNK_BYTES);
+    this.reads.delete(k);
+    // Without a worker, the next chunk is read while this one is checked: reading is the system's
+    // work, done on another thread. (Its slot is free: the chunk before this one was let go.)
+    const next = k + 1;
+    const nextSlot = next % SLOTS;
+    const tag = (this.job << CHUNK_BITS) | next;
+    const w = this.words;
+    const claim = !(kernelTesting.workerOnly && this.worker && next * KERNEL_CHUNK_BYTES < this.jobSize);
+    if (claim && Atomics.load(w, SLOT_STATE_AT / 4 + nextSlot) === FREE && Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, tag, tag + 1) === tag) {
+      w[SLOT_CHUNK_AT / 4 + nextSlot] = tag;
+      Atomics.store(w, SLOT_STATE_AT / 4 + nextSlot, CLAIMED);
+      const ahead = read(this.chunks[nextSlot], next * KERNEL_CHUNK_BYTES);
+      ahead.catch(() => undefined);
+      this.reads.set(next, ahead);
+    }
+    const length = await pending;
+    if (length > 0) this.exports.classify(slotBase(slot), length);
+    this.words[SLOT_LENGTH_AT / 4 + slot] = length;
+    Atomics.store(this.words, SLOT_STATE_AT / 4 + slot, READY);
+    return { slot, length };
+  }
+
+  /** Lets the worker reuse the slot of chunk `k`, scanned. */
+  free(k: number): void {
+    const state = SLOT_STATE_AT / 4 + (k % SLOTS);
+    Atomics.store(this.words, state, FREE);
+    Atomics.notify(this.words, state);
+  }
+
+  /**
+   * Ends the validation: no chunk is claimed from now on, and this waits for the chunks the worker
+   * claimed to be done (and for reads started here), so that nothing writes to the memory once it
+   * is let go. False when the worker did not finish in time: the kernel must not be reused then.
+   */
+  async endJob(): Promise<boolean> {
+    const w = this.words;
+    const last = Atomics.exchange(w, NEXT_CHUNK_AT / 4, -1);
+    // Reads started here for chunks never taken (the one after the last, or after an error).
+    for (const [k, pending] of this.reads) {
+      await pending.catch(() => undefined);
+      Atomics.store(w, SLOT_STATE_AT / 4 + (k % SLOTS), FREE);
+    }
+    this.reads.clear();
+    if ((last >>> CHUNK_BITS) !== this.job) return true;
+    const deadline = Date.now() + 2000;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      const state = SLOT_STATE_AT / 4 + slot;
+      while (Atomics.load(w, state) === CLAIMED) {
+        if (Date.now() > deadline) return false;
+        await waitFor(w, state, CLAIMED, 50);
+      }
+    }
+    return true;
   }
 
   /** Empties the kernel for a new validation; its log segments are kept for reuse. */
@@ -705,9 +990,14 @@ export class RowKernel extends KeyBuffer implements IdSet {
     this.words[FULL_AT / 4] = 1;
   }
 
-  /** Classifies the chunk's first `length` bytes, for the scans of this chunk. */
-  classify(length: number): void {
-    this.exports.classify(length);
+  /** The first slot's chunk: what tests read rows into. */
+  get chunk(): Buffer {
+    return this.chunks[0];
+  }
+
+  /** Classifies the first `length` bytes of a slot's chunk, for the scans of this chunk. */
+  classify(length: number, slot = 0): void {
+    this.exports.classify(slotBase(slot), length);
   }
 
   /**
@@ -718,7 +1008,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
    */
   scan(
     pos: number, end: number, columns: number, thirdParty: boolean, maxId: number, rowBudget: number,
-    rowsLeft: number, bytesLeft: number, firstLine: number,
+    rowsLeft: number, bytesLeft: number, firstLine: number, slot = 0,
   ): number {
     this.count = 0;
     this.bytes = 0;
@@ -726,7 +1016,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
     if (!this.makeRoom() || firstLine + (end - pos) >= 0x7fffffff) return pos;
     const limit = (n: number) => Math.max(0, Math.min(n, 0x7fffffff));
     const next = this.exports.scan(
-      pos, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
+      slotBase(slot), pos, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
     );
     this.count = this.words[ROWS_AT / 4];
     this.bytes = this.words[BYTES_AT / 4];
@@ -823,7 +1113,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
     while (slots < 2 * (records / 2 ** bits) && slots < MAX_PASS_SLOTS) slots *= 2;
     const words = this.words;
     for (let pass = 0; pass <= subMask; pass++) {
-      this.memory.fill(0, DEDUPE_AT, DEDUPE_AT + slots * DEDUPE_SLOT_BYTES);
+      this.exports.clear(DEDUPE_AT, slots * DEDUPE_SLOT_BYTES);
       words[DEDUPE_MASK_AT / 4] = slots - 1;
       words[DEDUPE_ENTRIES_AT / 4] = 0;
       for (const [from, to] of segments) {
@@ -844,7 +1134,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
 
   /** The kernel's hash of `n` bytes of the chunk from `pos`, for the tests. */
   hashChunk(pos: number, n: number, packed: number): bigint {
-    return BigInt.asUintN(64, this.exports.hash(CHUNK_AT + pos, n, packed));
+    return BigInt.asUintN(64, this.exports.hash(slotBase(0) + pos, n, packed));
   }
 
   /**
@@ -894,18 +1184,17 @@ export class RowKernel extends KeyBuffer implements IdSet {
 
   /** `bytes` more memory, from its current end; throws a RangeError when it cannot grow. */
   private allocate(bytes: number): number {
-    const at = this.exports.memory.buffer.byteLength;
+    const at = this.wasmMemory.buffer.byteLength;
     const pages = Math.ceil(bytes / 65536);
-    if (at + pages * 65536 > this.maxBytes) throw new RangeError('the kernel memory is full');
-    this.exports.memory.grow(pages);
+    this.wasmMemory.grow(pages);
     this.refresh();
     return at;
   }
 
   private refresh(): void {
-    const buffer = this.exports.memory.buffer;
+    const buffer = this.wasmMemory.buffer;
     this.memory = new Uint8Array(buffer);
     this.words = new Int32Array(buffer);
-    this.chunk = Buffer.from(buffer, CHUNK_AT, KERNEL_CHUNK_BYTES);
+    this.chunks = Array.from({ length: SLOTS }, (_, slot) => Buffer.from(buffer, slotBase(slot), KERNEL_CHUNK_BYTES));
   }
 }

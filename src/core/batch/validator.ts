@@ -188,11 +188,11 @@ class BatchFileScanner {
    * Lets the kernel accept the clean rows of its chunk from `pos` up to `end` (see RowKernel.scan),
    * as addPlainRow would each, and returns where the first row it did not accept starts.
    */
-  addKernelRows(kernel: RowKernel, pos: number, end: number, header: BatchHeader, maxId: number, rowBudget: number): number {
+  addKernelRows(kernel: RowKernel, slot: number, pos: number, end: number, header: BatchHeader, maxId: number, rowBudget: number): number {
     const planner = this.planner;
     const next = kernel.scan(
       pos, end, header.fieldCount!, header.idColumn === 'thirdPartyId', maxId, rowBudget,
-      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex,
+      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex, slot,
     );
     const count = kernel.count;
     this.lineIndex += count;
@@ -286,7 +286,8 @@ export async function validateFile(
 ): Promise<BatchValidation> {
   const { signal, onProgress } = options;
   if (signal?.aborted) throw abortError();
-  const totalBytes = (await fsp.stat(path)).size;
+  const stats = await fsp.stat(path);
+  const totalBytes = stats.size;
   // The line being assembled across chunks; once over 1 MiB only its size is kept.
   let parts: Buffer[] = [];
   let partBytes = 0;
@@ -319,7 +320,8 @@ export async function validateFile(
     partBytes = 0;
     overlongUtf16 = -1;
   };
-  const kernel = RowKernel.acquire(HEX);
+  // The kernel reads chunks at fixed offsets, which only a regular file guarantees.
+  const kernel = stats.isFile() ? RowKernel.acquire(HEX) : undefined;
   const scanner = new BatchFileScanner(kernel);
   const facts = scanner.facts;
   const ids = scanner.ids;
@@ -331,102 +333,117 @@ export async function validateFile(
 
   let bytesRead = 0;
   let handle: fsp.FileHandle | undefined;
-  // The next chunk is read while this one is checked: reading is the system's work, done on
-  // another thread, so it costs the validation almost nothing. Two buffers, read into in turn;
-  // the kernel gets a copy (a read into its memory could not be left running while the memory
-  // grows).
-  const buffers = kernel?.readBuffers ?? [Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES), Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES)];
-  if (kernel) kernel.readBuffers = buffers;
+  // Without the kernel, the next chunk is read while this one is checked (reading is the system's
+  // work, done on another thread), into two buffers in turn. The kernel reads ahead itself, into
+  // its own memory (see RowKernel.take).
+  const buffers = kernel ? [] : [Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES), Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES)];
   let reading: Promise<{ bytesRead: number }> | undefined;
+  let ended = true;
   try {
-    handle = await fsp.open(path, 'r');
-    reading = handle.read(buffers[0], 0, KERNEL_CHUNK_BYTES, 0);
-    for (let turn = 0; ; turn++) {
-      if (signal?.aborted) throw abortError();
-      const length = (await reading).bytesRead;
-      reading = undefined;
-      if (signal?.aborted) throw abortError();
-      if (length === 0) break;
-      bytesRead += length;
-      const read = buffers[turn & 1];
-      reading = handle.read(buffers[(turn + 1) & 1], 0, KERNEL_CHUNK_BYTES, bytesRead);
-      if (kernel) read.copy(kernel.chunk, 0, 0, length);
-      // Past `length` the buffer still holds the previous chunk.
-      const chunkOf = () => {
-        const buffer = kernel ? kernel.chunk : read;
-        return length === buffer.length ? buffer : buffer.subarray(0, length);
-      };
-      let chunk = chunkOf();
-      kernel?.classify(length);
-      let pos = 0;
-      if (partBytes > 0) {
-        const lf = chunk.indexOf(10);
-        if (lf === -1) pos = length;
-        appendPart(chunk, 0, lf === -1 ? length : lf);
-        if (lf !== -1) {
-          finishLine(true);
-          pos = lf + 1;
-        }
+    try {
+      handle = await fsp.open(path, 'r');
+      const file = handle;
+      const readInto = (into: Buffer, position: number) => file.read(into, 0, KERNEL_CHUNK_BYTES, position).then((r) => r.bytesRead);
+      if (kernel) {
+        ended = false;
+        kernel.startJob(path, totalBytes);
+      } else {
+        reading = file.read(buffers[0], 0, KERNEL_CHUNK_BYTES, 0);
       }
-      while (pos < length) {
-        // A view of a buffer the memory's growth replaced has no bytes left.
-        if (chunk.byteLength === 0) chunk = chunkOf();
-        const header = scanner.header;
-        if (header !== undefined) {
-          if (kernel?.usable && header.fieldCount !== undefined) {
-            if (kernelHeader !== header) {
-              kernelHeader = header;
-              maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
-              // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
-              rowBudget = Math.min(MAX_LINE_BYTES, MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0));
+      for (let turn = 0; ; turn++) {
+        if (signal?.aborted) throw abortError();
+        let length: number;
+        let slot = 0;
+        if (kernel) {
+          ({ slot, length } = await kernel.take(turn, readInto));
+        } else {
+          length = (await reading!).bytesRead;
+          reading = length > 0 ? file.read(buffers[(turn + 1) & 1], 0, KERNEL_CHUNK_BYTES, bytesRead + length) : undefined;
+        }
+        if (signal?.aborted) throw abortError();
+        if (length === 0) break;
+        bytesRead += length;
+        // Past `length` the buffer still holds an earlier chunk.
+        const chunkOf = () => {
+          const buffer = kernel ? kernel.chunks[slot] : buffers[turn & 1];
+          return length === buffer.length ? buffer : buffer.subarray(0, length);
+        };
+        let chunk = chunkOf();
+        let pos = 0;
+        if (partBytes > 0) {
+          const lf = chunk.indexOf(10);
+          if (lf === -1) pos = length;
+          appendPart(chunk, 0, lf === -1 ? length : lf);
+          if (lf !== -1) {
+            finishLine(true);
+            pos = lf + 1;
+          }
+        }
+        while (pos < length) {
+          // A view of a buffer the memory's growth replaced has no bytes left.
+          if (chunk.byteLength === 0) chunk = chunkOf();
+          const header = scanner.header;
+          if (header !== undefined) {
+            if (kernel?.usable && header.fieldCount !== undefined) {
+              if (kernelHeader !== header) {
+                kernelHeader = header;
+                maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
+                // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
+                rowBudget = Math.min(MAX_LINE_BYTES, MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0));
+              }
+              const next = scanner.addKernelRows(kernel, slot, pos, length, header, maxId, rowBudget);
+              if (chunk.byteLength === 0) chunk = chunkOf();
+              if (kernel.count > 0) {
+                pos = next;
+                continue;
+              }
             }
-            const next = scanner.addKernelRows(kernel, pos, length, header, maxId, rowBudget);
-            if (chunk.byteLength === 0) chunk = chunkOf();
-            if (kernel.count > 0) {
-              pos = next;
+            const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
+            if (lf !== -1) {
+              scanner.addPlainRow(lf - pos, facts.idEnd);
+              pos = lf + 1;
               continue;
             }
           }
-          const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
-          if (lf !== -1) {
-            scanner.addPlainRow(lf - pos, facts.idEnd);
-            pos = lf + 1;
-            continue;
+          const lf = chunk.indexOf(10, pos);
+          if (lf === -1) {
+            appendPart(chunk, pos, length);
+            break;
           }
+          addDecodedLine(chunk.subarray(pos, lf), true);
+          pos = lf + 1;
         }
-        const lf = chunk.indexOf(10, pos);
-        if (lf === -1) {
-          appendPart(chunk, pos, length);
-          break;
+        kernel?.free(turn);
+        if (!sized && scanner.rowCount > 0) {
+          // Sizes the id index for the rows the file will have at the rate of the first chunk, so
+          // that it is not rebuilt as it grows (2% over, for rows a little shorter than the first
+          // ones); a wrong guess only costs a rebuild or some room.
+          sized = true;
+          if (bytesRead < totalBytes) ids.expect(Math.ceil(((scanner.rowCount * totalBytes) / bytesRead) * 1.02));
         }
-        addDecodedLine(chunk.subarray(pos, lf), true);
-        pos = lf + 1;
+        onProgress?.(bytesRead, totalBytes);
       }
-      if (!sized && scanner.rowCount > 0) {
-        // Sizes the id index for the rows the file will have at the rate of the first chunk, so
-        // that it is not rebuilt as it grows (2% over, for rows a little shorter than the first
-        // ones); a wrong guess only costs a rebuild or some room.
-        sized = true;
-        if (bytesRead < totalBytes) ids.expect(Math.ceil(((scanner.rowCount * totalBytes) / bytesRead) * 1.02));
-      }
-      onProgress?.(bytesRead, totalBytes);
+    } catch (error) {
+      if (signal?.aborted) throw abortError();
+      throw error;
+    } finally {
+      // Nothing may still write to the kernel's memory, and no read may run on a closed file.
+      if (kernel) ended = await kernel.endJob();
+      await reading?.catch(() => undefined);
+      await handle?.close();
     }
-  } catch (error) {
-    kernel?.release();
-    if (signal?.aborted) throw abortError();
-    throw error;
+    if (partBytes > 0) finishLine(false);
+    const candidates = kernel?.candidates();
+    if (candidates && candidates.length > 0 && scanner.header) {
+      scanner.add(await confirmDuplicates(path, scanner.header, candidates, signal));
+    }
+    return scanner.finish();
   } finally {
-    // Never closed under a read still running.
-    await reading?.catch(() => undefined);
-    await handle?.close();
+    if (kernel) {
+      if (ended) kernel.release();
+      else kernel.discard();
+    }
   }
-  if (partBytes > 0) finishLine(false);
-  const candidates = kernel?.candidates();
-  kernel?.release();
-  if (candidates && candidates.length > 0 && scanner.header) {
-    scanner.add(await confirmDuplicates(path, scanner.header, candidates, signal));
-  }
-  return scanner.finish();
 }
 
 /**

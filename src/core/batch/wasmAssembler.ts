@@ -199,15 +199,20 @@ export class FunctionBody {
   }
 }
 
-/** A module of `functions` (indexed in order), one memory of `pages` pages, and the exports named. */
-export function assemble(functions: FunctionBody[], pages: number, exports: Record<string, number>): Uint8Array {
+/**
+ * A module of `functions` (indexed in order) over one memory it imports as env.memory (of at
+ * least `pages` pages, at most `maxPages`; `shared` for a memory several threads use), and the
+ * exports named.
+ */
+export function assemble(functions: FunctionBody[], memory: { pages: number; maxPages: number; shared: boolean }, exports: Record<string, number>): Uint8Array {
   const types = functions.map((f) => f.type);
+  const limits = [memory.shared ? 0x03 : 0x01, ...uleb(memory.pages), ...uleb(memory.maxPages)];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vector(functions.map((_, i) => uleb(i)))),
-    ...section(5, vector([[0, ...uleb(pages)]])),
-    ...section(7, vector([[...name('memory'), 2, 0], ...Object.entries(exports).map(([n, i]) => [...name(n), 0, ...uleb(i)])])),
+    ...section(7, vector(Object.entries(exports).map(([n, i]) => [...name(n), 0, ...uleb(i)]))),
     ...section(10, vector(functions.map((f) => f.encode()))),
   ]);
 }

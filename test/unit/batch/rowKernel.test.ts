@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IdIndex, hashStoredKey } from '../../../src/core/batch/idIndex';
-import { KERNEL_CHUNK_BYTES, RowKernel, kernelTesting } from '../../../src/core/batch/rowKernel';
+import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../src/core/batch/rowKernel';
 import { HEX, MAX_ID_LENGTH, MAX_ROW_DATA_BYTES, newRowFacts, scanHeader, scanPlainRowBytes } from '../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../src/core/batch/validator';
 import { prng } from '../../support/prng';
@@ -261,9 +261,9 @@ describe('batch row kernel (WebAssembly)', () => {
   });
 
   it('logs ids outside its memory once the memory cannot grow, and finds the same duplicates', () => {
-    // Room for the fixed part (under 3 MB) and a few segments: the log fills, then cannot grow.
+    // Room for the fixed part and a few segments: the log fills, then cannot grow.
     kernelTesting.segmentBytes = 8192;
-    const k = RowKernel.create(HEX, 3 << 20)!;
+    const k = RowKernel.create(HEX, KERNEL_FIXED_BYTES + (320 << 10))!;
     const rand = prng(41);
     let text = '';
     for (let i = 0; text.length < KERNEL_CHUNK_BYTES - 100; i++) text += `${Math.floor(rand() * 30000)}%40x,1\n`;
@@ -398,6 +398,30 @@ describe('validateFile with the kernel at chunk boundaries', () => {
         assert.deepStrictEqual(await validateFile(file), validateText(text), `${JSON.stringify(odd)} at ${shift}`);
       }
     }
+  });
+
+  it('equals validateText when its worker reads and classifies every chunk, and when a validation is cancelled', async function () {
+    this.timeout(60_000);
+    const rand = prng(37);
+    let text = 'batch=thirdPartyId,a,b\n';
+    for (let k = 0; text.length < 5.5 * KERNEL_CHUNK_BYTES; k++) {
+      const r = rand();
+      text += `${r < 0.05 ? `id${Math.floor(rand() * k)}` : `id${k}`}%40x.example,${k},${r < 0.02 ? 'a&b' : 'v'}\n`;
+    }
+    const file = path.join(dir, 'worker.batch');
+    fs.writeFileSync(file, text);
+    const fromText = validateText(text);
+    kernelTesting.workerOnly = true;
+    try {
+      // The first validation starts the worker; the next ones find it running.
+      for (let round = 0; round < 3; round++) assert.deepStrictEqual(await validateFile(file), fromText, `round ${round}`);
+    } finally {
+      kernelTesting.workerOnly = false;
+    }
+    // Cancelled after the first chunk, with the worker ahead: the next validation is whole.
+    const controller = new AbortController();
+    await assert.rejects(validateFile(file, { signal: controller.signal, onProgress: () => controller.abort() }), { name: 'AbortError' });
+    assert.deepStrictEqual(await validateFile(file), fromText);
   });
 
   it('equals validateText for ids whose hashes collide and for duplicates across the kernel and the JavaScript paths', async function () {
