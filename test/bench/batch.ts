@@ -85,9 +85,24 @@ export const batchBenches: Bench[] = [
     name: 'batch: validateFile vs reading the file and counting lines',
     async run() {
       const file = await benchFile();
-      const floor = await bestOf(5, () => countLines(file));
-      const validate = await bestOf(5, () => validateFile(file));
-      return { name: this.name, lines: [ratioLine('validateFile / read+count', validate, floor, '<= 2.0x')] };
+      // Timed in turns, so that a slow spell of the machine hits both alike. The first validation
+      // of a process starts the kernel's worker and maps its memory: reported on its own.
+      const floors: number[] = [];
+      const validations: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        floors.push(await bestOf(1, () => countLines(file)));
+        validations.push(await bestOf(1, () => validateFile(file)));
+      }
+      const first = validations.shift()!;
+      floors.shift();
+      return {
+        name: this.name,
+        lines: [
+          ratioLine('validateFile / read+count, best of 8 each', Math.min(...validations), Math.min(...floors), '<= 2.0x'),
+          ratioLine('validateFile / read+count, median of 8 each', median(validations), median(floors), '<= 2.0x'),
+          `the process's first validateFile (new kernel, its worker starting): ${first.toFixed(1)} ms`,
+        ],
+      };
     },
   },
   {
