@@ -8,34 +8,36 @@ import { FunctionBody, I32, I64, V128, assemble } from './wasmAssembler';
  * the file costs, so the rows that make up almost all of a real file (printable ASCII, escapes
  * well formed, nothing to report) are checked here instead, in two passes over each chunk:
  *
- * - classify: sixteen bytes at a time, one bit per byte in four bit arrays: LF, comma, %, and
- *   "bad" (anything a clean row may not hold: controls, space, DEL, non-ASCII, & + ", and a % not
+ * - classify: 64 bytes a step, one bit per byte in four bit arrays: LF, comma, %, and "bad"
+ *   (anything a clean row may not hold: controls, space, DEL, non-ASCII, & + ", and a % not
  *   followed by two hex digits). There are no branches on the data, so nothing is mispredicted.
  * - scan: row by row, reading 64 bits of those arrays at a time: the LF that ends the row, the
  *   comma that ends the id, the bad bits and the commas between, with a few instructions a row.
  *   Only the id is looked at byte by byte (decoded when it holds escapes, then hashed).
+ *
+ * A worker thread sharing the memory reads and classifies the chunks ahead of the scan, so that a
+ * validation uses two cores (see take); the main thread does whatever the worker has not claimed.
  *
  * The kernel is deliberately stricter than scanPlainRowBytes: it stops at the first row it has
  * any doubt about (a space, a long field, an id over the limit, a row near the 64 KB data limit)
  * and leaves that row to the JavaScript scanners, which decide exactly. Every row it accepts,
  * scanPlainRowBytes would accept with the same facts; the unit tests check that.
  *
- * Ids (for TP014) are kept as a 64-bit hash of the decoded id and the line it was first seen on,
- * not as bytes: storing 25 MB of ids for the 500,000-row bench file cost more in page faults
- * than the whole scan. A hash that is already in the table makes the row a *candidate*
- * duplicate; validateFile confirms every candidate after the pass by reading those lines again
- * and comparing their decoded ids exactly (see confirmDuplicates in validator.ts), so no two
- * different ids are ever reported as one, whatever their hashes. With 64-bit hashes a file
- * without duplicates has no candidates, practically always, and is read once.
+ * Ids (for TP014) are logged as a 64-bit hash of the decoded id and its line, not as bytes:
+ * storing 25 MB of ids for the 500,000-row bench file cost more in page faults than the whole
+ * scan. After the pass, a hash seen before makes the row a *candidate* duplicate (see
+ * candidates); validateFile confirms every candidate by reading those lines again and comparing
+ * their decoded ids exactly (see confirmDuplicates in validator.ts), so no two different ids are
+ * ever reported as one, whatever their hashes. With 64-bit hashes a file without duplicates has
+ * no candidates, practically always, and is read once.
  *
- * The rows the JavaScript scanners take record their ids in the same table through `addKey`
- * (this class is then the validation's IdSet), so a duplicate is found whichever path either
- * row took.
+ * The rows the JavaScript scanners take log their ids the same way through `addKey` (this class
+ * is then the validation's IdSet), so a duplicate is found whichever path either row took.
  *
- * Memory layout (one instance per validation, so concurrent validations never share it): the hex
- * values, the state words, the chunk the file is read into, the bit arrays, the id scratch, the
- * pending lookups and the candidate list; above them, taken by growing the memory from
- * JavaScript (the kernel never grows it: it stops and lets the caller make room), the table.
+ * Memory layout (one instance per validation at a time, so concurrent validations never share
+ * it): the hex values, the state words, the id scratch, the key area, the dedupe table and its
+ * candidates, and the chunk slots; above them, taken by growing the memory from JavaScript (the
+ * kernel never grows it: it stops and lets the caller make room), the log's segments.
  */
 
 const HEX_AT = 0;
@@ -179,15 +181,15 @@ function hashFunction(): FunctionBody {
 /**
  * Appends (hash in local `h`, line) to the id log's partition for the hash's top bits, and sets
  * FULL_AT when that partition has no room left for another record. Uses the i32 locals `part`
- * and `at`.
+ * and `to`.
  */
 function appendRecord(f: FunctionBody, line: () => void): void {
-  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('at').get('h').store64();
-  f.get('at');
+  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('to').get('h').store64();
+  f.get('to');
   line();
   f.store(8);
-  f.get('part').get('at').const(RECORD_BYTES).add().tee('at').store(NEXT_AT);
-  f.get('at').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
+  f.get('part').get('to').const(RECORD_BYTES).add().tee('to').store(NEXT_AT);
+  f.get('to').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
     f.const(0).const(1).store(FULL_AT);
   });
 }
@@ -195,16 +197,9 @@ function appendRecord(f: FunctionBody, line: () => void): void {
 /** add(at, n, packed, line): logs the key JavaScript wrote at `at` (n bytes), hashed here. */
 function addFunction(): FunctionBody {
   const f = new FunctionBody([['at', I32], ['n', I32], ['packed', I32], ['line', I32]], []);
-  f.local(I32, 'part').local(I64, 'h');
-  f.local(I32, 'to');
+  f.local(I32, 'part', 'to').local(I64, 'h');
   f.get('at').get('n').get('packed').call(HASH_FN).set('h');
-  // appendRecord's `at` is its own: the key's address is not needed past the hash.
-  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('to').get('h').store64();
-  f.get('to').get('line').store(8);
-  f.get('part').get('to').const(RECORD_BYTES).add().tee('to').store(NEXT_AT);
-  f.get('to').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
-    f.const(0).const(1).store(FULL_AT);
-  });
+  appendRecord(f, () => f.get('line'));
   return f;
 }
 
@@ -387,7 +382,7 @@ const SCAN_PARAMS: [string, typeof I32][] = [
  */
 function scanFunction(): FunctionBody {
   const f = new FunctionBody(SCAN_PARAMS, [I32]);
-  f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'part', 'at');
+  f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'part', 'to');
   f.local(I64, 'w', 'wb', 'bad', 'h', 'h1', 'h2');
   f.local(V128, 'v', 'iota', 'plus', 'slash');
   const word = (array: number, index: string) => f.get(index).const(3).shl().get('base').add().load64(array);
