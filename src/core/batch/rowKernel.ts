@@ -8,15 +8,19 @@ import { FunctionBody, I32, I64, V128, assemble } from './wasmAssembler';
  * the file costs, so the rows that make up almost all of a real file (printable ASCII, escapes
  * well formed, nothing to report) are checked here instead, in two passes over each chunk:
  *
- * - classify: 64 bytes a step, one bit per byte in four bit arrays: LF, comma, %, and "bad"
- *   (anything a clean row may not hold: controls, space, DEL, non-ASCII, & + ", and a % not
- *   followed by two hex digits). There are no branches on the data, so nothing is mispredicted.
+ * - prepare: classify, 64 bytes a step, one bit per byte in four bit arrays: LF, comma, %, and
+ *   "bad" (anything a clean row may not hold: controls, space, DEL, non-ASCII, & + ", and a % not
+ *   followed by two hex digits), with no branches on the data; then ids, a record per row of the
+ *   chunk with its id's decoded length, flags and hash (the only byte-by-byte work: the escapes).
  * - scan: row by row, reading 64 bits of those arrays at a time: the LF that ends the row, the
- *   comma that ends the id, the bad bits and the commas between, with a few instructions a row.
- *   Only the id is looked at byte by byte (decoded when it holds escapes, then hashed).
+ *   comma that ends the id, the bad bits and the commas between, then the id's record, with a
+ *   few instructions a row, and the id's hash into the log.
  *
- * A worker thread sharing the memory reads and classifies the chunks ahead of the scan, so that a
- * validation uses two cores (see take); the main thread does whatever the worker has not claimed.
+ * Preparing is most of the work and needs nothing but the chunk, so a worker thread sharing the
+ * memory reads and prepares chunks ahead of the scan, and the main thread prepares a later chunk
+ * itself whenever the worker is busy with the one it needs (see take): a validation uses two
+ * cores. Only the scan, which carries the file's state (lines, the upload planner, the log), is
+ * the main thread's alone.
  *
  * The kernel is deliberately stricter than scanPlainRowBytes: it stops at the first row it has
  * any doubt about (a space, a long field, an id over the limit, a row near the 64 KB data limit)
@@ -61,11 +65,8 @@ const NEXT_CHUNK_AT = JOB_AT;
 const SLOT_STATE_AT = JOB_AT + 16;
 const SLOT_CHUNK_AT = SLOT_STATE_AT + 16;
 const SLOT_LENGTH_AT = SLOT_CHUNK_AT + 16;
-/** A decoded id: at most MAX_KERNEL_ID bytes, and room for 16-byte stores and 8-byte loads past it. */
-const SCRATCH_AT = 1024;
-const SCRATCH_BYTES = 512;
 /** The key of a row the JavaScript path took (keys longer than this get room of their own). */
-const KEY_AT = SCRATCH_AT + SCRATCH_BYTES;
+const KEY_AT = 1024;
 const KEY_BYTES = 1 << 16;
 /** Slack past any key: the hash reads eight bytes at a time. */
 const KEY_SLACK = 16;
@@ -87,7 +88,7 @@ export const KERNEL_CHUNK_BYTES = 1 << 20;
 /**
  * Chunk slots: a chunk and its bit arrays (one bit per byte of the chunk, read 64 bits at a time,
  * and 64 bits past the end), at these offsets from the slot's base. Three, so that one chunk is
- * scanned while the next is classified and the one after it read.
+ * scanned while the next ones are read and prepared.
  */
 export const SLOTS = 3;
 const SLOTS_AT = Math.ceil((CANDIDATES_AT + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES) / 64) * 64;
@@ -97,7 +98,28 @@ const LF_OFF = KERNEL_CHUNK_BYTES + 64;
 const COMMA_OFF = LF_OFF + BITS_BYTES;
 const PCT_OFF = COMMA_OFF + BITS_BYTES;
 const BAD_OFF = PCT_OFF + BITS_BYTES;
-const SLOT_BYTES = BAD_OFF + BITS_BYTES;
+/**
+ * Each row's id facts, prepared with the chunk (see idsFunction), by the row's ordinal in the
+ * chunk (the LFs before it): the hash of its decoded id (i64), its decoded length, and flags.
+ * A chunk of more rows (under 8 bytes each on average) has records for its first ones only.
+ */
+const MAX_CHUNK_ROWS = 1 << 17;
+const ROW_RECORD_BYTES = 16;
+const ROWS_OFF = BAD_OFF + BITS_BYTES;
+/** How many rows of the chunk have a record (i32). */
+const ROW_COUNT_OFF = ROWS_OFF + MAX_CHUNK_ROWS * ROW_RECORD_BYTES;
+/**
+ * A decoded id: at most MAX_KERNEL_ID bytes, and room for 16-byte stores and 8-byte loads past
+ * it. One a slot: the worker and the main thread may prepare two chunks at once.
+ */
+const SCRATCH_OFF = ROW_COUNT_OFF + 64;
+const SCRATCH_BYTES = 512;
+const SLOT_BYTES = SCRATCH_OFF + SCRATCH_BYTES;
+// Row record flags: the id is longer than the kernel decodes, holds an escape of a byte from 0x80
+// (UTF-8, or not hex), or decodes to a + or / (TP012 for a thirdPartyId).
+const ID_TOO_LONG = 1;
+const ID_NOT_ASCII = 2;
+const ID_PLUS_SLASH = 4;
 const slotBase = (slot: number) => SLOTS_AT + slot * SLOT_BYTES;
 const FIXED_PAGES = Math.ceil(slotBase(SLOTS) / 65536);
 /** The memory a kernel starts with, for tests of a memory that cannot grow. */
@@ -119,6 +141,9 @@ const SCAN_FN = 3;
 const DEDUPE_FN = 4;
 const PROBE_FN = 5;
 const CLEAR_FN = 6;
+const IDS_FN = 7;
+const PREPARE_FN = 8;
+const ROWS_FN = 9;
 
 /** The bytes 0 to 15, for the mask of a vector's first n bytes. */
 const IOTA = Array.from({ length: 16 }, (_, i) => i);
@@ -134,11 +159,11 @@ const K3 = 0x4cf5ad432745937fn;
  * is mixed in at the end), each half into one of two independent multiply-rotate chains, then
  * MurmurHash3's finalizer. One emitter serves the kernel's rows and the keys JavaScript writes, so
  * the two hash alike. When `forbidden` names two v128 locals, a byte of the id equal to a lane of
- * either one branches to `fail` (a thirdPartyId's + and /; bytes past n are 0, never forbidden).
+ * either one sets `flag` in the i32 local `flags` (+ and /; bytes past n are 0, never forbidden).
  *
  * Needs the locals i (i32), h, h1, h2 (i64), v, iota (v128, the bytes 0-15).
  */
-function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, forbidden?: { a: string; b: string; fail: string }): void {
+function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, forbidden?: { a: string; b: string; flags: string; flag: number }): void {
   f.const64(K1).set('h1');
   f.const64(K2).set('h2');
   f.const(0).set('i');
@@ -148,7 +173,9 @@ function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, f
       f.get(src).get('i').add().v128Load();
       f.get('iota').const(16).get(n).get('i').sub().get(n).get('i').sub().const(16).geU().select().op8Splat().i8LtU().vAnd().set('v');
       if (forbidden) {
-        f.get('v').get(forbidden.a).i8Eq().get('v').get(forbidden.b).i8Eq().vOr().anyTrue().brIf(forbidden.fail);
+        f.get('v').get(forbidden.a).i8Eq().get('v').get(forbidden.b).i8Eq().vOr().anyTrue().if(() => {
+          f.get(forbidden.flags).const(forbidden.flag).or().set(forbidden.flags);
+        });
       }
       f.get('h1').get('v').lane64(0).xor64().const64(K1).mul64().const64(31n).rotl64().set('h1');
       f.get('h2').get('v').lane64(1).xor64().const64(K2).mul64().const64(29n).rotl64().set('h2');
@@ -366,28 +393,34 @@ function classifyFunction(): FunctionBody {
 
 // scan()'s parameters, by name and in order.
 const SCAN_PARAMS: [string, typeof I32][] = [
-  ['base', I32], ['pos', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
+  ['base', I32], ['pos', I32], ['row', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
   ['rowsLeft', I32], ['bytesLeft', I32], ['firstLine', I32],
 ];
 
+/** Reading the bit arrays of the slot at local `base`, 64 bits at a time. */
+function bitHelpers(f: FunctionBody) {
+  return {
+    word: (array: number, index: string) => f.get(index).const(3).shl().get('base').add().load64(array),
+    bitsFrom: (position: string) => f.const64(-1n).get(position).const(63).and().extend().shl64(),
+    /** The position of the lowest bit of `w` in word `index`. */
+    position: (index: string) => f.get(index).const(6).shl().get('w').ctz64().wrap().add(),
+  };
+}
+
 /**
- * scan(pos, end, columns, thirdParty, maxId, rowBudget, rowsLeft, bytesLeft, firstLine) -> the
- * first row not accepted. Positions are the chunk's, after classify. Accepts rows from `pos`
- * while they are clean and complete (LF before `end`), recording each id (rows are numbered from
- * line `firstLine`) and each candidate duplicate; stops at the first other row, when the table may
- * reach its limit or the candidate list fill, and before a row that would not fit in `rowsLeft`
- * rows and under `bytesLeft` bytes (the upload being planned). Writes the rows, their bytes and
- * the candidates to the state words. `rowBudget` is the most bytes a row may have for its decoded
- * data plus the header's names to stay within the 64 KB limit for certain.
+ * ids(base, end): the id facts of each row of the classified chunk (see MAX_CHUNK_ROWS), from its
+ * start (row 0, which may be the end of the previous chunk's last line) and after each LF, up to
+ * the first row without an LF: the id runs to the first comma or LF; its escapes are decoded (into
+ * the scratch, the plain runs sixteen bytes at a time) and the decoded bytes hashed (emitHash).
+ * Part of preparing a chunk, which the worker does (see take), so that the scan only looks the
+ * facts up.
  */
-function scanFunction(): FunctionBody {
-  const f = new FunctionBody(SCAN_PARAMS, [I32]);
-  f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'part', 'to');
-  f.local(I64, 'w', 'wb', 'bad', 'h', 'h1', 'h2');
+function idsFunction(): FunctionBody {
+  const f = new FunctionBody([['base', I32], ['end', I32]], []);
+  f.local(I32, 's', 'b', 'last', 'idEnd', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'row', 'flags');
+  f.local(I64, 'w', 'h', 'h1', 'h2');
   f.local(V128, 'v', 'iota', 'plus', 'slash');
-  const word = (array: number, index: string) => f.get(index).const(3).shl().get('base').add().load64(array);
-  const bitsFrom = (position: string) => f.const64(-1n).get(position).const(63).and().extend().shl64();
-  const position = (index: string) => f.get(index).const(6).shl().get('w').ctz64().wrap().add();
+  const { word, bitsFrom, position } = bitHelpers(f);
   // Copies the bytes of the chunk from `from` to `upto` (an expression) to `out`, sixteen at a
   // time (the last store may run past them, into the scratch's slack), and moves `out` past them.
   const copy = (upto: () => void) => {
@@ -404,11 +437,145 @@ function scanFunction(): FunctionBody {
     });
     f.get('out').get('x').add().set('out');
   };
+  // The first set bit of `array` | LF from `from` on, into local `at`, or leave `block`.
+  const next = (array: number, from: string, at: string, block: string) => {
+    f.get(from).const(6).shrU().set('b');
+    word(array, 'b');
+    word(LF_OFF, 'b').or64();
+    bitsFrom(from);
+    f.and64().set('w');
+    f.block('found', () => {
+      f.loop('next', () => {
+        f.get('w').eqz64().eqz().brIf('found');
+        f.get('b').const(1).add().tee('b').const(6).shl().get('end').geU().brIf(block);
+        word(array, 'b');
+        word(LF_OFF, 'b').or64().set('w');
+        f.br('next');
+      });
+    });
+    position('b').tee(at).get('end').geU().brIf(block);
+  };
 
   f.v128Const(IOTA).set('iota');
-  // Bytes a thirdPartyId may not hold (TP012), or for a pcId 0xff, which no decoded id the kernel accepts holds.
-  f.const(0x2b).const(0xff).get('thirdParty').select().op8Splat().set('plus');
-  f.const(0x2f).const(0xff).get('thirdParty').select().op8Splat().set('slash');
+  f.splat(0x2b).set('plus');
+  f.splat(0x2f).set('slash');
+  f.block('done', () => {
+    f.loop('row', () => {
+      f.get('row').const(MAX_CHUNK_ROWS).geU().brIf('done');
+      // The id ends at the first comma or LF.
+      next(COMMA_OFF, 's', 'idEnd', 'done');
+      f.const(0).set('flags');
+      f.const(0).set('escapes');
+      f.const64(0n).set('h');
+      // Its escapes: its decoded length is its written one less two a %, as long as each decodes
+      // to ASCII (checked while decoding).
+      f.get('idEnd').get('s').eq().if(() => {
+        f.const(0).set('n');
+      });
+      f.get('idEnd').get('s').ne().if(() => {
+        f.get('idEnd').const(1).sub().const(6).shrU().set('last');
+        f.get('s').const(6).shrU().set('b');
+        word(PCT_OFF, 'b');
+        bitsFrom('s');
+        f.and64().set('w');
+        f.const(0).set('escapes');
+        f.block('counted', () => {
+          f.loop('next', () => {
+            f.get('b').get('last').eq().brIf('counted');
+            f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
+            f.get('b').const(1).add().set('b');
+            word(PCT_OFF, 'b').set('w');
+            f.br('next');
+          });
+        });
+        f.get('escapes').get('w').const64(-1n).const(63).get('idEnd').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add().set('escapes');
+        f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().set('n');
+      });
+      f.block('described', () => {
+        f.get('n').const(MAX_KERNEL_ID).gtU().if(() => {
+          f.const(ID_TOO_LONG).set('flags');
+          f.br('described');
+        });
+        f.get('s').get('base').add().set('src');
+        f.get('escapes').if(() => {
+          f.get('base').const(SCRATCH_OFF).add().set('out');
+          f.get('s').set('from');
+          f.get('s').const(6).shrU().set('b');
+          word(PCT_OFF, 'b');
+          bitsFrom('s');
+          f.and64().set('w');
+          f.loop('escape', () => {
+            f.block('found', () => {
+              f.loop('next', () => {
+                f.get('w').eqz64().eqz().brIf('found');
+                f.get('b').const(1).add().set('b');
+                word(PCT_OFF, 'b').set('w');
+                f.br('next');
+              });
+            });
+            position('b').set('prev');
+            f.get('w').get('w').const64(1n).sub64().and64().set('w');
+            copy(() => f.get('prev'));
+            f.get('prev').get('base').add().load8(1).load8(HEX_AT).const(4).shl().get('prev').get('base').add().load8(2).load8(HEX_AT).or().tee('value');
+            f.const(0x80).geU().if(() => {
+              f.const(ID_NOT_ASCII).set('flags');
+              f.br('described');
+            });
+            f.get('out').get('value').store8();
+            f.get('out').const(1).add().set('out');
+            f.get('prev').const(3).add().set('from');
+            f.get('escapes').const(1).sub().tee('escapes').brIf('escape');
+          });
+          copy(() => f.get('idEnd'));
+          f.get('base').const(SCRATCH_OFF).add().set('src');
+        });
+        emitHash(f, 'src', 'n', () => f.get('n').const(1).shl(), { a: 'plus', b: 'slash', flags: 'flags', flag: ID_PLUS_SLASH });
+      });
+      f.get('row').const(4).shl().get('base').add().const(ROWS_OFF).add().tee('x').get('h').store64();
+      f.get('x').get('n').store(8);
+      f.get('x').get('flags').store(12);
+      f.get('row').const(1).add().set('row');
+      // The next row starts after the LF at or after the id's end.
+      f.get('idEnd').set('s');
+      f.block('rowEnd', () => {
+        f.get('s').const(6).shrU().set('b');
+        word(LF_OFF, 'b');
+        bitsFrom('s');
+        f.and64().set('w');
+        f.block('found', () => {
+          f.loop('next', () => {
+            f.get('w').eqz64().eqz().brIf('found');
+            f.get('b').const(1).add().tee('b').const(6).shl().get('end').geU().brIf('done');
+            word(LF_OFF, 'b').set('w');
+            f.br('next');
+          });
+        });
+        position('b').const(1).add().set('s');
+      });
+      f.br('row');
+    });
+  });
+  f.get('base').get('row').store(ROW_COUNT_OFF);
+  return f;
+}
+
+/**
+ * scan(base, pos, row, end, columns, thirdParty, maxId, rowBudget, rowsLeft, bytesLeft, firstLine)
+ * -> the first row not accepted. Positions are the chunk's (the slot at `base`), after classify
+ * and ids; `row` is the ordinal of the row at `pos` (the LFs before it). Accepts rows from `pos`
+ * while they are clean and complete (LF before `end`), logging each id (rows are numbered from
+ * line `firstLine`); stops at the first other row, when a partition of the log is full, and before
+ * a row that would not fit in `rowsLeft` rows and under `bytesLeft` bytes (the upload being
+ * planned). Writes the rows and their bytes to the state words. `rowBudget` is the most bytes a
+ * row may have for its decoded data plus the header's names to stay within the 64 KB limit for
+ * certain.
+ */
+function scanFunction(): FunctionBody {
+  const f = new FunctionBody(SCAN_PARAMS, [I32]);
+  f.local(I32, 's', 'e', 'b', 'last', 'idEnd', 'commas', 'count', 'bytes', 'x', 'prev', 'part', 'to');
+  f.local(I64, 'w', 'wb', 'bad', 'h');
+  const { word, bitsFrom, position } = bitHelpers(f);
+
   f.get('pos').set('s');
   f.block('done', () => {
     f.loop('row', () => {
@@ -507,61 +674,16 @@ function scanFunction(): FunctionBody {
         f.get('e').get('prev').sub().const(MAX_KERNEL_VALUE + 1).gtU().brIf('done');
       });
 
-      // The escapes in the id: its decoded length is its written one less two a %, as long as
-      // each decodes to ASCII (checked below).
-      f.get('idEnd').const(1).sub().const(6).shrU().set('last');
-      f.get('s').const(6).shrU().set('b');
-      word(PCT_OFF, 'b');
-      bitsFrom('s');
-      f.and64().set('w');
-      f.const(0).set('escapes');
-      f.block('counted', () => {
-        f.loop('next', () => {
-          f.get('b').get('last').eq().brIf('counted');
-          f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
-          f.get('b').const(1).add().set('b');
-          word(PCT_OFF, 'b').set('w');
-          f.br('next');
-        });
-      });
-      f.get('escapes').get('w').const64(-1n).const(63).get('idEnd').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add().set('escapes');
-      f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().tee('n').get('maxId').gtU().brIf('done');
-      f.get('s').get('base').add().set('src');
-      f.get('escapes').if(() => {
-        // Decoded into the scratch, the plain runs sixteen bytes at a time.
-        f.const(SCRATCH_AT).set('out');
-        f.get('s').set('from');
-        f.get('s').const(6).shrU().set('b');
-        word(PCT_OFF, 'b');
-        bitsFrom('s');
-        f.and64().set('w');
-        f.loop('escape', () => {
-          f.block('found', () => {
-            f.loop('next', () => {
-              f.get('w').eqz64().eqz().brIf('found');
-              f.get('b').const(1).add().set('b');
-              word(PCT_OFF, 'b').set('w');
-              f.br('next');
-            });
-          });
-          position('b').set('prev');
-          f.get('w').get('w').const64(1n).sub64().and64().set('w');
-          copy(() => f.get('prev'));
-          f.get('prev').get('base').add().load8(1).load8(HEX_AT).const(4).shl().get('prev').get('base').add().load8(2).load8(HEX_AT).or().tee('value');
-          f.const(0x80).geU().brIf('done');
-          f.get('out').get('value').store8();
-          f.get('out').const(1).add().set('out');
-          f.get('prev').const(3).add().set('from');
-          f.get('escapes').const(1).sub().tee('escapes').brIf('escape');
-        });
-        copy(() => f.get('idEnd'));
-        f.const(SCRATCH_AT).set('src');
-      });
-      // Accepted unless a thirdPartyId holds a + or /, raw or encoded (TP012: the decoded id has
-      // one then); its id joins the log.
-      emitHash(f, 'src', 'n', () => f.get('n').const(1).shl(), { a: 'plus', b: 'slash', fail: 'done' });
+      // The id, from its record (prepared with the chunk): within the limits, ASCII once decoded,
+      // and for a thirdPartyId without + or / (TP012).
+      f.get('row').get('base').load(ROW_COUNT_OFF).geU().brIf('done');
+      f.get('row').const(4).shl().get('base').add().const(ROWS_OFF).add().set('x');
+      f.get('x').load(12).get('thirdParty').const(ID_PLUS_SLASH).mul().const(ID_TOO_LONG | ID_NOT_ASCII).or().and().brIf('done');
+      f.get('x').load(8).get('maxId').gtU().brIf('done');
+      f.get('x').load64().set('h');
       appendRecord(f, () => f.get('firstLine').get('count').add());
       f.get('count').const(1).add().set('count');
+      f.get('row').const(1).add().set('row');
       f.get('bytes').get('e').add().get('s').sub().const(1).add().set('bytes');
       f.get('e').const(1).add().set('s');
       f.br('row');
@@ -583,10 +705,44 @@ function clearFunction(): FunctionBody {
   return f;
 }
 
+/** prepare(base, end): classify, then ids, for the chunk in the slot at `base`. */
+function prepareFunction(): FunctionBody {
+  const f = new FunctionBody([['base', I32], ['end', I32]], []);
+  f.get('base').get('end').call(CLASSIFY_FN);
+  f.get('base').get('end').call(IDS_FN);
+  return f;
+}
+
+/** rows(base, from, to) -> the LFs of a classified chunk in [from, to): how many rows start between. */
+function rowsFunction(): FunctionBody {
+  const f = new FunctionBody([['base', I32], ['from', I32], ['to', I32]], [I32]);
+  f.local(I32, 'b', 'last', 'n').local(I64, 'w');
+  f.get('to').get('from').leU().if(() => {
+    f.const(0).ret();
+  });
+  f.get('from').const(6).shrU().set('b');
+  f.get('to').const(1).sub().const(6).shrU().set('last');
+  f.get('b').const(3).shl().get('base').add().load64(LF_OFF).const64(-1n).get('from').const(63).and().extend().shl64().and64().set('w');
+  f.block('counted', () => {
+    f.loop('word', () => {
+      f.get('b').get('last').eq().brIf('counted');
+      f.get('n').get('w').popcnt64().wrap().add().set('n');
+      f.get('b').const(1).add().tee('b').const(3).shl().get('base').add().load64(LF_OFF).set('w');
+      f.br('word');
+    });
+  });
+  // Bits up to to - 1 of the last word.
+  f.get('n').get('w').const64(-1n).const(63).get('to').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add();
+  return f;
+}
+
 function kernelModule(shared: boolean): Uint8Array {
-  const functions = [hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction(), clearFunction()];
+  const functions = [
+    hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction(), clearFunction(),
+    idsFunction(), prepareFunction(), rowsFunction(),
+  ];
   return assemble(functions, { pages: FIXED_PAGES, maxPages: MAX_PAGES, shared }, {
-    hash: HASH_FN, add: ADD_FN, classify: CLASSIFY_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN, clear: CLEAR_FN,
+    hash: HASH_FN, add: ADD_FN, prepare: PREPARE_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN, clear: CLEAR_FN, rows: ROWS_FN,
   });
 }
 
@@ -607,8 +763,9 @@ declare const WebAssembly: {
 interface KernelExports {
   hash(at: number, n: number, packed: number): bigint;
   add(at: number, n: number, packed: number, line: number): void;
-  classify(base: number, end: number): void;
-  scan(base: number, pos: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
+  prepare(base: number, end: number): void;
+  rows(base: number, from: number, to: number): number;
+  scan(base: number, pos: number, row: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
   dedupe(from: number, to: number, shift: number, subMask: number, pass: number): number;
   probe(h: bigint, line: number): number;
   clear(at: number, n: number): void;
@@ -636,6 +793,8 @@ function compiledModule(shared: boolean): WasmModule | null {
  */
 export const kernelTesting = { hashMask: -1n, segmentBytes: SEGMENT_BYTES, workerOnly: false };
 
+const NO_CURSOR = { slot: -1, pos: 0, row: 0 };
+
 /** How long a kernel no validation uses is kept for the next one. */
 const IDLE_MS = 20_000;
 const pool: { idle?: RowKernel; timer?: ReturnType<typeof setTimeout> } = {};
@@ -651,7 +810,7 @@ const JOBS = 1 << (31 - CHUNK_BITS);
 
 /**
  * The worker's code, run with `eval` (so that no second file has to ship): it waits for a
- * validation, then claims the next chunk whose slot is free, reads it and classifies it, until the
+ * validation, then claims the next chunk whose slot is free, reads it and prepares it, until the
  * file ends or the validation stops claiming. Its instance shares the kernel's memory.
  */
 const WORKER_CODE = `
@@ -682,7 +841,7 @@ parentPort.on('message', ({ job, path, size }) => {
       let length;
       try {
         length = fs.readSync(fd, new Uint8Array(memory.buffer, base, L.chunkBytes), 0, L.chunkBytes, chunk * L.chunkBytes);
-        if (length > 0) k.classify(base, length);
+        if (length > 0) k.prepare(base, length);
       } catch {
         length = -1;
       }
@@ -691,7 +850,7 @@ parentPort.on('message', ({ job, path, size }) => {
       Atomics.notify(w, state);
     }
   } catch {
-    // The main thread reads and classifies what is left.
+    // The main thread reads and prepares what is left.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -754,13 +913,15 @@ export class RowKernel extends KeyBuffer implements IdSet {
   private memory!: Uint8Array;
   private words!: Int32Array;
   private readonly exports: KernelExports;
-  /** The classifying worker, once started (see acquire); undefined where workers are missing. */
+  /** The preparing worker, once started (see acquire); undefined where workers are missing. */
   private worker: WorkerLike | undefined;
   /** This validation's number, in the claim word's top bits, and the file's size when it started. */
   private job = 0;
   private jobSize = 0;
   /** Reads the main thread started for chunks it claimed, by chunk. */
   private readonly reads = new Map<number, Promise<number>>();
+  /** Where the last scan stopped and the ordinal of the row there; NO_CURSOR once the chunk changes. */
+  private cursor = NO_CURSOR;
 
   private constructor(
     instance: { readonly exports: unknown },
@@ -799,7 +960,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * validation after another one, as when the command line checks several files or the editor
    * checks a file again, skips both.
    *
-   * The kernel's memory is shared with a worker thread that reads and classifies the chunks ahead
+   * The kernel's memory is shared with a worker thread that reads and prepares the chunks ahead
    * of the scan (see take), so that a validation runs on two cores; where workers or shared memory
    * are missing, the main thread does it all.
    */
@@ -874,7 +1035,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
   }
 
   /**
-   * Chunk `k` of the file (in order), read and classified: by the worker, or here when the
+   * Chunk `k` of the file (in order), read and prepared: by the worker, or here when the
    * worker has not claimed it (the worker is still starting, or missing), in which case the chunk
    * after it is read meanwhile. Returns its slot and length (0 at the end of the file).
    */
@@ -897,7 +1058,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
       if (now === CLAIMED && mine) {
         const pending = this.reads.get(k);
         if (pending) return this.readHere(k, slot, read);
-        await waitFor(w, state, CLAIMED);
+        // The worker is preparing it: prepare a later chunk meanwhile, if one is free, rather
+        // than wait (the two threads then share the preparing, which is most of the work).
+        if (!(await this.prepareAhead(k, read))) await waitFor(w, state, CLAIMED);
         continue;
       }
       const claim = !(kernelTesting.workerOnly && this.worker && k * KERNEL_CHUNK_BYTES < this.jobSize);
@@ -911,7 +1074,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
     }
   }
 
-  /** Reads (or finishes reading) chunk `k`, claimed here, classifies it, and reads ahead. */
+  /** Reads (or finishes reading) chunk `k`, claimed here, prepares it, and reads ahead. */
   private async readHere(k: number, slot: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
     const pending = this.reads.get(k) ?? read(this.chunks[slot], k * KERNEL_CHUNK_BYTES);
     this.reads.delete(k);
@@ -930,14 +1093,42 @@ export class RowKernel extends KeyBuffer implements IdSet {
       this.reads.set(next, ahead);
     }
     const length = await pending;
-    if (length > 0) this.exports.classify(slotBase(slot), length);
+    if (length > 0) this.exports.prepare(slotBase(slot), length);
     this.words[SLOT_LENGTH_AT / 4 + slot] = length;
     Atomics.store(this.words, SLOT_STATE_AT / 4 + slot, READY);
     return { slot, length };
   }
 
+  /**
+   * Claims and prepares the next unclaimed chunk after `k` whose slot is free, if any, while chunk
+   * `k` is being prepared by the worker. Whether it did.
+   */
+  private async prepareAhead(k: number, read: (into: Buffer, position: number) => Promise<number>): Promise<boolean> {
+    if (kernelTesting.workerOnly) return false;
+    const w = this.words;
+    const claim = Atomics.load(w, NEXT_CHUNK_AT / 4);
+    const j = claim & (MAX_CHUNKS - 1);
+    if (claim >>> CHUNK_BITS !== this.job || j <= k || j >= k + SLOTS || j * KERNEL_CHUNK_BYTES >= this.jobSize) return false;
+    const slot = j % SLOTS;
+    if (Atomics.load(w, SLOT_STATE_AT / 4 + slot) !== FREE || Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, claim, claim + 1) !== claim) return false;
+    w[SLOT_CHUNK_AT / 4 + slot] = claim;
+    Atomics.store(w, SLOT_STATE_AT / 4 + slot, CLAIMED);
+    let length: number;
+    try {
+      length = await read(this.chunks[slot], j * KERNEL_CHUNK_BYTES);
+    } catch {
+      // Left for take to read again when it comes to this chunk.
+      length = -1;
+    }
+    if (length > 0) this.exports.prepare(slotBase(slot), length);
+    this.words[SLOT_LENGTH_AT / 4 + slot] = length;
+    Atomics.store(this.words, SLOT_STATE_AT / 4 + slot, READY);
+    return true;
+  }
+
   /** Lets the worker reuse the slot of chunk `k`, scanned. */
   free(k: number): void {
+    this.cursor = NO_CURSOR;
     const state = SLOT_STATE_AT / 4 + (k % SLOTS);
     Atomics.store(this.words, state, FREE);
     Atomics.notify(this.words, state);
@@ -971,6 +1162,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
 
   /** Empties the kernel for a new validation; its log segments are kept for reuse. */
   private reset(): void {
+    this.cursor = NO_CURSOR;
     for (let p = 0; p < PARTITIONS; p++) {
       for (const [from] of this.segments[p]) this.spare.push(from);
       if (this.opened[p] !== 0) this.spare.push(this.opened[p]);
@@ -990,13 +1182,14 @@ export class RowKernel extends KeyBuffer implements IdSet {
     return this.chunks[0];
   }
 
-  /** Classifies the first `length` bytes of a slot's chunk, for the scans of this chunk. */
+  /** Classifies the first `length` bytes of a slot's chunk and prepares its rows' id facts, for the scans of this chunk. */
   classify(length: number, slot = 0): void {
-    this.exports.classify(slotBase(slot), length);
+    this.exports.prepare(slotBase(slot), length);
+    this.cursor = NO_CURSOR;
   }
 
   /**
-   * Accepts the clean rows of the classified chunk from `pos` (see the file comment) up to `end`,
+   * Accepts the clean rows of the prepared chunk from `pos` (see the file comment) up to `end`,
    * the first of them on line `firstLine`, at most `rowsLeft` of them and under `bytesLeft` bytes
    * in all; sets `count` and `bytes`, logs their ids, and returns where the first row it did not
    * accept starts.
@@ -1010,11 +1203,16 @@ export class RowKernel extends KeyBuffer implements IdSet {
     // Lines are kept as i32, NO_LINE (-1) aside.
     if (!this.makeRoom() || firstLine + (end - pos) >= 0x7fffffff) return pos;
     const limit = (n: number) => Math.max(0, Math.min(n, 0x7fffffff));
+    const base = slotBase(slot);
+    // The row's ordinal in its chunk, counted on from the last scan's end (scans move forward).
+    const cursor = this.cursor;
+    const row = cursor.slot === slot && cursor.pos <= pos ? cursor.row + this.exports.rows(base, cursor.pos, pos) : this.exports.rows(base, 0, pos);
     const next = this.exports.scan(
-      slotBase(slot), pos, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
+      base, pos, row, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
     );
     this.count = this.words[ROWS_AT / 4];
     this.bytes = this.words[BYTES_AT / 4];
+    this.cursor = { slot, pos: next, row: row + this.count };
     return next;
   }
 

@@ -411,10 +411,13 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     const file = path.join(dir, 'worker.batch');
     fs.writeFileSync(file, text);
     const fromText = validateText(text);
-    kernelTesting.workerOnly = true;
     try {
-      // The first validation starts the worker; the next ones find it running.
-      for (let round = 0; round < 3; round++) assert.deepStrictEqual(await validateFile(file), fromText, `round ${round}`);
+      // The first validation starts the worker; the next ones find it running. In turns, every
+      // chunk left to the worker, and chunks prepared by both threads at once.
+      for (let round = 0; round < 6; round++) {
+        kernelTesting.workerOnly = round % 2 === 0;
+        assert.deepStrictEqual(await validateFile(file), fromText, `round ${round}`);
+      }
     } finally {
       kernelTesting.workerOnly = false;
     }
