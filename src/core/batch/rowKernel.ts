@@ -806,6 +806,8 @@ const CLAIMED = 1;
 const READY = 2;
 const CHUNK_BITS = 20;
 const MAX_CHUNKS = 1 << CHUNK_BITS;
+/** The largest file the kernel reads (1 TiB): chunk numbers fit the claim word below it. */
+export const KERNEL_MAX_FILE_BYTES = MAX_CHUNKS * KERNEL_CHUNK_BYTES;
 const JOBS = 1 << (31 - CHUNK_BITS);
 
 /**
@@ -1040,7 +1042,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * after it is read meanwhile. Returns its slot and length (0 at the end of the file).
    */
   async take(k: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
-    if (k >= MAX_CHUNKS) throw new RangeError('file too large for the kernel');
+    // validateFile gives the kernel files under KERNEL_MAX_FILE_BYTES; one that grew past it
+    // while being read ends here for the kernel, like a file read to its end.
+    if (k >= MAX_CHUNKS) return { slot: k % SLOTS, length: 0 };
     const slot = k % SLOTS;
     const state = SLOT_STATE_AT / 4 + slot;
     const tag = (this.job << CHUNK_BITS) | k;

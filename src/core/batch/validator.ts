@@ -19,7 +19,7 @@ import {
   scanRow,
 } from './scan';
 import { IdIndex, type IdSet } from './idIndex';
-import { KERNEL_CHUNK_BYTES, RowKernel } from './rowKernel';
+import { KERNEL_CHUNK_BYTES, KERNEL_MAX_FILE_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
 export type { RuleCode, Severity } from './rules';
@@ -321,7 +321,7 @@ export async function validateFile(
     overlongUtf16 = -1;
   };
   // The kernel reads chunks at fixed offsets, which only a regular file guarantees.
-  const kernel = stats.isFile() ? RowKernel.acquire(HEX) : undefined;
+  const kernel = stats.isFile() && totalBytes < KERNEL_MAX_FILE_BYTES ? RowKernel.acquire(HEX) : undefined;
   const scanner = new BatchFileScanner(kernel);
   const facts = scanner.facts;
   const ids = scanner.ids;
