@@ -50,8 +50,6 @@ const ROWS_AT = 256;
 const BYTES_AT = 260;
 /** Set when a partition of the id log has no room for one more record. */
 const FULL_AT = 264;
-const DEDUPE_MASK_AT = 268;
-const DEDUPE_ENTRIES_AT = 272;
 /** An i64 the hashes are and-ed with: all ones, except in tests that want hashes to collide. */
 const HASH_MASK_AT = 280;
 /** The id log's partitions: where each one's next record goes, and the end of its segment. */
@@ -74,15 +72,24 @@ const KEY_SLACK = 16;
 const RECORD_BYTES = 12;
 /** A partition's log grows by segments of this size. */
 const SEGMENT_BYTES = 256 << 10;
-/** The table of one dedupe pass: (hash, first line) slots of 16 bytes, at most MAX_PASS_SLOTS. */
-const DEDUPE_AT = KEY_AT + KEY_BYTES + 64;
+/**
+ * A dedupe lane: the table of one pass, (hash, first line) slots of 16 bytes, at most
+ * MAX_PASS_SLOTS, after its mask and entry count, then the candidates of one dedupe call (one
+ * segment): line, and the first line with the same hash. Two lanes: the main thread's and the
+ * worker's, which dedupe partitions at the same time (see candidates).
+ */
+const LANE_MASK = 0;
+const LANE_ENTRIES = 4;
+const LANE_TABLE = 64;
 const DEDUPE_SLOT_BYTES = 16;
 const MAX_PASS_SLOTS = 1 << 16;
+const LANE_CANDIDATES = LANE_TABLE + MAX_PASS_SLOTS * DEDUPE_SLOT_BYTES;
+const CANDIDATE_BYTES = 8;
+const LANE_BYTES = LANE_CANDIDATES + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES;
+const LANES_AT = KEY_AT + KEY_BYTES + 64;
+const laneBase = (lane: number) => LANES_AT + lane * Math.ceil(LANE_BYTES / 64) * 64;
 /** Ids a pass is planned for: the table stays under 3/8 full, in the core's second-level cache. */
 const PASS_IDS = 24 << 10;
-/** Candidates of one dedupe call (one segment): line, and the first line with the same hash. */
-const CANDIDATES_AT = DEDUPE_AT + MAX_PASS_SLOTS * DEDUPE_SLOT_BYTES;
-const CANDIDATE_BYTES = 8;
 /** Where the file is read to; also the chunk size, so that the two cannot drift apart. */
 export const KERNEL_CHUNK_BYTES = 1 << 20;
 /**
@@ -91,7 +98,7 @@ export const KERNEL_CHUNK_BYTES = 1 << 20;
  * scanned while the next ones are read and prepared.
  */
 export const SLOTS = 3;
-const SLOTS_AT = Math.ceil((CANDIDATES_AT + (SEGMENT_BYTES / RECORD_BYTES + 1) * CANDIDATE_BYTES) / 64) * 64;
+const SLOTS_AT = laneBase(2);
 const BITS_BYTES = KERNEL_CHUNK_BYTES / 8 + 64;
 // 64 bytes past the chunk: the last block's loads stay in memory that is not the chunk's.
 const LF_OFF = KERNEL_CHUNK_BYTES + 64;
@@ -231,41 +238,41 @@ function addFunction(): FunctionBody {
 }
 
 /**
- * The probe of a dedupe pass for the hash in `h` and the line in `line`: records the line when
- * the hash is new, or leaves the line first recorded for it in `first`; branches to `full` when
- * the table has no room for a new hash.
+ * The probe of a dedupe pass (in the lane at local `lane`) for the hash in `h` and the line in
+ * `line`: records the line when the hash is new, or leaves the line first recorded for it in
+ * `first`; branches to `full` when the table has no room for a new hash.
  */
 function probeSlot(f: FunctionBody, full: string, newId: string, seen: string): void {
-  f.get('h').wrap().const(0).load(DEDUPE_MASK_AT).and().set('slot');
+  f.get('h').wrap().get('lane').load(LANE_MASK).and().set('slot');
   f.loop('probe', () => {
-    f.get('slot').const(4).shl().const(DEDUPE_AT).add().tee('a').load64().set('x');
+    f.get('slot').const(4).shl().get('lane').add().const(LANE_TABLE).add().tee('a').load64().set('x');
     f.get('x').eqz64().if(() => {
-      f.const(0).load(DEDUPE_ENTRIES_AT).const(0).load(DEDUPE_MASK_AT).geU().brIf(full);
+      f.get('lane').load(LANE_ENTRIES).get('lane').load(LANE_MASK).geU().brIf(full);
       f.get('a').get('h').store64();
       f.get('a').get('line').store(8);
-      f.const(0).const(0).load(DEDUPE_ENTRIES_AT).const(1).add().store(DEDUPE_ENTRIES_AT);
+      f.get('lane').get('lane').load(LANE_ENTRIES).const(1).add().store(LANE_ENTRIES);
       f.br(newId);
     });
     f.get('x').get('h').eq64().if(() => {
       f.get('a').load(8).set('first');
       f.br(seen);
     });
-    f.get('slot').const(1).add().const(0).load(DEDUPE_MASK_AT).and().set('slot');
+    f.get('slot').const(1).add().get('lane').load(LANE_MASK).and().set('slot');
     f.br('probe');
   });
 }
 
 /**
- * dedupe(from, to, shift, subMask, pass) -> candidates: runs the records of one log segment
- * [from, to) whose hash bits (h >>> shift) & subMask are `pass` through the pass's table, and
- * lists at CANDIDATES_AT each record whose hash the table already had (its line and the first
- * line); TABLE_FULL when the table could not take a new hash.
+ * dedupe(lane, from, to, shift, subMask, pass) -> candidates: runs the records of one log segment
+ * [from, to) whose hash bits (h >>> shift) & subMask are `pass` through the lane's table, and
+ * lists in the lane's candidates each record whose hash the table already had (its line and the
+ * first line); TABLE_FULL when the table could not take a new hash.
  */
 function dedupeFunction(): FunctionBody {
-  const f = new FunctionBody([['from', I32], ['to', I32], ['shift', I32], ['subMask', I32], ['pass', I32]], [I32]);
+  const f = new FunctionBody([['lane', I32], ['from', I32], ['to', I32], ['shift', I32], ['subMask', I32], ['pass', I32]], [I32]);
   f.local(I32, 'r', 'out', 'slot', 'a', 'line', 'first').local(I64, 'h', 'x');
   f.get('from').set('r');
-  f.const(CANDIDATES_AT).set('out');
+  f.get('lane').const(LANE_CANDIDATES).add().set('out');
   f.block('full', () => {
     f.block('done', () => {
       f.loop('record', () => {
@@ -285,15 +292,15 @@ function dedupeFunction(): FunctionBody {
         f.br('record');
       });
     });
-    f.get('out').const(CANDIDATES_AT).sub().const(3).shrU().ret();
+    f.get('out').get('lane').const(LANE_CANDIDATES).add().sub().const(3).shrU().ret();
   });
   f.const(TABLE_FULL);
   return f;
 }
 
-/** probe(h, line) -> the first line of `h` in the pass's table, NO_LINE after recording it, or TABLE_FULL. */
+/** probe(lane, h, line) -> the first line of `h` in the lane's table, NO_LINE after recording it, or TABLE_FULL. */
 function probeFunction(): FunctionBody {
-  const f = new FunctionBody([['h', I64], ['line', I32]], [I32]);
+  const f = new FunctionBody([['lane', I32], ['h', I64], ['line', I32]], [I32]);
   f.local(I32, 'slot', 'a', 'first').local(I64, 'x');
   f.block('full', () => {
     f.block('new', () => {
@@ -766,8 +773,8 @@ interface KernelExports {
   prepare(base: number, end: number): void;
   rows(base: number, from: number, to: number): number;
   scan(base: number, pos: number, row: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
-  dedupe(from: number, to: number, shift: number, subMask: number, pass: number): number;
-  probe(h: bigint, line: number): number;
+  dedupe(lane: number, from: number, to: number, shift: number, subMask: number, pass: number): number;
+  probe(lane: number, h: bigint, line: number): number;
   clear(at: number, n: number): void;
 }
 
@@ -810,6 +817,51 @@ const MAX_CHUNKS = 1 << CHUNK_BITS;
 export const KERNEL_MAX_FILE_BYTES = MAX_CHUNKS * KERNEL_CHUNK_BYTES;
 const JOBS = 1 << (31 - CHUNK_BITS);
 
+/** What dedupePartition needs of the layout, passed to it (it runs in the worker from its source). */
+const DEDUPE_LAYOUT = {
+  partitionBits: PARTITION_BITS, passIds: PASS_IDS, maxPassSlots: MAX_PASS_SLOTS, slotBytes: DEDUPE_SLOT_BYTES,
+  table: LANE_TABLE, mask: LANE_MASK, entries: LANE_ENTRIES, candidates: LANE_CANDIDATES, tableFull: TABLE_FULL,
+};
+
+/**
+ * The candidates of one partition of the id log (its segments, `records` records in all), through
+ * the table of the lane at `lane`: in passes, each for a range of the hash bits below the
+ * partition's (as many as a table the size of the core's cache needs), and in finer ones when a
+ * pass has more distinct hashes than its table holds. A partition holds its records in line
+ * order, so the first line a table records for a hash is that hash's first.
+ *
+ * Self-contained (it uses nothing but its arguments): the worker runs it from its source text.
+ */
+function dedupePartition(
+  k: Pick<KernelExports, 'dedupe' | 'clear'>, words: Int32Array, lane: number, segments: [number, number][], records: number, L: typeof DEDUPE_LAYOUT,
+): number[] {
+  let bits = 0;
+  while (records / 2 ** bits > L.passIds) bits++;
+  for (;; bits++) {
+    const found: number[] = [];
+    const shift = 64 - L.partitionBits - bits;
+    const subMask = 2 ** bits - 1;
+    let slots = 64;
+    while (slots < 2 * (records / 2 ** bits) && slots < L.maxPassSlots) slots *= 2;
+    let full = false;
+    for (let pass = 0; pass <= subMask && !full; pass++) {
+      k.clear(lane + L.table, slots * L.slotBytes);
+      words[(lane + L.mask) / 4] = slots - 1;
+      words[(lane + L.entries) / 4] = 0;
+      for (const [from, to] of segments) {
+        const n = k.dedupe(lane, from, to, bits === 0 ? 0 : shift, subMask, pass);
+        if (n === L.tableFull) {
+          full = true;
+          break;
+        }
+        const at = (lane + L.candidates) / 4;
+        for (let c = 0; c < 2 * n; c++) found.push(words[at + c]);
+      }
+    }
+    if (!full) return found;
+  }
+}
+
 /**
  * The worker's code, run with `eval` (so that no second file has to ship): it waits for a
  * validation, then claims the next chunk whose slot is free, reads it and prepares it, until the
@@ -821,7 +873,20 @@ const fs = require('fs');
 const { module, memory, layout: L } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const w = new Int32Array(memory.buffer);
-parentPort.on('message', ({ job, path, size }) => {
+const dedupePartition = (${dedupePartition.toString()});
+parentPort.on('message', ({ job, path, size, dedupe, lane, layout }) => {
+  if (dedupe) {
+    let results;
+    try {
+      // The memory may have grown since: a view of all of it.
+      const words = new Int32Array(memory.buffer);
+      results = dedupe.map(({ segments, records }) => dedupePartition(k, words, lane, segments, records, layout));
+    } catch {
+      results = undefined;
+    }
+    parentPort.postMessage({ dedupe: results });
+    return;
+  }
   let fd;
   try {
     fd = fs.openSync(path, 'r');
@@ -884,7 +949,7 @@ interface WorkerLike {
   postMessage(message: unknown): void;
   terminate(): Promise<number>;
   unref(): void;
-  on(event: 'error', listener: (error: unknown) => void): void;
+  on(event: 'error' | 'message', listener: (value: never) => void): void;
 }
 
 /**
@@ -922,6 +987,10 @@ export class RowKernel extends KeyBuffer implements IdSet {
   private jobSize = 0;
   /** Reads the main thread started for chunks it claimed, by chunk. */
   private readonly reads = new Map<number, Promise<number>>();
+  /** Who waits for the worker's dedupe answer. */
+  private answer: ((results: number[][] | undefined) => void) | undefined;
+  /** False once the worker failed to answer: it may still write to the memory, which must not be reused. */
+  private healthy = true;
   /** Where the last scan stopped and the ordinal of the row there; NO_CURSOR once the chunk changes. */
   private cursor = NO_CURSOR;
 
@@ -985,7 +1054,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * it is left to the garbage collector.
    */
   release(): void {
-    if (!this.usable || pool.idle !== undefined) {
+    if (!this.usable || !this.healthy || pool.idle !== undefined) {
       void this.worker?.terminate();
       return;
     }
@@ -1015,8 +1084,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
       };
       const worker = new Worker(WORKER_CODE, { eval: true, workerData: { module: this.module, memory: this.wasmMemory, layout } });
       worker.unref();
-      // A worker that fails leaves its chunks unclaimed: the main thread takes them.
-      worker.on('error', () => undefined);
+      // A worker that fails leaves its chunks unclaimed, and its dedupe undone: the main thread does them.
+      worker.on('error', () => this.answer?.(undefined));
+      worker.on('message', (message: { dedupe?: number[][] }) => this.answer?.(message.dedupe));
       this.worker = worker;
     } catch {
       this.worker = undefined;
@@ -1273,33 +1343,78 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * Looking each id up in one table as it came cost more than the scan: a table for 500,000 ids
    * is megabytes, so every lookup missed the caches and the address translation buffer. The log
    * is split by the hashes' top bits as it is written, and each partition is run through a table
-   * that fits the core's cache (a partition with more ids takes several passes, each for a range of
-   * its next hash bits). A partition holds its records in line order, so the first line a table
-   * records for a hash is that hash's first.
+   * that fits the core's cache (see dedupePartition). The worker takes half the partitions, in
+   * its own lane, while this thread does the other half.
    */
-  candidates(): number[] {
+  async candidates(): Promise<number[]> {
     const found: number[] = [];
     const words = this.words;
+    const mine: { segments: [number, number][]; records: number }[] = [];
+    const theirs: { segments: [number, number][]; records: number }[] = [];
+    let mineRecords = 0;
+    let theirRecords = 0;
     for (let p = 0; p < PARTITIONS; p++) {
       const segments: [number, number][] = [...this.segments[p]];
       if (this.opened[p] !== 0) segments.push([this.opened[p], words[NEXT_AT / 4 + p]]);
       const overflow = this.overflow[p];
-      let records = overflow.lines.length;
+      let records = 0;
       for (const [from, to] of segments) records += (to - from) / RECORD_BYTES;
-      if (records < 2) continue;
-      let bits = 0;
-      while (records / 2 ** bits > PASS_IDS) bits++;
-      for (;;) {
-        const mine: number[] = [];
-        if (this.partition(segments, overflow, bits, records, mine)) {
-          for (const n of mine) found.push(n);
-          break;
+      if (overflow.lines.length > 0) {
+        // Ids past a memory that could not grow: only this thread knows them.
+        this.partitionWithOverflow(segments, overflow, records + overflow.lines.length, found);
+      } else if (records >= 2) {
+        if (this.worker && theirRecords < mineRecords) {
+          theirs.push({ segments, records });
+          theirRecords += records;
+        } else {
+          mine.push({ segments, records });
+          mineRecords += records;
         }
-        // More distinct hashes in a pass than its table holds: split finer.
-        bits++;
       }
     }
+    const remote = theirs.length > 0 ? this.dedupeOnWorker(theirs) : Promise.resolve([] as number[][]);
+    for (const { segments, records } of mine) for (const n of dedupePartition(this.exports, words, laneBase(0), segments, records, DEDUPE_LAYOUT)) found.push(n);
+    const results = await remote;
+    if (results === undefined) {
+      // The worker did not answer: its partitions are done here (and the kernel is not reused).
+      for (const { segments, records } of theirs) for (const n of dedupePartition(this.exports, this.words, laneBase(0), segments, records, DEDUPE_LAYOUT)) found.push(n);
+    } else {
+      for (const list of results) for (const n of list) found.push(n);
+    }
     return found;
+  }
+
+  /** Has the worker dedupe `partitions` in its lane: their candidates, or undefined when it does not answer. */
+  private dedupeOnWorker(partitions: { segments: [number, number][]; records: number }[]): Promise<number[][] | undefined> {
+    const worker = this.worker!;
+    return new Promise((resolve) => {
+      // Also what keeps Node's event loop alive while the unref'd worker works.
+      const timer = setTimeout(() => {
+        this.answer = undefined;
+        this.healthy = false;
+        resolve(undefined);
+      }, 10_000);
+      this.answer = (results) => {
+        clearTimeout(timer);
+        this.answer = undefined;
+        if (results === undefined) this.healthy = false;
+        resolve(results);
+      };
+      worker.postMessage({ dedupe: partitions, lane: laneBase(1), layout: DEDUPE_LAYOUT });
+    });
+  }
+
+  /** One partition with ids in the overflow, through lane 0, in passes of more hash bits until a table holds a pass. */
+  private partitionWithOverflow(segments: [number, number][], overflow: { hashes: bigint[]; lines: number[] }, records: number, found: number[]): void {
+    let bits = 0;
+    while (records / 2 ** bits > PASS_IDS) bits++;
+    for (;; bits++) {
+      const pairs: number[] = [];
+      if (this.partition(segments, overflow, bits, records, pairs)) {
+        for (const n of pairs) found.push(n);
+        return;
+      }
+    }
   }
 
   /** The candidates of one partition in passes of `bits` hash bits; false when a table filled up. */
@@ -1308,20 +1423,22 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const subMask = 2 ** bits - 1;
     let slots = 64;
     while (slots < 2 * (records / 2 ** bits) && slots < MAX_PASS_SLOTS) slots *= 2;
+    const lane = laneBase(0);
     const words = this.words;
     for (let pass = 0; pass <= subMask; pass++) {
-      this.exports.clear(DEDUPE_AT, slots * DEDUPE_SLOT_BYTES);
-      words[DEDUPE_MASK_AT / 4] = slots - 1;
-      words[DEDUPE_ENTRIES_AT / 4] = 0;
+      this.exports.clear(lane + LANE_TABLE, slots * DEDUPE_SLOT_BYTES);
+      words[(lane + LANE_MASK) / 4] = slots - 1;
+      words[(lane + LANE_ENTRIES) / 4] = 0;
       for (const [from, to] of segments) {
-        const n = this.exports.dedupe(from, to, bits === 0 ? 0 : shift, subMask, pass);
+        const n = this.exports.dedupe(lane, from, to, bits === 0 ? 0 : shift, subMask, pass);
         if (n === TABLE_FULL) return false;
-        for (let c = 0; c < n; c++) found.push(words[CANDIDATES_AT / 4 + 2 * c], words[CANDIDATES_AT / 4 + 2 * c + 1]);
+        const at = (lane + LANE_CANDIDATES) / 4;
+        for (let c = 0; c < 2 * n; c++) found.push(words[at + c]);
       }
       for (let i = 0; i < overflow.lines.length; i++) {
         const h = overflow.hashes[i];
         if ((Number(h >> BigInt(shift)) & subMask) !== pass && bits > 0) continue;
-        const first = this.exports.probe(BigInt.asIntN(64, h), overflow.lines[i]);
+        const first = this.exports.probe(lane, BigInt.asIntN(64, h), overflow.lines[i]);
         if (first === TABLE_FULL) return false;
         if (first !== NO_LINE) found.push(overflow.lines[i], first);
       }

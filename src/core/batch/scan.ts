@@ -431,6 +431,25 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
   facts.bytes = bytes ?? line.length + extra;
 }
 
+/**
+ * A data line's id and the end of its field, as scanRow finds them (facts.id and facts.idEnd),
+ * without checking anything else; undefined for a line without one. For confirming duplicates
+ * found by their hashes (see validateFile). The unit tests compare it with scanRow.
+ */
+export function idOfLine(line: string, knownBytes?: number): { id: string; idEnd: number } | undefined {
+  const bytes = knownBytes ?? lineBytesIfLong(line);
+  if ((bytes !== undefined && bytes > MAX_LINE_BYTES) || isBlankLine(line)) return undefined;
+  const contentEnd = contentEndOf(line);
+  let idEnd = line.indexOf(',');
+  if (idEnd === -1 || idEnd > contentEnd) idEnd = contentEnd;
+  let s = 0;
+  let t = idEnd;
+  while (s < t && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
+  while (t > s && (line.charCodeAt(t - 1) === 32 || line.charCodeAt(t - 1) === 9)) t--;
+  if (s === t) return undefined;
+  return { id: decodeFormValue(line.slice(0, idEnd)), idEnd };
+}
+
 function checkId(line: string, idEnd: number, header: BatchHeader, out: LineDiagnostic[], facts: RowFacts): void {
   if (trimStart === trimEnd) {
     out.push({ code: 'TP011', column: 0, endColumn: Math.max(idEnd, Math.min(1, line.length)), message: l10n.t('This row has no id, so the server cannot tell whose profile it updates') });

@@ -11,6 +11,7 @@ import {
   MAX_LINE_BYTES,
   MAX_ROW_DATA_BYTES,
   diagnostic,
+  idOfLine,
   invalidUtf8,
   isLeadingBlankLine,
   newRowFacts,
@@ -433,9 +434,9 @@ export async function validateFile(
       await handle?.close();
     }
     if (partBytes > 0) finishLine(false);
-    const candidates = kernel?.candidates();
+    const candidates = await kernel?.candidates();
     if (candidates && candidates.length > 0 && scanner.header) {
-      scanner.add(await confirmDuplicates(path, scanner.header, candidates, signal));
+      scanner.add(await confirmDuplicates(path, candidates, signal));
     }
     return scanner.finish();
   } finally {
@@ -448,50 +449,72 @@ export async function validateFile(
 
 /**
  * The TP014 diagnostics among the kernel's candidate duplicates (pairs of a line and the first
- * line with the same id hash; see RowKernel): reads those lines again, decodes their ids as the
- * validation did, and compares them exactly. Rows whose ids hash alike are compared as a group:
- * a row is a duplicate of the first row of its group with the same id. A later row with the same
- * id as an earlier one always joins the earlier one's group (same hash, same table entry), so
- * every duplicate is found, and only real ones are reported.
+ * line with the same id hash; see RowKernel): reads those lines again, in one pass in line order,
+ * decodes their ids as the validation did, and compares them exactly. A row whose id is its first
+ * line's is a duplicate of it: that line is the first row with the hash, so the first with the id.
+ * A row whose id differs only shares the hash: it is a duplicate of an earlier such row with its
+ * id, if any (a later row with the same id always has the same first line, so they meet). So every
+ * duplicate is found, and only real ones are reported.
  */
-async function confirmDuplicates(path: string, header: BatchHeader, candidates: number[], signal: AbortSignal | undefined): Promise<BatchDiagnostic[]> {
-  const groups = new Map<number, number[]>();
-  for (let c = 0; c < candidates.length; c += 2) {
-    const first = candidates[c + 1];
-    let group = groups.get(first);
-    if (!group) groups.set(first, (group = [first]));
-    group.push(candidates[c]);
-  }
-  const wanted = [...new Set(candidates)].sort((a, b) => a - b);
-  const ids = new Map<number, { id: string; idEnd: number }>();
-  const facts = newRowFacts();
-  const out: LineDiagnostic[] = [];
-  await readLines(path, wanted, signal, (line, bytes) => {
-    const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-    out.length = 0;
-    scanRow(text, header, out, facts, bytes.length);
-    if (facts.id !== undefined) ids.set(line, { id: facts.id, idEnd: facts.idEnd });
-  });
-  const found: BatchDiagnostic[] = [];
-  for (const group of groups.values()) {
-    group.sort((a, b) => a - b);
-    const firstById = new Map<string, number>();
-    for (const line of group) {
-      const row = ids.get(line);
-      if (!row) continue;
-      const first = firstById.get(row.id);
-      if (first === undefined) firstById.set(row.id, line);
-      else if (first !== line) found.push(duplicateIdDiagnostic(line, row.idEnd, first, ids.get(first)!.idEnd));
+async function confirmDuplicates(path: string, candidates: number[], signal: AbortSignal | undefined): Promise<BatchDiagnostic[]> {
+  // The lines to read, in order; then, by their index there, what each one is: a later row's
+  // first line's index (-1 for none), and whether some row's first line it is. Typed arrays and a
+  // binary search: a file can have hundreds of thousands of duplicates.
+  const wanted = Int32Array.from(candidates).sort();
+  let count = 0;
+  for (let i = 0; i < wanted.length; i++) if (i === 0 || wanted[i] !== wanted[i - 1]) wanted[count++] = wanted[i];
+  const lines = wanted.subarray(0, count);
+  const indexOf = (line: number) => {
+    let lo = 0;
+    let hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (lines[mid] < line) lo = mid + 1;
+      else hi = mid;
     }
+    return lo;
+  };
+  const firstIndex = new Int32Array(count).fill(-1);
+  const isFirst = new Uint8Array(count);
+  for (let c = 0; c < candidates.length; c += 2) {
+    const first = indexOf(candidates[c + 1]);
+    firstIndex[indexOf(candidates[c])] = first;
+    isFirst[first] = 1;
   }
+  const ids: (string | undefined)[] = new Array(count);
+  const idEnds = new Int32Array(count);
+  const others = new Map<number, Map<string, { line: number; idEnd: number }>>();
+  const found: BatchDiagnostic[] = [];
+  await readLines(path, lines, signal, (index, bytes) => {
+    const row = idOfLine(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), bytes.length);
+    if (row === undefined) return;
+    const { id, idEnd } = row;
+    if (isFirst[index] === 1) {
+      ids[index] = id;
+      idEnds[index] = idEnd;
+    }
+    const first = firstIndex[index];
+    if (first === -1) return;
+    const line = lines[index];
+    if (ids[first] === id) {
+      found.push(duplicateIdDiagnostic(line, idEnd, lines[first], idEnds[first]));
+      return;
+    }
+    let group = others.get(first);
+    if (!group) others.set(first, (group = new Map()));
+    const earlier = group.get(id);
+    if (earlier) found.push(duplicateIdDiagnostic(line, idEnd, earlier.line, earlier.idEnd));
+    else group.set(id, { line, idEnd });
+  });
   return found;
 }
 
 /**
  * Reads the file again and hands `onLine` the bytes of each line in `lines` (0-based, ascending),
- * without its LF. Lines over MAX_LINE_BYTES are never wanted (they have no id) and are skipped.
+ * without its LF, with its index in `lines`. Lines over MAX_LINE_BYTES are never wanted (they
+ * have no id) and are skipped.
  */
-async function readLines(path: string, lines: number[], signal: AbortSignal | undefined, onLine: (line: number, bytes: Buffer) => void): Promise<void> {
+async function readLines(path: string, lines: ArrayLike<number>, signal: AbortSignal | undefined, onLine: (index: number, bytes: Buffer) => void): Promise<void> {
   const buffer = Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
   let next = 0;
   let line = 0;
@@ -518,7 +541,7 @@ async function readLines(path: string, lines: number[], signal: AbortSignal | un
         }
         if (end === length) break;
         if (line === lines[next]) {
-          if (parts.length > 0) onLine(line, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+          if (parts.length > 0) onLine(next, parts.length === 1 ? parts[0] : Buffer.concat(parts));
           next++;
         }
         parts = [];
@@ -528,7 +551,7 @@ async function readLines(path: string, lines: number[], signal: AbortSignal | un
       }
     }
     // A last line without LF.
-    if (next < lines.length && line === lines[next] && parts.length > 0) onLine(line, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    if (next < lines.length && line === lines[next] && parts.length > 0) onLine(next, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   } finally {
     await handle.close();
   }

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { IdIndex, hashStoredKey } from '../../../src/core/batch/idIndex';
 import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../src/core/batch/rowKernel';
-import { HEX, MAX_ID_LENGTH, MAX_ROW_DATA_BYTES, newRowFacts, scanHeader, scanPlainRowBytes } from '../../../src/core/batch/scan';
+import { HEX, MAX_ID_LENGTH, MAX_ROW_DATA_BYTES, idOfLine, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../src/core/batch/validator';
 import { prng } from '../../support/prng';
 
@@ -65,8 +65,8 @@ function duplicatesOf(rows: [number, string][]): number[][] {
 }
 
 /** The kernel's candidates as [line, first line] pairs, in line order. */
-function candidatePairs(k: RowKernel): number[][] {
-  const flat = k.candidates();
+async function candidatePairs(k: RowKernel): Promise<number[][]> {
+  const flat = await k.candidates();
   const pairs: number[][] = [];
   for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
   return pairs.sort((a, b) => a[0] - b[0]);
@@ -98,7 +98,7 @@ describe('batch row kernel (WebAssembly)', () => {
     }
   });
 
-  it('accepts only rows scanPlainRowBytes accepts, with the same LF and id, and lists exactly the duplicates', () => {
+  it('accepts only rows scanPlainRowBytes accepts, with the same LF and id, and lists exactly the duplicates', async () => {
     const rand = prng(17);
     let accepted = 0;
     let duplicates = 0;
@@ -157,7 +157,7 @@ describe('batch row kernel (WebAssembly)', () => {
       }
       // With 64-bit hashes, the candidates are the duplicates: no two of these ids hash alike.
       const expected = duplicatesOf(rows);
-      assert.deepStrictEqual(candidatePairs(k), expected);
+      assert.deepStrictEqual(await candidatePairs(k), expected);
       duplicates += expected.length;
     }
     assert.ok(accepted > 5000, `only ${accepted} rows accepted`);
@@ -218,7 +218,7 @@ describe('batch row kernel (WebAssembly)', () => {
     assert.ok(accepted > 5000, `only ${accepted} rows accepted`);
   });
 
-  it('grows its id log by segments, goes on from where it stopped, and finds duplicates whatever their hashes', () => {
+  it('grows its id log by segments, goes on from where it stopped, and finds duplicates whatever their hashes', async () => {
     for (const mask of [-1n, 0xffn, 0x3n]) {
       kernelTesting.hashMask = mask;
       // Small segments: each partition fills several times in a chunk.
@@ -246,7 +246,7 @@ describe('batch row kernel (WebAssembly)', () => {
         lines.forEach((row, i) => rows.push([first + i, row.slice(0, row.indexOf(',')).replace('%40', '@')]));
       }
       assert.ok(calls > 50, `${calls} scans`);
-      const pairs = candidatePairs(k);
+      const pairs = await candidatePairs(k);
       const expected = duplicatesOf(rows);
       if (mask === -1n) {
         assert.deepStrictEqual(pairs, expected);
@@ -260,7 +260,7 @@ describe('batch row kernel (WebAssembly)', () => {
     }
   });
 
-  it('logs ids outside its memory once the memory cannot grow, and finds the same duplicates', () => {
+  it('logs ids outside its memory once the memory cannot grow, and finds the same duplicates', async () => {
     // Room for the fixed part and a few segments: the log fills, then cannot grow.
     kernelTesting.segmentBytes = 8192;
     const k = RowKernel.create(HEX, KERNEL_FIXED_BYTES + (320 << 10))!;
@@ -283,10 +283,10 @@ describe('batch row kernel (WebAssembly)', () => {
       k.setKey(rows[line][1]);
       k.addKey(line * 2097152 + 9);
     }
-    assert.deepStrictEqual(candidatePairs(k), duplicatesOf(rows));
+    assert.deepStrictEqual(await candidatePairs(k), duplicatesOf(rows));
   });
 
-  it('is kept for the next validation, emptied', () => {
+  it('is kept for the next validation, emptied', async () => {
     const k = RowKernel.acquire(HEX)!;
     k.setKey('same');
     k.addKey(1 * 2097152);
@@ -295,13 +295,29 @@ describe('batch row kernel (WebAssembly)', () => {
     assert.strictEqual(again, k);
     again.setKey('same');
     again.addKey(2 * 2097152);
-    assert.deepStrictEqual(again.candidates(), []);
+    assert.deepStrictEqual(await again.candidates(), []);
     // Only one is kept: a second one let go is left to the garbage collector.
     const other = RowKernel.acquire(HEX)!;
     assert.notStrictEqual(other, again);
     again.release();
     other.release();
     assert.strictEqual(RowKernel.acquire(HEX), again);
+  });
+});
+
+describe('confirming duplicates', () => {
+  it('idOfLine finds the id and its end as scanRow does, for any line', () => {
+    const rand = prng(43);
+    const header = scanHeader('batch=thirdPartyId,a,b', 0, 0);
+    const facts = newRowFacts();
+    const extra = [' ', '\t', '\r', '', ',', '%41', '+', '\u00e9', '%C3%A9', '%', '%zz', '  ,', '\r\r'];
+    for (let round = 0; round < 20_000; round++) {
+      let line = rand() < 0.5 ? randomRow(rand) : '';
+      for (let k = Math.floor(rand() * 4); k > 0; k--) line = rand() < 0.5 ? extra[Math.floor(rand() * extra.length)] + line : line + extra[Math.floor(rand() * extra.length)];
+      scanRow(line, header, [], facts);
+      const row = idOfLine(line);
+      assert.deepStrictEqual(row, facts.id === undefined ? undefined : { id: facts.id, idEnd: facts.idEnd }, JSON.stringify(line));
+    }
   });
 });
 
@@ -322,7 +338,7 @@ describe('id tables', () => {
     assert.strictEqual(index.size, expected.map.size);
   });
 
-  it('the kernel lists every duplicate key JavaScript gives it, narrow, wide and long', () => {
+  it('the kernel lists every duplicate key JavaScript gives it, narrow, wide and long', async () => {
     for (const mask of [-1n, 0xfn]) {
       kernelTesting.hashMask = mask;
       const k = RowKernel.create(HEX)!;
@@ -335,7 +351,7 @@ describe('id tables', () => {
         k.addKey(line * 2097152);
         rows.push([line, id]);
       }
-      const pairs = candidatePairs(k);
+      const pairs = await candidatePairs(k);
       if (mask === -1n) assert.deepStrictEqual(pairs, duplicatesOf(rows));
       else {
         const listed = new Set(pairs.map(([l]) => l));
