@@ -950,6 +950,7 @@ interface WorkerLike {
   terminate(): Promise<number>;
   unref(): void;
   on(event: 'error' | 'message', listener: (value: never) => void): void;
+  off(event: 'message', listener: (value: never) => void): void;
 }
 
 /**
@@ -1086,7 +1087,6 @@ export class RowKernel extends KeyBuffer implements IdSet {
       worker.unref();
       // A worker that fails leaves its chunks unclaimed, and its dedupe undone: the main thread does them.
       worker.on('error', () => this.answer?.(undefined));
-      worker.on('message', (message: { dedupe?: number[][] }) => this.answer?.(message.dedupe));
       this.worker = worker;
     } catch {
       this.worker = undefined;
@@ -1389,17 +1389,18 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const worker = this.worker!;
     return new Promise((resolve) => {
       // Also what keeps Node's event loop alive while the unref'd worker works.
-      const timer = setTimeout(() => {
-        this.answer = undefined;
-        this.healthy = false;
-        resolve(undefined);
-      }, 10_000);
+      const timer = setTimeout(() => this.answer?.(undefined), 10_000);
+      // Listened to only while waiting: a 'message' listener keeps the process alive, unref'd
+      // worker or not (a process that validated a file would never exit).
+      const onMessage = (message: { dedupe?: number[][] }) => this.answer?.(message.dedupe);
       this.answer = (results) => {
         clearTimeout(timer);
+        worker.off('message', onMessage);
         this.answer = undefined;
         if (results === undefined) this.healthy = false;
         resolve(results);
       };
+      worker.on('message', onMessage);
       worker.postMessage({ dedupe: partitions, lane: laneBase(1), layout: DEDUPE_LAYOUT });
     });
   }

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -441,6 +442,19 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     const controller = new AbortController();
     await assert.rejects(validateFile(file, { signal: controller.signal, onProgress: () => controller.abort() }), { name: 'AbortError' });
     assert.deepStrictEqual(await validateFile(file), fromText);
+  });
+
+  it('lets the process exit once it has validated a file (the worker and the kept kernel hold nothing open)', function () {
+    this.timeout(60_000);
+    let text = 'batch=pcId,a\n';
+    for (let k = 0; text.length < 3 * KERNEL_CHUNK_BYTES; k++) text += `id${k},${k}\n`;
+    const file = path.join(dir, 'exit.batch');
+    fs.writeFileSync(file, text);
+    const cli = path.resolve(__dirname, '../../../..', 'dist', 'cli.js');
+    // Well under the 20 s a kept kernel waits before it lets its worker go.
+    const run = spawnSync(process.execPath, [cli, 'validate', file], { encoding: 'utf8', timeout: 10_000 });
+    assert.strictEqual(run.error, undefined, 'the command line did not exit');
+    assert.match(run.stdout, /1 file checked/);
   });
 
   it('equals validateText for ids whose hashes collide and for duplicates across the kernel and the JavaScript paths', async function () {
