@@ -39,9 +39,11 @@ import { FunctionBody, I32, I64, V128, assemble } from './wasmAssembler';
  * is then the validation's IdSet), so a duplicate is found whichever path either row took.
  *
  * Memory layout (one instance per validation at a time, so concurrent validations never share
- * it): the hex values, the state words, the id scratch, the key area, the dedupe table and its
- * candidates, and the chunk slots; above them, taken by growing the memory from JavaScript (the
- * kernel never grows it: it stops and lets the caller make room), the log's segments.
+ * it): the hex values, the state words, the key area, two dedupe lanes (a table and its
+ * candidates each: the main thread's and the worker's), and the chunk slots (a chunk, its bit
+ * arrays, its row records and a decode scratch each); above them, taken by growing the memory
+ * from JavaScript (the kernel never grows it: it stops and lets the caller make room), the log's
+ * segments.
  */
 
 const HEX_AT = 0;
@@ -57,7 +59,7 @@ const PARTITION_BITS = 5;
 const PARTITIONS = 1 << PARTITION_BITS;
 const NEXT_AT = 512;
 const END_AT = NEXT_AT + 4 * PARTITIONS;
-/** Where a validation's worker and its main thread meet (see ChunkPipeline): Int32 words. */
+/** Where a validation's worker and its main thread meet (see take): Int32 words. */
 const JOB_AT = 768;
 const NEXT_CHUNK_AT = JOB_AT;
 const SLOT_STATE_AT = JOB_AT + 16;
