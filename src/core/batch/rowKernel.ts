@@ -830,12 +830,14 @@ const DEDUPE_LAYOUT = {
  * the table of the lane at `lane`: in passes, each for a range of the hash bits below the
  * partition's (as many as a table the size of the core's cache needs), and in finer ones when a
  * pass has more distinct hashes than its table holds. A partition holds its records in line
- * order, so the first line a table records for a hash is that hash's first.
+ * order, so the first line a table records for a hash is that hash's first. `afterSegments`
+ * runs more ids through each pass's table (false when it filled up).
  *
  * Self-contained (it uses nothing but its arguments): the worker runs it from its source text.
  */
 function dedupePartition(
   k: Pick<KernelExports, 'dedupe' | 'clear'>, words: Int32Array, lane: number, segments: [number, number][], records: number, L: typeof DEDUPE_LAYOUT,
+  afterSegments?: (pass: number, shift: number, subMask: number, found: number[]) => boolean,
 ): number[] {
   let bits = 0;
   while (records / 2 ** bits > L.passIds) bits++;
@@ -859,6 +861,7 @@ function dedupePartition(
         const at = (lane + L.candidates) / 4;
         for (let c = 0; c < 2 * n; c++) found.push(words[at + c]);
       }
+      if (!full && afterSegments && !afterSegments(pass, bits === 0 ? 0 : shift, subMask, found)) full = true;
     }
     if (!full) return found;
   }
@@ -1407,46 +1410,20 @@ export class RowKernel extends KeyBuffer implements IdSet {
     });
   }
 
-  /** One partition with ids in the overflow, through lane 0, in passes of more hash bits until a table holds a pass. */
+  /** One partition with ids in the overflow, through lane 0: the overflow's ids follow the log's in each pass. */
   private partitionWithOverflow(segments: [number, number][], overflow: { hashes: bigint[]; lines: number[] }, records: number, found: number[]): void {
-    let bits = 0;
-    while (records / 2 ** bits > PASS_IDS) bits++;
-    for (;; bits++) {
-      const pairs: number[] = [];
-      if (this.partition(segments, overflow, bits, records, pairs)) {
-        for (const n of pairs) found.push(n);
-        return;
-      }
-    }
-  }
-
-  /** The candidates of one partition in passes of `bits` hash bits; false when a table filled up. */
-  private partition(segments: [number, number][], overflow: { hashes: bigint[]; lines: number[] }, bits: number, records: number, found: number[]): boolean {
-    const shift = 64 - PARTITION_BITS - bits;
-    const subMask = 2 ** bits - 1;
-    let slots = 64;
-    while (slots < 2 * (records / 2 ** bits) && slots < MAX_PASS_SLOTS) slots *= 2;
     const lane = laneBase(0);
-    const words = this.words;
-    for (let pass = 0; pass <= subMask; pass++) {
-      this.exports.clear(lane + LANE_TABLE, slots * DEDUPE_SLOT_BYTES);
-      words[(lane + LANE_MASK) / 4] = slots - 1;
-      words[(lane + LANE_ENTRIES) / 4] = 0;
-      for (const [from, to] of segments) {
-        const n = this.exports.dedupe(lane, from, to, bits === 0 ? 0 : shift, subMask, pass);
-        if (n === TABLE_FULL) return false;
-        const at = (lane + LANE_CANDIDATES) / 4;
-        for (let c = 0; c < 2 * n; c++) found.push(words[at + c]);
-      }
+    const probeOverflow = (pass: number, shift: number, subMask: number, pairs: number[]) => {
       for (let i = 0; i < overflow.lines.length; i++) {
         const h = overflow.hashes[i];
-        if ((Number(h >> BigInt(shift)) & subMask) !== pass && bits > 0) continue;
+        if ((Number(h >> BigInt(shift)) & subMask) !== pass) continue;
         const first = this.exports.probe(lane, BigInt.asIntN(64, h), overflow.lines[i]);
         if (first === TABLE_FULL) return false;
-        if (first !== NO_LINE) found.push(overflow.lines[i], first);
+        if (first !== NO_LINE) pairs.push(overflow.lines[i], first);
       }
-    }
-    return true;
+      return true;
+    };
+    for (const n of dedupePartition(this.exports, this.words, lane, segments, records, DEDUPE_LAYOUT, probeOverflow)) found.push(n);
   }
 
   /** The kernel's hash of `n` bytes of the chunk from `pos`, for the tests. */
