@@ -98,7 +98,9 @@ const configs = [
     plugins: [...common.plugins, withoutLlhttpFallback, vscodeOnce, undiciApart] },
   { ...common, entryPoints: ['src/core/target/undiciParts.ts'], outfile: 'dist/undici.js', plugins: [...common.plugins, withoutLlhttpFallback] },
   // The local emulator, loaded by "Start Local Emulator" on demand (src/features/emulator).
-  { ...common, entryPoints: ['test/emulator/server.ts'], outfile: 'dist/emulator.js' },
+  { ...common, entryPoints: ['src/emulator/server.ts'], outfile: 'dist/emulator.js' },
+  // `npm run emulator`: the emulator as a process of its own (not shipped in the VSIX).
+  { ...common, entryPoints: ['src/emulator/main.ts'], outfile: 'dist/emulator-main.js' },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [...common.plugins, withoutLlhttpFallback] },
 ];
 
@@ -123,7 +125,6 @@ if (tests) {
       entryPoints: [
         ...['test/integration/run-code-server.ts', 'test/integration/run-desktop.ts', 'test/start.ts']
           .filter((f) => fs.existsSync(f)),
-        ...filesUnder('test/emulator', 'main.ts'),
         ...filesUnder('test/bench', 'index.ts'),
       ],
       outdir: 'dist/test',

@@ -1,22 +1,22 @@
 import * as vscode from 'vscode';
 import { OUTPUT_CHANNEL_NAME } from './contributions';
 import * as batchSubmission from './features/batch-submission';
-import { JournalStore } from './features/batch-submission/journalStore';
+import { JournalStore } from './services/journalStore';
 import * as batchValidation from './features/batch-validation';
-import { BatchProblems } from './features/batch-validation/problems';
+import { BatchProblems } from './services/batchProblems';
 import * as connections from './features/connections';
-import { ConnectionStore } from './features/connections/store';
+import { ConnectionStore } from './services/connectionStore';
 import * as emulator from './features/emulator';
 import * as history from './features/history';
-import { HistoryStore } from './features/history/store';
+import { HistoryStore } from './services/historyStore';
 import * as output from './features/output';
 import * as profiles from './features/profiles';
 import * as scenarios from './features/scenarios';
-import type { FeatureRegistration, Services } from './features/services';
-import { TargetAccess } from './features/targetAccess';
+import type { FeatureRegistration, Services } from './services';
+import { TargetAccess } from './services/targetAccess';
 import { useDisplayLanguage } from './core/displayLanguage';
 import * as tree from './features/tree';
-import { TargetTree } from './features/tree';
+import { TargetTree } from './services/targetTree';
 
 /** Set by esbuild's banner on the first line of dist/extension.js: when the bundle began to load. */
 declare const __targetProfilesLoadStart: number | undefined;

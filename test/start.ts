@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
-import { sampleProfiles, SAMPLE_CLIENT_CODE } from './emulator/samples';
-import { startEmulator } from './emulator/server';
+import { sampleProfiles, SAMPLE_CLIENT_CODE } from '../src/emulator/samples';
+import { startEmulator } from '../src/emulator/server';
 import { repoRoot, startCodeServer, workbenchUrl } from './integration/host';
 
 /**

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { sampleProfiles } from '../emulator/samples';
-import { startEmulator, type Emulator } from '../emulator/server';
+import { sampleProfiles } from '../../src/emulator/samples';
+import { startEmulator, type Emulator } from '../../src/emulator/server';
 import { answer, dialogButton, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
 
 /**

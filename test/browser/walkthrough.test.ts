@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { sampleProfiles, SAMPLE_CLIENT_CODE } from '../emulator/samples';
-import { startEmulator, type Emulator } from '../emulator/server';
+import { sampleProfiles, SAMPLE_CLIENT_CODE } from '../../src/emulator/samples';
+import { startEmulator, type Emulator } from '../../src/emulator/server';
 import { answer, enterProfileUpdate, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
 
 /**

@@ -60,3 +60,18 @@ export const RULES_DOCS_BASE = 'https://github.com/target-profiles/target-profil
 export function ruleDocsUrl(code: RuleCode): string {
   return RULES_DOCS_BASE + rules[code].anchor;
 }
+
+/** 0-based lines, 0-based UTF-16 columns, end exclusive (VS Code's convention). */
+export interface Range {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface BatchDiagnostic extends Range {
+  code: RuleCode;
+  severity: Severity;
+  message: string;
+  related?: (Range & { message: string })[];
+}

@@ -1,8 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { count } from '../displayLanguage';
 import { decodeFormValue, hexValue, isHexDigit } from './encoding';
-import { RuleCode, rules } from './rules';
-import type { BatchDiagnostic } from './validator';
+import { type BatchDiagnostic, RuleCode, rules } from './rules';
 
 /**
  * The per-line rules of shared/spec/batch-rules.md. Each line is scanned once with indexes; only

@@ -2,7 +2,7 @@ import * as l10n from '@vscode/l10n';
 import { isAscii, isUtf8 } from 'buffer';
 import { promises as fsp } from 'fs';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
-import { rules, type RuleCode, type Severity } from './rules';
+import { rules, type BatchDiagnostic, type RuleCode } from './rules';
 import {
   BatchHeader,
   HEX,
@@ -23,22 +23,7 @@ import { IdIndex, type IdSet } from './idIndex';
 import { KERNEL_CHUNK_BYTES, KERNEL_MAX_FILE_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
-export type { RuleCode, Severity } from './rules';
-
-/** 0-based lines, 0-based UTF-16 columns, end exclusive (VS Code's convention). */
-export interface Range {
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
-
-export interface BatchDiagnostic extends Range {
-  code: RuleCode;
-  severity: Severity;
-  message: string;
-  related?: (Range & { message: string })[];
-}
+export type { BatchDiagnostic, Range, RuleCode, Severity } from './rules';
 
 export interface BatchSummary {
   bytes: number;

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { isTracking, submissionState, type BatchSubmission } from '../../core/submissions/journal';
 import { BATCH_LANGUAGE_ID, Commands, Views } from '../../contributions';
-import type { FeatureRegistration, Services } from '../services';
+import type { FeatureRegistration, Services } from '../../services';
 import { submitBatchFile, type SubmitInput } from './submit';
 import { BatchTracker } from './tracker';
 

@@ -4,11 +4,10 @@ import { validateFile } from '../../core/batch/validator';
 import { connectionNotes, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
 import { isTargetError } from '../../core/target/errors';
 import { BATCH_LANGUAGE_ID, SETTINGS_SECTION } from '../../contributions';
-import { connectionArg } from '../connections';
-import type { Connection } from '../connections/store';
-import type { Services } from '../services';
-import { describeError } from '../targetAccess';
-import type { JournalStore } from './journalStore';
+import { connectionArg, type Connection } from '../../services/connectionStore';
+import type { Services } from '../../services';
+import { describeError } from '../../services/targetAccess';
+import type { JournalStore } from '../../services/journalStore';
 import type { BatchTracker } from './tracker';
 
 /** What Submit Batch File can be given instead of asking (tests, scenarios, CodeLens). */

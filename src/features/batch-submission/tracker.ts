@@ -2,9 +2,9 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyStatus, isTracking, nextPollDelay, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
 import { SETTINGS_SECTION } from '../../contributions';
-import type { Services } from '../services';
-import { describeError } from '../targetAccess';
-import type { JournalStore } from './journalStore';
+import type { Services } from '../../services';
+import { describeError } from '../../services/targetAccess';
+import type { JournalStore } from '../../services/journalStore';
 
 /**
  * Follows every accepted upload to `complete` or `stuck`: polls its status URL with backoff

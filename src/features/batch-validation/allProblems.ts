@@ -1,8 +1,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { BATCH_LANGUAGE_ID, Commands } from '../../contributions';
-import { cliLine } from './convert';
-import type { BatchProblems } from './problems';
+import { cliLine } from '../../services/diagnosticConversion';
+import type { BatchProblems } from '../../services/batchProblems';
 
 /** Read-only documents listing every problem of a batch file, past the Problems panel's cap. */
 export const ALL_PROBLEMS_SCHEME = 'target-batch-problems';

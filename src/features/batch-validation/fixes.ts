@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { fixAll, fixesFor, type TextEdit } from '../../core/batch/fixes';
 import { BATCH_LANGUAGE_ID, Commands, FIX_ALL_KIND } from '../../contributions';
-import { DIAGNOSTIC_SOURCE, fromDiagnostic, ruleCodeOf, toRange } from './convert';
-import { MORE_PROBLEMS_CODE, type BatchProblems } from './problems';
+import { DIAGNOSTIC_SOURCE, fromDiagnostic, ruleCodeOf, toRange } from '../../services/diagnosticConversion';
+import { MORE_PROBLEMS_CODE, type BatchProblems } from '../../services/batchProblems';
 
 /**
  * Quick fixes for batch-file problems and `source.fixAll.targetBatch`. The edits themselves are

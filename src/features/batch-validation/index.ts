@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FeatureRegistration } from '../services';
+import type { FeatureRegistration } from '../../services';
 import { registerAllProblems } from './allProblems';
 import { registerFixes } from './fixes';
 import { registerHeaderHover } from './hover';

@@ -2,8 +2,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { validateFile, validateText, type BatchValidation } from '../../core/batch/validator';
 import { BATCH_LANGUAGE_ID, Commands } from '../../contributions';
-import type { Services } from '../services';
-import type { BatchProblems } from './problems';
+import type { Services } from '../../services';
+import type { BatchProblems } from '../../services/batchProblems';
 
 /**
  * "Validate Batch File…": checks a file from disk, for files VS Code does not hand to extensions

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { DEFAULT_SCOPES, checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
 import { checkClientCode, checkSafeUrl, type UrlName } from '../../core/target/connection';
 import { Commands } from '../../contributions';
-import type { FeatureRegistration, Services } from '../services';
-import { describeError } from '../targetAccess';
-import { describeConnection, type Connection, type ConnectionCredentials } from './store';
+import type { FeatureRegistration, Services } from '../../services';
+import { describeError } from '../../services/targetAccess';
+import { connectionArg, describeConnection, type Connection, type ConnectionCredentials } from '../../services/connectionStore';
 
 /** What "Add Connection" can be given instead of asking (tests, walkthrough, "Try the emulator"). */
 export interface ConnectionInput {
@@ -217,15 +217,6 @@ async function checkAuthentication(services: Services, connection: Connection | 
   }
 }
 
-/** A connection passed by a tree item, by id, or as a connection object. */
-export function connectionArg(arg: unknown, get: (id: string) => Connection | undefined): Connection | undefined {
-  if (typeof arg === 'string') return get(arg);
-  if (arg && typeof arg === 'object') {
-    const id = (arg as { connectionId?: string; id?: string }).connectionId ?? (arg as { id?: string }).id;
-    if (typeof id === 'string') return get(id);
-  }
-  return undefined;
-}
 
 /** The multi-step input of Add/Edit Connection; every step validates as the user types. */
 async function askConnection(existing?: Connection): Promise<ConnectionInput | undefined> {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { SAMPLE_CLIENT_CODE, sampleProfiles } from '../../../test/emulator/samples';
+import { SAMPLE_CLIENT_CODE, sampleProfiles } from '../../emulator/samples';
 import * as path from 'path';
-import type { Emulator } from '../../../test/emulator/server';
+import type { Emulator } from '../../emulator/server';
 import { Commands } from '../../contributions';
-import type { FeatureRegistration, Services } from '../services';
+import type { FeatureRegistration, Services } from '../../services';
 
 /**
  * "Try with the local emulator": a Target look-alike on 127.0.0.1 inside the extension host, with a
@@ -14,7 +14,7 @@ import type { FeatureRegistration, Services } from '../services';
  * The emulator is its own bundle (dist/emulator.js), loaded the first time it is started: most
  * sessions never need it, so it costs neither bundle size nor activation time.
  */
-function loadEmulator(): typeof import('../../../test/emulator/server') {
+function loadEmulator(): typeof import('../../emulator/server') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(__dirname, 'emulator.js'));
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { toCurl } from '../../core/profiles/curl';
 import { Commands } from '../../contributions';
-import type { FeatureRegistration } from '../services';
+import type { FeatureRegistration } from '../../services';
 
 /** History actions: "Copy as cURL" (never with the token) and clearing the history. */
 export const register: FeatureRegistration = (_context, services) =>

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../contributions';
-import type { FeatureRegistration } from '../services';
+import type { FeatureRegistration } from '../../services';
 
 /** The log channel every request is written to, and stopping what is in flight. */
 export const register: FeatureRegistration = (_context, services) =>

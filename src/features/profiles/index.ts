@@ -4,11 +4,10 @@ import { compareAttributes, verifyDelays, type VerifyReport } from '../../core/p
 import { buildProfileUpdateRequest, type FetchResult, type ProfileLookup } from '../../core/target/client';
 import { resolveBaseUrl } from '../../core/target/connection';
 import { Commands, SETTINGS_SECTION } from '../../contributions';
-import { connectionArg } from '../connections';
-import type { Connection } from '../connections/store';
-import type { HistoryEntry } from '../history/store';
-import type { FeatureRegistration, Services } from '../services';
-import { describeError } from '../targetAccess';
+import { connectionArg, type Connection } from '../../services/connectionStore';
+import type { HistoryEntry } from '../../services/historyStore';
+import type { FeatureRegistration, Services } from '../../services';
+import { describeError } from '../../services/targetAccess';
 import { PROFILE_SCHEME, ProfileDocuments, parseProfileUri, profileUri, type IdType } from './profileDocuments';
 
 /** What Update Profile can be given instead of asking (tests, scenarios, other commands). */

@@ -6,10 +6,10 @@ import { targetScenarioDeps } from '../../core/scenarios/targetDeps';
 import type { SourceRange } from '../../core/scenarios/jsonc';
 import type { TargetClient } from '../../core/target/client';
 import { Commands, SETTINGS_SECTION } from '../../contributions';
-import type { Connection } from '../connections/store';
-import { Disposable } from '../lifecycle';
-import type { FeatureRegistration, Services } from '../services';
-import { describeError } from '../targetAccess';
+import type { Connection } from '../../services/connectionStore';
+import { Disposable } from '../../services/lifecycle';
+import type { FeatureRegistration, Services } from '../../services';
+import { describeError } from '../../services/targetAccess';
 
 /**
  * QA scenarios in the editor: every `*.targetprofile.json(c)` of the workspace is a test in the Test

@@ -2,9 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { startEmulator, type Emulator } from '../../emulator/server';
+import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands, OUTPUT_CHANNEL_NAME } from '../../../src/contributions';
-import type { HistoryEntry } from '../../../src/features/history/store';
+import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { ExtensionApi } from '../../../src/extension';
 import { activateExtension, waitFor } from './helpers';
 

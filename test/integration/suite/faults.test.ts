@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { startEmulator, type Emulator } from '../../emulator/server';
+import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands } from '../../../src/contributions';
 import { submissionState, type BatchSubmission, type UploadRecord } from '../../../src/core/submissions/journal';
 import type { SubmitResult } from '../../../src/features/batch-submission/submit';
-import type { HistoryEntry } from '../../../src/features/history/store';
+import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { ExtensionApi } from '../../../src/extension';
 import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
 

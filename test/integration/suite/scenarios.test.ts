@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { startEmulator, type Emulator } from '../../emulator/server';
+import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands } from '../../../src/contributions';
 import type { ScenarioSummary } from '../../../src/features/scenarios';
 import { activateExtension } from './helpers';

@@ -2,9 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { startEmulator } from '../../emulator/server';
+import { startEmulator } from '../../../src/emulator/server';
 import { Commands, OUTPUT_CHANNEL_NAME } from '../../../src/contributions';
-import type { HistoryEntry } from '../../../src/features/history/store';
+import type { HistoryEntry } from '../../../src/services/historyStore';
 import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
 
 /**

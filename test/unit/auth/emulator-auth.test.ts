@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
 import { CliIO } from '../../../src/cli/io';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 
 const CREDENTIALS = { clientId: 'console-client-7f3a', clientSecret: 'p8e-SECRET-d41d8cd98f00b204', tenant: 'acmetenant' };
 

@@ -7,7 +7,7 @@ import { TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
 import type { RequestLogEntry } from '../../../src/core/target/http';
 import { RateLimiter } from '../../../src/core/target/limiter';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 
 const CREDENTIALS = { clientId: 'console-client-7f3a', clientSecret: 'p8e-SECRET-d41d8cd98f00b204', tenant: 'acmetenant' };
 

@@ -4,8 +4,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
-import { sampleProfiles } from '../../emulator/samples';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { sampleProfiles } from '../../../src/emulator/samples';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 import { recordingIO } from '../../support/cliIO';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-scenario-'));

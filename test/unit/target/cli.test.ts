@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 import { recordingIO, type RecordingIO } from '../../support/cliIO';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-'));

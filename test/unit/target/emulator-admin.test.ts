@@ -5,7 +5,7 @@ import * as path from 'path';
 import { BatchUpload, TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
 import { RateLimiter } from '../../../src/core/target/limiter';
-import { Emulator, EmulatorOptions, startEmulator } from '../../emulator/server';
+import { Emulator, EmulatorOptions, startEmulator } from '../../../src/emulator/server';
 import { rejection } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-admin-'));

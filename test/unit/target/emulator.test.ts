@@ -8,7 +8,7 @@ import * as path from 'path';
 import { BatchSubmitError, TargetClient, TargetClientOptions } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
 import { RateLimiter } from '../../../src/core/target/limiter';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 import { rejection } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-emu-'));

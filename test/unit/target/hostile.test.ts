@@ -9,7 +9,7 @@ import { TargetError } from '../../../src/core/target/errors';
 import { HttpRequest, HttpResponse, MAX_RESPONSE_BYTES, RequestLogEntry, Transport } from '../../../src/core/target/http';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { decodeXmlText, parseBatchStatus, readTag } from '../../../src/core/target/xml';
-import { Emulator, startEmulator } from '../../emulator/server';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
 import { rejection } from './helpers';
 
 const TOKEN = 'tok-5f3c9a1e-SECRET-77d2';

@@ -1,10 +1,10 @@
 import type * as vscode from 'vscode';
-import type { BatchProblems } from './batch-validation/problems';
-import type { JournalStore } from './batch-submission/journalStore';
-import type { ConnectionStore } from './connections/store';
-import type { HistoryStore } from './history/store';
+import type { BatchProblems } from './batchProblems';
+import type { JournalStore } from './journalStore';
+import type { ConnectionStore } from './connectionStore';
+import type { HistoryStore } from './historyStore';
 import type { TargetAccess } from './targetAccess';
-import type { TargetTree } from './tree';
+import type { TargetTree } from './targetTree';
 
 /** What the composition root hands every feature. */
 export interface Services {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { BatchDocumentModel } from '../../core/batch/incremental';
-import type { BatchDiagnostic, BatchSummary } from '../../core/batch/validator';
-import { BATCH_LANGUAGE_ID, Commands, SETTINGS_SECTION, Settings } from '../../contributions';
-import { Disposable } from '../lifecycle';
-import { DIAGNOSTIC_SOURCE, toDiagnostic } from './convert';
+import { BatchDocumentModel } from '../core/batch/incremental';
+import type { BatchDiagnostic, BatchSummary } from '../core/batch/validator';
+import { BATCH_LANGUAGE_ID, Commands, SETTINGS_SECTION, Settings } from '../contributions';
+import { Disposable } from './lifecycle';
+import { DIAGNOSTIC_SOURCE, toDiagnostic } from './diagnosticConversion';
 
 /** What the Problems panel shows for one batch file, and the full list behind it. */
 export interface BatchProblemsEntry {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
-import { resolveBaseUrl } from '../../core/target/connection';
+import { checkCredentials, normaliseScopes } from '../core/auth/tokenProvider';
+import { resolveBaseUrl } from '../core/target/connection';
 
 /** A Target account as the user named it. The token is never part of it: it lives in SecretStorage. */
 export interface Connection {
@@ -150,4 +150,14 @@ export class ConnectionStore implements vscode.Disposable {
 export function describeConnection(c: Connection): string {
   const host = c.baseUrl ? new URL(c.baseUrl).host : `${c.clientCode}.tt.omtrdc.net`;
   return `${c.clientCode} · ${c.apiVersion} · ${host}`;
+}
+
+/** A connection passed by a tree item, by id, or as a connection object. */
+export function connectionArg(arg: unknown, get: (id: string) => Connection | undefined): Connection | undefined {
+  if (typeof arg === 'string') return get(arg);
+  if (arg && typeof arg === 'object') {
+    const id = (arg as { connectionId?: string; id?: string }).connectionId ?? (arg as { id?: string }).id;
+    if (typeof id === 'string') return get(id);
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { TargetClient, type TokenSource } from '../core/target/client';
 import { TargetError, isTargetError } from '../core/target/errors';
 import type { ProxySettings, RequestLogEntry } from '../core/target/http';
 import { SETTINGS_SECTION } from '../contributions';
-import type { Connection, ConnectionStore } from './connections/store';
+import type { Connection, ConnectionStore } from './connectionStore';
 
 /**
  * Builds Target clients for connections: the token from SecretStorage (or from Developer Console

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { BatchDiagnostic, Range } from '../../core/batch/validator';
-import { ruleDocsUrl, rules, type RuleCode, type Severity } from '../../core/batch/rules';
+import type { BatchDiagnostic, Range } from '../core/batch/validator';
+import { ruleDocsUrl, rules, type RuleCode, type Severity } from '../core/batch/rules';
 
 /** Conversions between the core's plain positions and VS Code's types. */
 export const DIAGNOSTIC_SOURCE = 'Target Profiles';

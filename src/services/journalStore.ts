@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { recoverAfterRestart, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
+import { recoverAfterRestart, type BatchSubmission, type UploadRecord } from '../core/submissions/journal';
 
 const KEY = 'targetProfiles.batchJournal';
 /** Finished submissions beyond this many are dropped, oldest first; unfinished ones are kept. */

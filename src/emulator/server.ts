@@ -29,8 +29,8 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as querystring from 'querystring';
-import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS } from '../../src/core/batch/limits';
-import { escapeXmlText } from '../../src/core/target/xml';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS } from '../core/batch/limits';
+import { escapeXmlText } from '../core/target/xml';
 
 export interface SeedProfile {
   clientCode: string;
