@@ -43,7 +43,10 @@ function filesUnder(dir, suffix) {
 const withoutLlhttpFallback = {
   name: 'without-llhttp-fallback',
   setup(build) {
-    build.onResolve({ filter: /llhttp[\\/]llhttp-wasm\.js$|^\.\.\/llhttp\/llhttp-wasm\.js$/ }, (args) => ({ path: args.path, namespace: 'llhttp-fallback' }));
+    build.onResolve({ filter: /llhttp[\\/]llhttp-wasm\.js$|^\.\.\/llhttp\/llhttp-wasm\.js$/ }, (args) => ({
+      path: args.path,
+      namespace: 'llhttp-fallback',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'llhttp-fallback' }, () => ({
       contents: "throw new Error('This JavaScript engine lacks WebAssembly SIMD, which the HTTP parser needs.')",
       loader: 'js',
@@ -61,9 +64,14 @@ const vscodeOnce = {
   name: 'vscode-once',
   setup(build) {
     build.onResolve({ filter: /^vscode$/ }, (args) =>
-      args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' },
+      args.namespace === 'vscode-once'
+        ? { path: 'vscode', external: true }
+        : { path: 'vscode', namespace: 'vscode-once' },
     );
-    build.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({
+      contents: "export * from 'vscode';",
+      loader: 'js',
+    }));
   },
 };
 
@@ -92,23 +100,45 @@ const common = {
 
 const configs = [
   // The extension: everything but `vscode` is bundled, so the VSIX needs no node_modules.
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'],
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
     // Lets activation time (logged at activation, read by `npm run bench`) include loading the bundle.
     banner: { js: 'var __targetProfilesLoadStart = performance.now();' },
-    plugins: [...common.plugins, withoutLlhttpFallback, vscodeOnce, undiciApart] },
-  { ...common, entryPoints: ['src/core/target/undiciParts.ts'], outfile: 'dist/undici.js', plugins: [...common.plugins, withoutLlhttpFallback] },
+    plugins: [...common.plugins, withoutLlhttpFallback, vscodeOnce, undiciApart],
+  },
+  {
+    ...common,
+    entryPoints: ['src/core/target/undiciParts.ts'],
+    outfile: 'dist/undici.js',
+    plugins: [...common.plugins, withoutLlhttpFallback],
+  },
   // The local emulator, loaded by "Start Local Emulator" on demand (src/features/emulator).
   { ...common, entryPoints: ['src/emulator/server.ts'], outfile: 'dist/emulator.js' },
   // `npm run emulator`: the emulator as a process of its own (not shipped in the VSIX).
   { ...common, entryPoints: ['src/emulator/main.ts'], outfile: 'dist/emulator-main.js' },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [...common.plugins, withoutLlhttpFallback] },
+  {
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [...common.plugins, withoutLlhttpFallback],
+  },
 ];
 
 if (tests) {
   const testCommon = { ...common, minify: false, sourcemap: true };
   configs.push(
     // Unit tests of src/core in plain Node: packages stay external and load from node_modules.
-    { ...testCommon, entryPoints: filesUnder('test/unit', '.test.ts'), outdir: 'dist/test/unit', outbase: 'test/unit', packages: 'external' },
+    {
+      ...testCommon,
+      entryPoints: filesUnder('test/unit', '.test.ts'),
+      outdir: 'dist/test/unit',
+      outbase: 'test/unit',
+      packages: 'external',
+    },
     // The integration suite runs inside the VS Code extension host (code-server or desktop).
     {
       ...testCommon,
@@ -118,13 +148,20 @@ if (tests) {
       external: ['vscode', 'mocha'],
     },
     // Browser-level tests: Playwright drives the code-server page as a person would.
-    { ...testCommon, entryPoints: filesUnder('test/browser', '.test.ts'), outdir: 'dist/test/browser', outbase: 'test/browser', packages: 'external' },
+    {
+      ...testCommon,
+      entryPoints: filesUnder('test/browser', '.test.ts'),
+      outdir: 'dist/test/browser',
+      outbase: 'test/browser',
+      packages: 'external',
+    },
     // Node scripts: the test-host drivers, the emulator, the benchmarks and `npm start`.
     {
       ...testCommon,
       entryPoints: [
-        ...['test/integration/run-code-server.ts', 'test/integration/run-desktop.ts', 'test/start.ts']
-          .filter((f) => fs.existsSync(f)),
+        ...['test/integration/run-code-server.ts', 'test/integration/run-desktop.ts', 'test/start.ts'].filter((f) =>
+          fs.existsSync(f),
+        ),
         ...filesUnder('test/bench', 'index.ts'),
       ],
       outdir: 'dist/test',
@@ -135,7 +172,9 @@ if (tests) {
 }
 
 async function main() {
-  const contexts = await Promise.all(configs.filter((c) => (c.entryPoints ?? []).length > 0).map((c) => esbuild.context(c)));
+  const contexts = await Promise.all(
+    configs.filter((c) => (c.entryPoints ?? []).length > 0).map((c) => esbuild.context(c)),
+  );
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     return;

@@ -12,9 +12,12 @@ const text = (s) => String(s).replace(/^%(.+)%$/, (_, key) => nls[key] ?? s);
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 
 function commandsTable() {
-  const hidden = new Set((manifest.contributes.menus.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
+  const hidden = new Set(
+    (manifest.contributes.menus.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command),
+  );
   const rows = manifest.contributes.commands.map(
-    (c) => `| ${cell(`${c.category}: ${text(c.title)}`)} | \`${c.command}\` | ${hidden.has(c.command) ? 'view and menus' : 'palette'} |`,
+    (c) =>
+      `| ${cell(`${c.category}: ${text(c.title)}`)} | \`${c.command}\` | ${hidden.has(c.command) ? 'view and menus' : 'palette'} |`,
   );
   return ['| Command | Id | Where |', '|---|---|---|', ...rows].join('\n');
 }
@@ -22,7 +25,8 @@ function commandsTable() {
 function settingsTable() {
   const props = manifest.contributes.configuration.properties;
   const rows = Object.entries(props).map(
-    ([key, p]) => `| \`${key}\` | ${cell(JSON.stringify(p.default))} | ${cell(text(p.markdownDescription ?? p.description ?? ''))} |`,
+    ([key, p]) =>
+      `| \`${key}\` | ${cell(JSON.stringify(p.default))} | ${cell(text(p.markdownDescription ?? p.description ?? ''))} |`,
   );
   return ['| Setting | Default | What it does |', '|---|---|---|', ...rows].join('\n');
 }

@@ -61,7 +61,14 @@ function start(context: vscode.ExtensionContext): { services: Services; disposab
     batchProblems: new BatchProblems(log),
     tree: new TargetTree({ connections: connectionStore, history: historyStore, batches: journal }),
   };
-  const owned: vscode.Disposable[] = [log, connectionStore, historyStore, journal, services.batchProblems, services.tree];
+  const owned: vscode.Disposable[] = [
+    log,
+    connectionStore,
+    historyStore,
+    journal,
+    services.batchProblems,
+    services.tree,
+  ];
   const timings: string[] = [`services ${(performance.now() - servicesStart).toFixed(1)}`];
   for (const [name, register] of Object.entries(features)) {
     const t = performance.now();
@@ -85,7 +92,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   useDisplayLanguage(vscode.env.language, vscode.l10n.bundle);
   let current = start(context);
   // Read by `npm run bench` from the log file of an installed VSIX: activation must stay cheap.
-  current.services.log.info(`activation took ${(performance.now() - started + moduleLoadMs).toFixed(1)} ms (module load ${moduleLoadMs.toFixed(1)} ms)`);
+  current.services.log.info(
+    `activation took ${(performance.now() - started + moduleLoadMs).toFixed(1)} ms (module load ${moduleLoadMs.toFixed(1)} ms)`,
+  );
   context.subscriptions.push(current.disposable);
   // One API object for the extension's lifetime; `services` always names the running ones.
   const api: ExtensionApi = {

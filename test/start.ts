@@ -13,14 +13,23 @@ import { repoRoot, startCodeServer, workbenchUrl } from './integration/host';
 const sample = path.join(repoRoot, 'media', 'sample');
 
 async function main(): Promise<void> {
-  const emulator = await startEmulator({ port: Number(process.env.TP_EMULATOR_PORT ?? 0), seed: sampleProfiles, statusDelayMs: 3000 });
+  const emulator = await startEmulator({
+    port: Number(process.env.TP_EMULATOR_PORT ?? 0),
+    seed: sampleProfiles,
+    statusDelayMs: 3000,
+  });
   const env = { TARGET_PROFILES_EMULATOR_URL: emulator.url };
-  console.log(`Local Target emulator: ${emulator.url} (client code ${SAMPLE_CLIENT_CODE}; sample profiles crm-1001, crm-1002)`);
+  console.log(
+    `Local Target emulator: ${emulator.url} (client code ${SAMPLE_CLIENT_CODE}; sample profiles crm-1001, crm-1002)`,
+  );
   const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
   let stop: () => Promise<void>;
   if (hasCode && !process.env.TP_CODE_SERVER) {
     console.log('Opening desktop VS Code with the extension under development...');
-    const child = spawn('code', ['--new-window', '--wait', `--extensionDevelopmentPath=${repoRoot}`, sample], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn('code', ['--new-window', '--wait', `--extensionDevelopmentPath=${repoRoot}`, sample], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     stop = async () => {
       child.kill();
     };

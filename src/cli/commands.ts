@@ -11,7 +11,11 @@ import { runValidate } from './validate';
  * src/core; this table is the only place the dispatcher learns about them.
  */
 export const commands: Record<string, { summary: string; usage: string; run: CliCommand }> = {
-  validate: { summary: 'Check batch files against the rules of docs/rules.md', usage: 'validate <file>... [--json]', run: runValidate },
+  validate: {
+    summary: 'Check batch files against the rules of docs/rules.md',
+    usage: 'validate <file>... [--json]',
+    run: runValidate,
+  },
   update: {
     summary: 'Update one profile (single profile update API); values are taken as typed',
     usage: 'update --client CODE (--pc-id ID | --third-party-id ID) NAME=VALUE... [--base-url URL] [--json]',
@@ -27,9 +31,14 @@ export const commands: Record<string, { summary: string; usage: string; run: Cli
     usage: 'submit <file> --client CODE [--api v1|v2] [--wait] [--base-url URL] [--json]',
     run: runSubmit,
   },
-  status: { summary: 'Show the status of a submitted batch', usage: 'status <batchStatusUrl> [--details] [--json]', run: runStatus },
+  status: {
+    summary: 'Show the status of a submitted batch',
+    usage: 'status <batchStatusUrl> [--details] [--json]',
+    run: runStatus,
+  },
   scenario: {
-    summary: "Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches; a scenario's \"connection\" is ignored, --client is used",
+    summary:
+      'Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches; a scenario\'s "connection" is ignored, --client is used',
     usage: 'scenario <file>... --client CODE [--base-url URL] [--json]',
     run: runScenarioCommand,
   },

@@ -6,7 +6,10 @@ import { connectionFromArgs, idFromArgs, reportFailure, targetClient } from './u
 export const runFetch: CliCommand = async (argv, given) => {
   // The profile is printed as the server returned it: a server echoing the request must not print the token.
   const io = secretSafeIO(given);
-  const args = parseArgs(argv, { values: ['client', 'pc-id', 'third-party-id', 'ecid', 'base-url'], switches: ['json'] });
+  const args = parseArgs(argv, {
+    values: ['client', 'pc-id', 'third-party-id', 'ecid', 'base-url'],
+    switches: ['json'],
+  });
   const json = args.switches.has('json');
   const id = idFromArgs(args, true);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
@@ -24,7 +27,11 @@ export const runFetch: CliCommand = async (argv, given) => {
       io.stdout(JSON.stringify(result.profile) + '\n');
       return ExitCode.ok;
     }
-    const profile = result.profile as { visitorId?: string; modifiedAt?: string; profileAttributes?: Record<string, { value?: unknown; modifiedAt?: string }> };
+    const profile = result.profile as {
+      visitorId?: string;
+      modifiedAt?: string;
+      profileAttributes?: Record<string, { value?: unknown; modifiedAt?: string }>;
+    };
     io.stdout(`Profile ${profile.visitorId ?? ''}${profile.modifiedAt ? `, modified ${profile.modifiedAt}` : ''}\n`);
     for (const [name, attribute] of Object.entries(profile.profileAttributes ?? {})) {
       io.stdout(`  ${name} = ${String(attribute.value)}${attribute.modifiedAt ? `  (${attribute.modifiedAt})` : ''}\n`);

@@ -33,7 +33,9 @@ const SECRET_ENV = ['TARGET_PROFILE_TOKEN', 'TARGET_CLIENT_SECRET'] as const;
  * use it, so that a server echoing the Authorization header cannot put the token in a CI log.
  */
 export function secretSafeIO(io: CliIO): CliIO {
-  const secrets = SECRET_ENV.map((name) => io.env[name]).filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const secrets = SECRET_ENV.map((name) => io.env[name]).filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
   if (secrets.length === 0) return io;
   const forms = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]))];
   const scrub = (text: string) => forms.reduce((out, form) => out.split(form).join('***'), text);

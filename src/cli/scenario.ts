@@ -15,7 +15,12 @@ import { connectionFromArgs, exitCodeFor, reportFailure, targetClient } from './
  * step. A scenario's `connection` names an editor connection, so it is ignored here.
  */
 
-const LABELS: Record<StepResult['status'], string> = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP', errored: 'ERROR' };
+const LABELS: Record<StepResult['status'], string> = {
+  passed: 'PASS',
+  failed: 'FAIL',
+  skipped: 'SKIP',
+  errored: 'ERROR',
+};
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -29,7 +34,12 @@ function stepJson(step: StepResult) {
     status: step.status,
     durationMs: Math.round(step.durationMs),
     message: step.message,
-    attributes: step.attributes.map((a) => ({ name: a.name, state: a.state, expected: a.expected, actual: a.actual ?? null })),
+    attributes: step.attributes.map((a) => ({
+      name: a.name,
+      state: a.state,
+      expected: a.expected,
+      actual: a.actual ?? null,
+    })),
   };
 }
 
@@ -60,10 +70,14 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
     try {
       text = await fsp.readFile(path.resolve(io.cwd, file), 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      throw new UsageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
     }
     const parsed = parseScenario(text);
-    for (const p of parsed.problems) io.stderr(`${file}:${p.range.line + 1}:${p.range.column + 1}: error ${p.message}\n`);
+    for (const p of parsed.problems) {
+      io.stderr(`${file}:${p.range.line + 1}:${p.range.column + 1}: error ${p.message}\n`);
+    }
     if (parsed.scenario) scenarios.push({ file, scenario: parsed.scenario });
     else invalid = true;
   }
@@ -92,7 +106,9 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
           if (io.stderrIsTTY) io.stderr('\r\x1b[K');
           if (json) return;
           const r = event.result;
-          io.stdout(`  ${LABELS[r.status].padEnd(5)} ${r.name} (${seconds(r.durationMs)})${r.status === 'passed' || r.status === 'failed' ? '' : `: ${r.message}`}\n`);
+          io.stdout(
+            `  ${LABELS[r.status].padEnd(5)} ${r.name} (${seconds(r.durationMs)})${r.status === 'passed' || r.status === 'failed' ? '' : `: ${r.message}`}\n`,
+          );
           if (r.status === 'failed') {
             const lines = describeMismatches(r.attributes);
             for (const line of lines.length ? lines : [r.message]) io.stdout(`        ${line}\n`);
@@ -111,10 +127,14 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
   else {
     const count = (status: StepResult['status']) => steps.filter((s) => s.status === status).length;
     const passed = results.filter((r) => r.result.passed).length;
-    io.stdout(`${passed} of ${results.length} scenario(s) passed: ${count('passed')} step(s) passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped.\n`);
+    io.stdout(
+      `${passed} of ${results.length} scenario(s) passed: ${count('passed')} step(s) passed, ${count('failed')} failed, ${count('errored')} errored, ${count('skipped')} skipped.\n`,
+    );
   }
   // A network or server failure (after the client's retries) outranks a failed check: the check proved nothing.
-  const codes = steps.filter((s) => s.status === 'errored').map((s) => exitCodeFor(new TargetError(s.errorKind ?? 'server', s.message)));
+  const codes = steps
+    .filter((s) => s.status === 'errored')
+    .map((s) => exitCodeFor(new TargetError(s.errorKind ?? 'server', s.message)));
   if (codes.includes(ExitCode.network)) return ExitCode.network;
   if (codes.length > 0 || steps.some((s) => s.status === 'failed')) return ExitCode.inputErrors;
   return ExitCode.ok;

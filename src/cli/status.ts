@@ -32,11 +32,18 @@ export const runStatus: CliCommand = async (argv, io) => {
   const url = args.positionals[0];
   // The URL names its own host and client code (/m2/CODE/...): that is the connection to use.
   const code = /\/m2\/([^/?#]+)\//.exec(url)?.[1];
-  if (!code) throw new UsageError(`'${url}' is not a Target batch status URL (expected .../m2/CLIENT/profile/batchStatus?batchId=...)`);
+  if (!code) {
+    throw new UsageError(
+      `'${url}' is not a Target batch status URL (expected .../m2/CLIENT/profile/batchStatus?batchId=...)`,
+    );
+  }
   let client: TargetClient | undefined;
   try {
     const origin = URL.canParse(url) ? new URL(url).origin : url;
-    client = targetClient(connectionFromArgs(parseArgs(['--client', code, '--base-url', origin], { values: ['client', 'base-url'] }), io), io);
+    client = targetClient(
+      connectionFromArgs(parseArgs(['--client', code, '--base-url', origin], { values: ['client', 'base-url'] }), io),
+      io,
+    );
     const status = await client.batchStatus(url, { details, signal: io.signal });
     if (json) io.stdout(JSON.stringify(statusJson(status, details)) + '\n');
     else {

@@ -46,24 +46,47 @@ export const runSubmit: CliCommand = async (argv, io) => {
       signal: io.signal,
       onProgress: (read, total) => progress(io, `Checking ${file}: ${Math.floor((read / Math.max(total, 1)) * 100)}%`),
     }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'EISDIR') throw new TargetError('usage', `Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : 'it is a directory'}.`);
+      if (error.code === 'ENOENT' || error.code === 'EISDIR') {
+        throw new TargetError(
+          'usage',
+          `Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : 'it is a directory'}.`,
+        );
+      }
       throw error;
     });
     progress(io, '');
     const errors = validation.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       // Positions are 0-based in the validator and 1-based for people and compilers' problem matchers.
-      for (const d of errors) io.stderr(`${file}:${d.line + 1}:${d.column + 1}: ${d.severity} ${d.code} ${d.message}\n`);
-      io.stderr(`target-profiles submit: ${file} has ${errors.length} error(s); nothing was sent. Run 'target-profiles validate ${file}' for all findings.\n`);
+      for (const d of errors) {
+        io.stderr(`${file}:${d.line + 1}:${d.column + 1}: ${d.severity} ${d.code} ${d.message}\n`);
+      }
+      io.stderr(
+        `target-profiles submit: ${file} has ${errors.length} error(s); nothing was sent. Run 'target-profiles validate ${file}' for all findings.\n`,
+      );
       if (json) {
-        const diagnostics = errors.map((d) => ({ code: d.code, severity: d.severity, line: d.line + 1, column: d.column + 1, endLine: d.endLine + 1, endColumn: d.endColumn + 1, message: d.message }));
+        const diagnostics = errors.map((d) => ({
+          code: d.code,
+          severity: d.severity,
+          line: d.line + 1,
+          column: d.column + 1,
+          endLine: d.endLine + 1,
+          endColumn: d.endColumn + 1,
+          message: d.message,
+        }));
         io.stdout(JSON.stringify({ batches: [], diagnostics }) + '\n');
       }
       return ExitCode.inputErrors;
     }
     accepted = await client.submitBatch(file, {
       signal: io.signal,
-      onProgress: (e) => progress(io, e.phase === 'planning' ? `Planning uploads: ${Math.floor((e.done / Math.max(e.total, 1)) * 100)}%` : `Uploaded ${e.done} of ${e.total}`),
+      onProgress: (e) =>
+        progress(
+          io,
+          e.phase === 'planning'
+            ? `Planning uploads: ${Math.floor((e.done / Math.max(e.total, 1)) * 100)}%`
+            : `Uploaded ${e.done} of ${e.total}`,
+        ),
     });
     progress(io, '');
     const statuses: (BatchStatus | undefined)[] = [];
@@ -83,7 +106,9 @@ export const runSubmit: CliCommand = async (argv, io) => {
     if (json) io.stdout(JSON.stringify({ batches }) + '\n');
     else {
       for (const [i, b] of batches.entries()) {
-        io.stdout(`Upload ${i + 1} of ${batches.length}: ${b.rows} rows, ${b.bytes} bytes, status URL ${b.batchStatus}\n`);
+        io.stdout(
+          `Upload ${i + 1} of ${batches.length}: ${b.rows} rows, ${b.bytes} bytes, status URL ${b.batchStatus}\n`,
+        );
         if (statuses[i]) io.stdout(`  ${statusLine(statuses[i]!)}\n`);
       }
     }
@@ -92,7 +117,11 @@ export const runSubmit: CliCommand = async (argv, io) => {
   } catch (error) {
     progress(io, '');
     const done = error instanceof BatchSubmitError ? error.accepted : accepted;
-    if (done.length > 0) io.stderr(`target-profiles submit: ${done.length} upload(s) were accepted before the failure: ${done.map((u) => u.batchStatus).join(' ')}\n`);
+    if (done.length > 0) {
+      io.stderr(
+        `target-profiles submit: ${done.length} upload(s) were accepted before the failure: ${done.map((u) => u.batchStatus).join(' ')}\n`,
+      );
+    }
     return reportFailure(io, 'submit', error, json, { batches: done.map((u) => submitted(u)) });
   } finally {
     await client?.close();

@@ -53,7 +53,10 @@ class CliTargetClient extends TargetClient {
 /** A client for `connection`: the bearer is TARGET_PROFILE_TOKEN, or comes from the Developer Console credentials. */
 export function targetClient(connection: ConnectionSettings, io: CliIO): TargetClient {
   const tokenProvider = tokenProviderFor(io);
-  return new CliTargetClient({ connection, proxy: { env: io.env }, ...(tokenProvider ? { tokenProvider } : {}) }, tokenProvider);
+  return new CliTargetClient(
+    { connection, proxy: { env: io.env }, ...(tokenProvider ? { tokenProvider } : {}) },
+    tokenProvider,
+  );
 }
 
 /** Exit codes of cli.md: 2 usage, 1 input refused or success=false, 3 network or server failure. */
@@ -67,7 +70,13 @@ export function exitCodeFor(error: TargetError): number {
  * Prints a failure: the message on stderr and, with --json, `{"error":{kind,message}}` on stdout so a
  * script always gets one JSON document. Errors that are not TargetErrors are left to the dispatcher.
  */
-export function reportFailure(io: CliIO, command: string, error: unknown, json: boolean, extra: Record<string, unknown> = {}): number {
+export function reportFailure(
+  io: CliIO,
+  command: string,
+  error: unknown,
+  json: boolean,
+  extra: Record<string, unknown> = {},
+): number {
   if (!(error instanceof TargetError)) throw error;
   io.stderr(`target-profiles ${command}: ${error.message}\n`);
   if (json) io.stdout(JSON.stringify({ ...extra, error: { kind: error.kind, message: error.message } }) + '\n');
@@ -75,8 +84,13 @@ export function reportFailure(io: CliIO, command: string, error: unknown, json: 
 }
 
 /** The profile id flags; exactly one must be given. */
-export function idFromArgs(args: ParsedArgs, allowEcid: boolean): { pcId: string } | { thirdPartyId: string } | { marketingCloudVisitorId: string } {
-  const given = (['pc-id', 'third-party-id', ...(allowEcid ? ['ecid'] : [])] as const).filter((f) => args.values.has(f));
+export function idFromArgs(
+  args: ParsedArgs,
+  allowEcid: boolean,
+): { pcId: string } | { thirdPartyId: string } | { marketingCloudVisitorId: string } {
+  const given = (['pc-id', 'third-party-id', ...(allowEcid ? ['ecid'] : [])] as const).filter((f) =>
+    args.values.has(f),
+  );
   const names = allowEcid ? '--pc-id, --third-party-id or --ecid' : '--pc-id or --third-party-id';
   if (given.length !== 1) throw new UsageError(`give exactly one of ${names}`);
   const value = args.values.get(given[0])!;
@@ -101,7 +115,10 @@ export const runUpdate: CliCommand = async (argv, io) => {
     client = targetClient(connectionFromArgs(args, io), io);
     const result = await client.updateProfile({ id, attributes }, { signal: io.signal });
     if (json) {
-      io.stdout(JSON.stringify({ ok: result.success, method: result.method, status: result.status, message: result.message }) + '\n');
+      io.stdout(
+        JSON.stringify({ ok: result.success, method: result.method, status: result.status, message: result.message }) +
+          '\n',
+      );
     } else {
       const verdict = result.success ? 'Update accepted' : 'Update refused';
       io.stdout(`${verdict} (${result.method}, HTTP ${result.status})${result.message ? `: ${result.message}` : ''}\n`);

@@ -5,7 +5,15 @@ import { CliCommand, ExitCode, UsageError } from './io';
 
 /** A diagnostic with the 1-based positions compilers and CI annotations use. */
 function oneBased(d: BatchDiagnostic) {
-  return { code: d.code, severity: d.severity, line: d.line + 1, column: d.column + 1, endLine: d.endLine + 1, endColumn: d.endColumn + 1, message: d.message };
+  return {
+    code: d.code,
+    severity: d.severity,
+    line: d.line + 1,
+    column: d.column + 1,
+    endLine: d.endLine + 1,
+    endColumn: d.endColumn + 1,
+    message: d.message,
+  };
 }
 
 function plural(n: number, word: string): string {
@@ -21,15 +29,22 @@ export const runValidate: CliCommand = async (argv, io) => {
   const totals = { error: 0, warning: 0, info: 0 };
   let unreadable = false;
   for (const file of args.positionals) {
-    const onProgress = io.stderrIsTTY && !json
-      ? (read: number, total: number) => io.stderr(`\rvalidating ${file}: ${total > 0 ? Math.floor((read / total) * 100) : 100}%`)
-      : undefined;
+    const onProgress =
+      io.stderrIsTTY && !json
+        ? (read: number, total: number) =>
+            io.stderr(`\rvalidating ${file}: ${total > 0 ? Math.floor((read / total) * 100) : 100}%`)
+        : undefined;
     let result;
     try {
       result = await validateFile(path.resolve(io.cwd, file), { signal: io.signal, onProgress });
     } catch (error) {
       if (io.signal.aborted) throw error;
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'no such file'
+          : error instanceof Error
+            ? error.message
+            : String(error);
       io.stderr(`${file}: cannot read file: ${reason}\n`);
       unreadable = true;
       continue;

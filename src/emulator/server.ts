@@ -323,7 +323,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const newPcId = () => `${Date.now()}-${String(++pcCounter).padStart(6, '0')}.01_00`;
 
-  const createProfile = (clientCode: string, ids: { pcId?: string; thirdPartyId?: string; marketingCloudVisitorId?: string }): Profile => {
+  const createProfile = (
+    clientCode: string,
+    ids: { pcId?: string; thirdPartyId?: string; marketingCloudVisitorId?: string },
+  ): Profile => {
     const acct = account(clientCode);
     const profile: Profile = { pcId: ids.pcId ?? newPcId(), modifiedAt: timestamp(), attributes: new Map() };
     if (ids.thirdPartyId !== undefined) profile.thirdPartyId = ids.thirdPartyId;
@@ -351,7 +354,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       (seed.thirdPartyId !== undefined && acct.byThirdPartyId.get(seed.thirdPartyId)) ||
       createProfile(seed.clientCode, seed);
     for (const [name, raw] of Object.entries(seed.attributes ?? {})) {
-      const entry = typeof raw === 'string' ? { value: raw, modifiedAt: timestamp() } : { value: raw.value, modifiedAt: raw.modifiedAt ?? timestamp() };
+      const entry =
+        typeof raw === 'string'
+          ? { value: raw, modifiedAt: timestamp() }
+          : { value: raw.value, modifiedAt: raw.modifiedAt ?? timestamp() };
       profile.attributes.set(name, entry);
     }
   };
@@ -393,16 +399,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return host ? host[1] : pathCode;
   };
 
-  const handleUpdate = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientCode: string, record: RequestRecord) => {
+  const handleUpdate = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    clientCode: string,
+    record: RequestRecord,
+  ) => {
     const params = new URLSearchParams(url.search);
     if (req.method === 'GET' && (req.url ?? '').length > 8 * 1024) {
-      return xmlResponse(res, 414, '<response><success>false</success><message>Request-URI Too Long: GET is limited to 8 KB</message></response>');
+      return xmlResponse(
+        res,
+        414,
+        '<response><success>false</success><message>Request-URI Too Long: GET is limited to 8 KB</message></response>',
+      );
     }
     if (req.method === 'POST') {
       const body = await readBody(req, 60 * 1024);
       record.bytes = body.bytes;
       if (body.bytes > 60 * 1024) {
-        return xmlResponse(res, 413, '<response><success>false</success><message>Payload Too Large: POST is limited to 60 KB</message></response>');
+        return xmlResponse(
+          res,
+          413,
+          '<response><success>false</success><message>Payload Too Large: POST is limited to 60 KB</message></response>',
+        );
       }
       for (const [k, v] of new URLSearchParams(body.text)) params.append(k, v);
     }
@@ -410,7 +430,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const pcId = params.get('mboxPC');
     const thirdPartyId = params.get('mbox3rdPartyId');
     if (!pcId && !thirdPartyId) {
-      return xmlResponse(res, 400, '<response><success>false</success><pcId></pcId><message>mboxPC or mbox3rdPartyId is required</message></response>');
+      return xmlResponse(
+        res,
+        400,
+        '<response><success>false</success><pcId></pcId><message>mboxPC or mbox3rdPartyId is required</message></response>',
+      );
     }
     // Update-only: an unknown visitor is not created, and the answer is the same (processing is async).
     const profile = pcId ? acct.byPcId.get(pcId) : acct.byThirdPartyId.get(thirdPartyId!);
@@ -419,10 +443,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       for (const [k, v] of params) if (k.startsWith('profile.')) attributes.push([k.slice('profile.'.length), v]);
       applyAttributes(profile, attributes);
     }
-    xmlResponse(res, 200, '<response>\n    <success>true</success>\n    <pcId></pcId>\n    <message>Request successfully submitted</message>\n</response>');
+    xmlResponse(
+      res,
+      200,
+      '<response>\n    <success>true</success>\n    <pcId></pcId>\n    <message>Request successfully submitted</message>\n</response>',
+    );
   };
 
-  const handleBatchUpdate = async (req: http.IncomingMessage, res: http.ServerResponse, clientCode: string, v2: boolean, record: RequestRecord) => {
+  const handleBatchUpdate = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    clientCode: string,
+    v2: boolean,
+    record: RequestRecord,
+  ) => {
     const acct = account(clientCode);
     const stuck = stuckNext;
     stuckNext = false;
@@ -458,11 +492,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     reader.end();
     record.bytes = reader.bytes;
     const refuse = (message: string) =>
-      xmlResponse(res, 200, `<response>\n    <success>false</success>\n    <batchStatus></batchStatus>\n    <message>${escapeXmlText(message)}</message>\n</response>`);
-    if (!reader.sawBatchField || !reader.header) return refuse('Batch is empty: the body must start with batch= and a header row');
-    if (reader.header[0] !== 'pcId' && reader.header[0] !== 'thirdPartyId') return refuse(`Invalid batch header: the first column must be pcId or thirdPartyId, not '${reader.header[0]}'`);
-    if (reader.bytes >= maxBatchBytes) return refuse(`Batch file is too large: ${reader.bytes} bytes; it must be smaller than 50 MB`);
-    if (reader.rows > maxBatchRows) return refuse(`Batch has too many rows: ${reader.rows}; at most 500000 rows are allowed per upload`);
+      xmlResponse(
+        res,
+        200,
+        `<response>\n    <success>false</success>\n    <batchStatus></batchStatus>\n    <message>${escapeXmlText(message)}</message>\n</response>`,
+      );
+    if (!reader.sawBatchField || !reader.header) {
+      return refuse('Batch is empty: the body must start with batch= and a header row');
+    }
+    if (reader.header[0] !== 'pcId' && reader.header[0] !== 'thirdPartyId') {
+      return refuse(`Invalid batch header: the first column must be pcId or thirdPartyId, not '${reader.header[0]}'`);
+    }
+    if (reader.bytes >= maxBatchBytes) {
+      return refuse(`Batch file is too large: ${reader.bytes} bytes; it must be smaller than 50 MB`);
+    }
+    if (reader.rows > maxBatchRows) {
+      return refuse(`Batch has too many rows: ${reader.rows}; at most 500000 rows are allowed per upload`);
+    }
     const batch: Batch = {
       id: `${clientCode}-${Date.now()}-${++batchCounter}`,
       clientCode,
@@ -523,10 +569,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const state = batch.stuck ? 'stuck' : Date.now() >= batch.completesAt ? 'complete' : 'incomplete';
     const done = state === 'complete';
-    const profiles = done ? batch.failed.map((id) => `    <profile>\n        <id>${escapeXmlText(id)}</id>\n        <status>failed</status>\n    </profile>\n`).join('') : '';
+    const profiles = done
+      ? batch.failed
+          .map(
+            (id) =>
+              `    <profile>\n        <id>${escapeXmlText(id)}</id>\n        <status>failed</status>\n    </profile>\n`,
+          )
+          .join('')
+      : '';
     if (url.searchParams.get('showDetails') !== 'true') {
       const head = `<batchId>${batch.id}</batchId><status>${state}</status><batchSize>${batch.rows}</batchSize>`;
-      return xmlResponse(res, 200, profiles ? `<response>${head}\n${profiles}</response>` : `<response>${head}</response>`);
+      return xmlResponse(
+        res,
+        200,
+        profiles ? `<response>${head}\n${profiles}</response>` : `<response>${head}</response>`,
+      );
     }
     const count = (n: number) => (done ? n : 0);
     xmlResponse(
@@ -549,9 +606,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return jsonResponse(res, 400, { status: 400, message: 'Malformed id' });
     }
     const acct = account(clientCode);
-    const profile = (kind === 'pcId' ? acct.byPcId : kind === 'thirdPartyId' ? acct.byThirdPartyId : acct.byEcid).get(id);
+    const profile = (kind === 'pcId' ? acct.byPcId : kind === 'thirdPartyId' ? acct.byThirdPartyId : acct.byEcid).get(
+      id,
+    );
     if (!profile) {
-      const how = kind === 'pcId' ? `mboxPC=${id}` : kind === 'thirdPartyId' ? `third party id=${id}` : `marketingCloudVisitorId=${id}`;
+      const how =
+        kind === 'pcId'
+          ? `mboxPC=${id}`
+          : kind === 'thirdPartyId'
+            ? `third party id=${id}`
+            : `marketingCloudVisitorId=${id}`;
       return jsonResponse(res, 404, { status: 404, message: `No profile found for client ${clientCode} with ${how}` });
     }
     jsonResponse(res, 200, {
@@ -570,7 +634,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const form = new URLSearchParams((await readBody(req, 64 * 1024)).text);
     if (form.get('grant_type') !== 'client_credentials') {
-      return jsonResponse(res, 400, { error: 'unsupported_grant_type', error_description: 'only client_credentials is supported here' });
+      return jsonResponse(res, 400, {
+        error: 'unsupported_grant_type',
+        error_description: 'only client_credentials is supported here',
+      });
     }
     if (!credentials || form.get('client_id') !== credentials.clientId) {
       return jsonResponse(res, 401, { error: 'invalid_client', error_description: 'invalid client_id parameter' });
@@ -578,15 +645,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (form.get('client_secret') !== credentials.clientSecret) {
       return jsonResponse(res, 401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' });
     }
-    if (!form.get('scope')) return jsonResponse(res, 400, { error: 'invalid_scope', error_description: 'scope is required' });
+    if (!form.get('scope')) {
+      return jsonResponse(res, 400, { error: 'invalid_scope', error_description: 'scope is required' });
+    }
     const accessToken = `ims-${randomUUID()}`;
     imsTokens.set(accessToken, Date.now() + imsTokenTtlMs);
-    jsonResponse(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: Math.max(1, Math.floor(imsTokenTtlMs / 1000)) });
+    jsonResponse(res, 200, {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: Math.max(1, Math.floor(imsTokenTtlMs / 1000)),
+    });
   };
 
   /** The Admin API's ErrorResponse (§6.2). */
   const adminError = (res: http.ServerResponse, status: number, errorCode: string, message: string) =>
-    jsonResponse(res, status, { httpStatus: status, requestId: randomUUID(), requestTime: new Date().toISOString(), errors: [{ errorCode, message }] });
+    jsonResponse(res, status, {
+      httpStatus: status,
+      requestId: randomUUID(),
+      requestTime: new Date().toISOString(),
+      errors: [{ errorCode, message }],
+    });
 
   const adminJson = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/vnd.adobe.target.v1+json' });
@@ -594,14 +672,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   /** E9/E10 (profile API token) and E11 (settings): an unexpired IMS bearer, the client id as X-Api-Key, the tenant. */
-  const handleAdmin = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, name: 'adminToken' | 'adminSettings', tenant: string) => {
+  const handleAdmin = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    name: 'adminToken' | 'adminSettings',
+    tenant: string,
+  ) => {
     const text = req.method === 'GET' ? '' : (await readBody(req, 64 * 1024)).text;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expires = bearer === undefined ? undefined : imsTokens.get(bearer);
     if (expires === undefined || Date.now() >= expires) {
-      return adminError(res, 401, 'Unauthorized', bearer === undefined ? 'Missing bearer token' : 'Oauth token is not valid');
+      return adminError(
+        res,
+        401,
+        'Unauthorized',
+        bearer === undefined ? 'Missing bearer token' : 'Oauth token is not valid',
+      );
     }
-    if (!credentials || req.headers['x-api-key'] !== credentials.clientId) return adminError(res, 403, 'Forbidden', 'Api Key is invalid');
+    if (!credentials || req.headers['x-api-key'] !== credentials.clientId) {
+      return adminError(res, 403, 'Forbidden', 'Api Key is invalid');
+    }
     // [INF] the answer for another tenant is undocumented; Adobe I/O gateways answer 404 for unknown paths.
     if (tenant !== credentials.tenant) return adminError(res, 404, 'Tenant.NotFound', `Unknown tenant '${tenant}'`);
     if (name === 'adminSettings') {
@@ -623,11 +714,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (scope !== 'profile_api' && scope !== 'debug_tools') {
       return adminError(res, 400, 'Invalid.Parameter', 'authorizationScope must be profile_api or debug_tools');
     }
-    if (req.method !== 'GET' && req.method !== 'POST') return adminError(res, 405, 'Method.NotAllowed', 'Use GET or POST');
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return adminError(res, 405, 'Method.NotAllowed', 'Use GET or POST');
+    }
     // Unlike the control route's rotateToken(), a POST here leaves "Require Authentication" as it is, as Target's does.
     if (req.method === 'POST' || token === undefined) token = randomUUID();
     // [INF] the lifetime matches the UI's ~62 days, in seconds.
-    adminJson(res, req.method === 'POST' ? 201 : 200, { accessToken: token, tokenType: 'Bearer', scope, expiresIn: 62 * 24 * 60 * 60 });
+    adminJson(res, req.method === 'POST' ? 201 : 200, {
+      accessToken: token,
+      tokenType: 'Bearer',
+      scope,
+      expiresIn: 62 * 24 * 60 * 60,
+    });
   };
 
   const handleControl = async (req: http.IncomingMessage, res: http.ServerResponse, action: string) => {
@@ -641,7 +739,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
     switch (action) {
       case 'fail':
-        emulator.failNext(num(body.count, 1), num(body.status, 503), typeof body.retryAfter === 'string' ? body.retryAfter : undefined);
+        emulator.failNext(
+          num(body.count, 1),
+          num(body.status, 503),
+          typeof body.retryAfter === 'string' ? body.retryAfter : undefined,
+        );
         break;
       case 'delay':
         emulator.setDelay(num(body.ms, 0));
@@ -659,14 +761,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (req.method !== 'POST') return jsonResponse(res, 405, { error: 'use POST' });
         // The Admin API's AuthorizationToken shape (§6.2); [INF] the lifetime matches the UI's ~62 days, in seconds.
         const accessToken = emulator.rotateToken();
-        return jsonResponse(res, 201, { accessToken, tokenType: 'Bearer', scope: 'profile_api', expiresIn: 62 * 24 * 60 * 60 });
+        return jsonResponse(res, 201, {
+          accessToken,
+          tokenType: 'Bearer',
+          scope: 'profile_api',
+          expiresIn: 62 * 24 * 60 * 60,
+        });
       }
       case 'config':
         if (typeof body.statusDelayMs === 'number') emulator.setStatusDelay(body.statusDelayMs);
         emulator.setRateLimit(num(body.rateLimit, rateLimit), num(body.rateWindowMs, rateWindowMs));
         break;
       case 'seed':
-        for (const p of Array.isArray(body.profiles) ? (body.profiles as SeedProfile[]) : [body as unknown as SeedProfile]) seedProfile(p);
+        for (const p of Array.isArray(body.profiles)
+          ? (body.profiles as SeedProfile[])
+          : [body as unknown as SeedProfile]) {
+          seedProfile(p);
+        }
         break;
       case 'profiles':
         return jsonResponse(res, 200, { profiles: exportProfiles() });
@@ -722,7 +833,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    if (url.pathname.startsWith('/__emulator/')) return handleControl(req, res, url.pathname.slice('/__emulator/'.length));
+    if (url.pathname.startsWith('/__emulator/')) {
+      return handleControl(req, res, url.pathname.slice('/__emulator/'.length));
+    }
     const { name, match } = route(url.pathname);
     const record: RequestRecord = {
       method: req.method ?? '',
@@ -741,11 +854,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (failures.count > 0) {
       failures.count--;
       req.resume();
-      res.writeHead(failures.status, { 'content-type': 'text/plain', ...(failures.retryAfter ? { 'retry-after': failures.retryAfter } : {}) });
+      res.writeHead(failures.status, {
+        'content-type': 'text/plain',
+        ...(failures.retryAfter ? { 'retry-after': failures.retryAfter } : {}),
+      });
       return res.end(`Injected failure: HTTP ${failures.status}`);
     }
     if (name === 'imsToken') return handleImsToken(req, res);
-    if (name === 'adminToken' || name === 'adminSettings') return handleAdmin(req, res, url, name, decodeURIComponent(match![1]));
+    if (name === 'adminToken' || name === 'adminSettings') {
+      return handleAdmin(req, res, url, name, decodeURIComponent(match![1]));
+    }
     if (!match || (name !== 'fetch' && !['GET', 'POST'].includes(req.method ?? ''))) {
       req.resume();
       return jsonResponse(res, 404, { status: 404, message: `No route for ${req.method} ${url.pathname}` });
@@ -755,7 +873,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.writeHead(authStatus, { 'content-type': 'text/plain' });
       return res.end(authStatus === 401 ? 'Unauthorized' : 'Forbidden');
     }
-    if (name === 'fetch') return handleFetch(res, url, match[1] === 'thirdPartyId' ? 'thirdPartyId' : match[1] ? 'ecid' : 'pcId', match[2]);
+    if (name === 'fetch') {
+      return handleFetch(res, url, match[1] === 'thirdPartyId' ? 'thirdPartyId' : match[1] ? 'ecid' : 'pcId', match[2]);
+    }
     const clientCode = clientCodeOf(decodeURIComponent(match[1]), req);
     if ((name === 'batchUpdate' || name === 'batchStatus') && overRateLimit(clientCode)) {
       req.resume();
@@ -764,7 +884,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (name === 'update') return handleUpdate(req, res, url, clientCode, record);
     if (name === 'batchUpdate') {
-      if (req.method !== 'POST') return xmlResponse(res, 405, '<response><success>false</success><message>Use POST</message></response>');
+      if (req.method !== 'POST') {
+        return xmlResponse(res, 405, '<response><success>false</success><message>Use POST</message></response>');
+      }
       return handleBatchUpdate(req, res, clientCode, match[2] !== undefined, record);
     }
     return handleBatchStatus(res, url, clientCode);

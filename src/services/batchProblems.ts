@@ -68,7 +68,9 @@ export class BatchProblems extends Disposable {
     const model = new BatchDocumentModel(document.lineCount, (i) => document.lineAt(i).text);
     this.models.set(key, model);
     this.documents.set(key, document);
-    this.log.debug(`validated ${document.uri.fsPath || key}: ${document.lineCount} lines in ${(performance.now() - started).toFixed(1)} ms`);
+    this.log.debug(
+      `validated ${document.uri.fsPath || key}: ${document.lineCount} lines in ${(performance.now() - started).toFixed(1)} ms`,
+    );
     if (publishNow) this.publish(document.uri);
     else this.schedule(document.uri, 0);
   }
@@ -107,7 +109,8 @@ export class BatchProblems extends Disposable {
   private schedule(uri: vscode.Uri, delayMs?: number): void {
     const key = uri.toString();
     clearTimeout(this.timers.get(key));
-    const delay = delayMs ?? vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.batchValidationDelay, 150);
+    const delay =
+      delayMs ?? vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.batchValidationDelay, 150);
     this.timers.set(
       key,
       setTimeout(() => {
@@ -129,7 +132,10 @@ export class BatchProblems extends Disposable {
   }
 
   private show(uri: vscode.Uri, diagnostics: BatchDiagnostic[]): void {
-    const cap = Math.max(1, vscode.workspace.getConfiguration(SETTINGS_SECTION, uri).get<number>(Settings.batchMaxDiagnostics, 1000));
+    const cap = Math.max(
+      1,
+      vscode.workspace.getConfiguration(SETTINGS_SECTION, uri).get<number>(Settings.batchMaxDiagnostics, 1000),
+    );
     const shown = diagnostics.slice(0, cap).map((d) => toDiagnostic(uri, d));
     if (diagnostics.length > cap) shown.push(moreProblems(diagnostics.length - cap));
     this.collection.set(uri, shown);
@@ -143,7 +149,10 @@ export const MORE_PROBLEMS_CODE = 'more';
 function moreProblems(hidden: number): vscode.Diagnostic {
   const d = new vscode.Diagnostic(
     new vscode.Range(0, 0, 0, 0),
-    vscode.l10n.t('{0} more problems are not shown. Run "Target Profiles: Show All Batch File Problems" for the full list.', hidden),
+    vscode.l10n.t(
+      '{0} more problems are not shown. Run "Target Profiles: Show All Batch File Problems" for the full list.',
+      hidden,
+    ),
     vscode.DiagnosticSeverity.Information,
   );
   d.source = DIAGNOSTIC_SOURCE;
@@ -159,12 +168,16 @@ function crlfDiagnostic(): BatchDiagnostic {
     column: 0,
     endLine: 0,
     endColumn: 0,
-    message: vscode.l10n.t('This file has CRLF line ends (CR characters); the server may keep the CR in the last value of every row. Convert to LF.'),
+    message: vscode.l10n.t(
+      'This file has CRLF line ends (CR characters); the server may keep the CR in the last value of every row. Convert to LF.',
+    ),
   };
 }
 
 function sortByPosition(list: BatchDiagnostic[]): BatchDiagnostic[] {
-  return list.sort((a, b) => a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return list.sort(
+    (a, b) => a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
 }
 
 function countNewlines(text: string): number {

@@ -74,7 +74,11 @@ export class ConnectionStore implements vscode.Disposable {
    * without credentials keeps no client secret.
    */
   async save(connection: Connection, token?: string | null, clientSecret?: string | null): Promise<void> {
-    resolveBaseUrl({ clientCode: connection.clientCode, baseUrl: connection.baseUrl, apiVersion: connection.apiVersion });
+    resolveBaseUrl({
+      clientCode: connection.clientCode,
+      baseUrl: connection.baseUrl,
+      apiVersion: connection.apiVersion,
+    });
     const c = connection.credentials;
     if (c) checkCredentials(c);
     const clean: Connection = {
@@ -94,15 +98,21 @@ export class ConnectionStore implements vscode.Disposable {
             },
           }
         : {}),
-      ...(connection.authStatus ? { authStatus: { required: connection.authStatus.required, checkedAt: connection.authStatus.checkedAt } } : {}),
+      ...(connection.authStatus
+        ? { authStatus: { required: connection.authStatus.required, checkedAt: connection.authStatus.checkedAt } }
+        : {}),
     };
     const others = this.list().filter((c) => c.id !== connection.id);
     if (token === null) await this.context.secrets.delete(TOKEN_PREFIX + connection.id);
     else if (token !== undefined) await this.context.secrets.store(TOKEN_PREFIX + connection.id, token);
     if (clientSecret === null || !c) await this.context.secrets.delete(CLIENT_SECRET_PREFIX + connection.id);
-    else if (clientSecret !== undefined) await this.context.secrets.store(CLIENT_SECRET_PREFIX + connection.id, clientSecret);
+    else if (clientSecret !== undefined) {
+      await this.context.secrets.store(CLIENT_SECRET_PREFIX + connection.id, clientSecret);
+    }
     await this.context.globalState.update(CONNECTIONS_KEY, [...others, clean]);
-    if (!this.context.globalState.get(ACTIVE_KEY) || others.length === 0) await this.context.globalState.update(ACTIVE_KEY, clean.id);
+    if (!this.context.globalState.get(ACTIVE_KEY) || others.length === 0) {
+      await this.context.globalState.update(ACTIVE_KEY, clean.id);
+    }
     this.changed.fire();
   }
 
@@ -113,7 +123,9 @@ export class ConnectionStore implements vscode.Disposable {
       CONNECTIONS_KEY,
       this.list().filter((c) => c.id !== id),
     );
-    if (this.context.globalState.get(ACTIVE_KEY) === id) await this.context.globalState.update(ACTIVE_KEY, this.list()[0]?.id);
+    if (this.context.globalState.get(ACTIVE_KEY) === id) {
+      await this.context.globalState.update(ACTIVE_KEY, this.list()[0]?.id);
+    }
     this.changed.fire();
   }
 

@@ -20,7 +20,9 @@ export function toDiagnostic(uri: vscode.Uri, d: BatchDiagnostic): vscode.Diagno
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = { value: d.code, target: vscode.Uri.parse(ruleDocsUrl(d.code)) };
   if (d.related?.length) {
-    diagnostic.relatedInformation = d.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r)), r.message));
+    diagnostic.relatedInformation = d.related.map(
+      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r)), r.message),
+    );
   }
   return diagnostic;
 }

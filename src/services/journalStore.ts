@@ -48,7 +48,9 @@ export class JournalStore implements vscode.Disposable {
 
   updateUpload(submissionId: string, index: number, change: (u: UploadRecord) => UploadRecord): Promise<void> {
     return this.mutate((list) =>
-      list.map((s) => (s.id !== submissionId ? s : { ...s, uploads: s.uploads.map((u) => (u.index === index ? change(u) : u)) })),
+      list.map((s) =>
+        s.id !== submissionId ? s : { ...s, uploads: s.uploads.map((u) => (u.index === index ? change(u) : u)) },
+      ),
     );
   }
 

@@ -46,7 +46,11 @@ export class TargetAccess {
     const proxy = proxySupport === 'off' ? undefined : http.get<string>('proxy') || undefined;
     return {
       timeoutMs: settings.get<number>('requestTimeoutSeconds', 30) * 1000,
-      proxy: { proxy, env: proxySupport === 'off' ? {} : process.env, strictSSL: http.get<boolean>('proxyStrictSSL', true) },
+      proxy: {
+        proxy,
+        env: proxySupport === 'off' ? {} : process.env,
+        strictSSL: http.get<boolean>('proxyStrictSSL', true),
+      },
     };
   }
 
@@ -69,7 +73,10 @@ export class TargetAccess {
     if (!secret) {
       throw new TargetError(
         'auth',
-        vscode.l10n.t('The connection "{0}" has no Developer Console client secret stored: edit the connection to enter it again.', connection.name),
+        vscode.l10n.t(
+          'The connection "{0}" has no Developer Console client secret stored: edit the connection to enter it again.',
+          connection.name,
+        ),
       );
     }
     // The hash only tells secrets apart in memory; neither it nor the secret is written anywhere.
@@ -78,7 +85,13 @@ export class TargetAccess {
     if (existing?.key === key) return existing.provider;
     this.dropProvider(connection.id);
     const { timeoutMs, proxy } = this.httpSettings();
-    const provider = new ProfileTokenProvider({ ...credentials, clientSecret: secret, timeoutMs, proxy, onRequest: this.logRequest });
+    const provider = new ProfileTokenProvider({
+      ...credentials,
+      clientSecret: secret,
+      timeoutMs,
+      proxy,
+      onRequest: this.logRequest,
+    });
     this.providers.set(connection.id, { key, provider });
     return provider;
   }
@@ -94,7 +107,12 @@ export class TargetAccess {
     const token = tokenProvider ? undefined : await this.connections.token(connection.id);
     const { timeoutMs, proxy } = this.httpSettings();
     return new TargetClient({
-      connection: { clientCode: connection.clientCode, apiVersion: connection.apiVersion, baseUrl: connection.baseUrl, ...(token ? { token } : {}) },
+      connection: {
+        clientCode: connection.clientCode,
+        apiVersion: connection.apiVersion,
+        baseUrl: connection.baseUrl,
+        ...(token ? { token } : {}),
+      },
       timeoutMs,
       proxy,
       ...(tokenProvider ? { tokenProvider } : {}),
@@ -112,7 +130,11 @@ export class TargetAccess {
     this.running.add(controller);
     try {
       return await vscode.window.withProgress(
-        { location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: !quiet },
+        {
+          location: quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification,
+          title,
+          cancellable: !quiet,
+        },
         (_progress, token) => {
           token.onCancellationRequested(() => controller.abort());
           return call(controller.signal);
@@ -138,7 +160,11 @@ export class TargetAccess {
     if (vscode.workspace.isTrusted) return true;
     const send = vscode.l10n.t('Send');
     const answer = await vscode.window.showWarningMessage(
-      vscode.l10n.t('This workspace is not trusted. Send {0} to {1}?', what, connection.baseUrl ?? `${connection.clientCode}.tt.omtrdc.net`),
+      vscode.l10n.t(
+        'This workspace is not trusted. Send {0} to {1}?',
+        what,
+        connection.baseUrl ?? `${connection.clientCode}.tt.omtrdc.net`,
+      ),
       { modal: true },
       send,
     );

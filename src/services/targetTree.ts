@@ -23,7 +23,9 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly services: { connections: ConnectionStore; history: HistoryStore; batches: JournalStore }) {
+  constructor(
+    private readonly services: { connections: ConnectionStore; history: HistoryStore; batches: JournalStore },
+  ) {
     this.subscriptions.push(
       services.connections.onDidChange(() => this.refresh()),
       services.history.onDidChange(() => this.refresh()),
@@ -43,16 +45,27 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     const { connections, history } = this.services;
     if (!node) return connections.list().map((c) => ({ type: 'connection', connectionId: c.id }));
     if (node.type === 'connection') {
-      return (['updates', 'batches', 'profiles'] as const).map((group) => ({ type: 'group', connectionId: node.connectionId, group }));
+      return (['updates', 'batches', 'profiles'] as const).map((group) => ({
+        type: 'group',
+        connectionId: node.connectionId,
+        group,
+      }));
     }
     if (node.type === 'submission') {
       const submission = this.services.batches.get(node.submissionId);
       if (!submission || submission.uploads.length < 2) return [];
-      return submission.uploads.map((u) => ({ type: 'upload', connectionId: node.connectionId, submissionId: node.submissionId, index: u.index }));
+      return submission.uploads.map((u) => ({
+        type: 'upload',
+        connectionId: node.connectionId,
+        submissionId: node.submissionId,
+        index: u.index,
+      }));
     }
     if (node.type !== 'group') return [];
     if (node.group === 'batches') {
-      return this.services.batches.forConnection(node.connectionId).map((s) => ({ type: 'submission', connectionId: node.connectionId, submissionId: s.id }));
+      return this.services.batches
+        .forConnection(node.connectionId)
+        .map((s) => ({ type: 'submission', connectionId: node.connectionId, submissionId: s.id }));
     }
     if (node.group === 'updates') {
       return history
@@ -79,7 +92,11 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     const connection = connections.get(node.connectionId);
     if (node.type === 'connection') return connectionItem(connection!, connection?.id === connections.active()?.id);
     if (node.type === 'group') {
-      const labels = { updates: vscode.l10n.t('Recent updates'), batches: vscode.l10n.t('Batches'), profiles: vscode.l10n.t('Profiles looked up') };
+      const labels = {
+        updates: vscode.l10n.t('Recent updates'),
+        batches: vscode.l10n.t('Batches'),
+        profiles: vscode.l10n.t('Profiles looked up'),
+      };
       const icons = { updates: 'history', batches: 'package', profiles: 'account' };
       const item = new vscode.TreeItem(labels[node.group], vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `${node.connectionId}/${node.group}`;
@@ -90,7 +107,9 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     if (node.type === 'submission' || node.type === 'upload') {
       const submission = this.services.batches.get(node.submissionId);
       if (!submission) return new vscode.TreeItem(vscode.l10n.t('(removed)'));
-      return node.type === 'submission' ? submissionItem(submission) : uploadItem(submission, submission.uploads[node.index]);
+      return node.type === 'submission'
+        ? submissionItem(submission)
+        : uploadItem(submission, submission.uploads[node.index]);
     }
     const entry = history.get(node.entryId);
     return entry ? entryItem(entry) : new vscode.TreeItem('?');
@@ -100,7 +119,9 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     if (node.type === 'connection') return undefined;
     if (node.type === 'group') return { type: 'connection', connectionId: node.connectionId };
     if (node.type === 'submission') return { type: 'group', connectionId: node.connectionId, group: 'batches' };
-    if (node.type === 'upload') return { type: 'submission', connectionId: node.connectionId, submissionId: node.submissionId };
+    if (node.type === 'upload') {
+      return { type: 'submission', connectionId: node.connectionId, submissionId: node.submissionId };
+    }
     return undefined;
   }
 }
@@ -119,7 +140,12 @@ function connectionItem(connection: Connection, active: boolean): vscode.TreeIte
   item.contextValue = active ? 'connection.active' : 'connection';
   const lines = [describeConnection(connection)];
   if (connection.credentials) {
-    lines.push(vscode.l10n.t('Token from Developer Console credentials (tenant {0}), refreshed automatically', connection.credentials.tenant));
+    lines.push(
+      vscode.l10n.t(
+        'Token from Developer Console credentials (tenant {0}), refreshed automatically',
+        connection.credentials.tenant,
+      ),
+    );
   }
   if (connection.authStatus) {
     const when = new Date(connection.authStatus.checkedAt).toLocaleString();
@@ -146,24 +172,47 @@ const stateIcons: Record<string, vscode.ThemeIcon> = {
 
 function submissionItem(s: BatchSubmission): vscode.TreeItem {
   const state = submissionState(s);
-  const item = new vscode.TreeItem(path.basename(s.sourceFile), s.uploads.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    path.basename(s.sourceFile),
+    s.uploads.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   item.id = s.id;
   const rows = s.uploads.reduce((n, u) => n + u.rows, 0);
   const bytes = s.uploads.reduce((n, u) => n + u.bytes, 0);
   item.description = `${state} · ${rows} ${vscode.l10n.t('rows')} · ${formatBytes(bytes)} · ${s.apiVersion} · ${new Date(s.createdAt).toLocaleTimeString()}`;
   item.tooltip = new vscode.MarkdownString(
-    s.uploads.map((u) => `**${u.index + 1}/${s.uploads.length}** ${u.state}${u.status ? ` / ${u.status}` : ''}${u.counters ? ` — ${u.counters.successfulUpdates ?? '?'} ✓, ${u.counters.profilesNotFound ?? '?'} not found, ${u.counters.failedUpdates ?? '?'} failed` : ''}`).join('\n\n') +
-      `\n\n${s.sourceFile}`,
+    s.uploads
+      .map(
+        (u) =>
+          `**${u.index + 1}/${s.uploads.length}** ${u.state}${u.status ? ` / ${u.status}` : ''}${u.counters ? ` — ${u.counters.successfulUpdates ?? '?'} ✓, ${u.counters.profilesNotFound ?? '?'} not found, ${u.counters.failedUpdates ?? '?'} failed` : ''}`,
+      )
+      .join('\n\n') + `\n\n${s.sourceFile}`,
   );
   item.iconPath = stateIcons[state];
   item.contextValue = `batch.${state}`;
-  item.command = { command: Commands.showBatchDetails, title: vscode.l10n.t('Show Details'), arguments: [{ submissionId: s.id }] };
+  item.command = {
+    command: Commands.showBatchDetails,
+    title: vscode.l10n.t('Show Details'),
+    arguments: [{ submissionId: s.id }],
+  };
   return item;
 }
 
 function uploadItem(s: BatchSubmission, u: UploadRecord): vscode.TreeItem {
-  const state = u.state === 'accepted' ? (u.gaveUp ? 'gave-up' : u.status === 'complete' || u.status === 'stuck' ? u.status : 'processing') : u.state === 'pending' ? 'uploading' : u.state;
-  const item = new vscode.TreeItem(vscode.l10n.t('Upload {0} of {1}', u.index + 1, s.uploads.length), vscode.TreeItemCollapsibleState.None);
+  const state =
+    u.state === 'accepted'
+      ? u.gaveUp
+        ? 'gave-up'
+        : u.status === 'complete' || u.status === 'stuck'
+          ? u.status
+          : 'processing'
+      : u.state === 'pending'
+        ? 'uploading'
+        : u.state;
+  const item = new vscode.TreeItem(
+    vscode.l10n.t('Upload {0} of {1}', u.index + 1, s.uploads.length),
+    vscode.TreeItemCollapsibleState.None,
+  );
   item.id = `${s.id}/${u.index}`;
   item.description = `${state} · ${u.rows} ${vscode.l10n.t('rows')} · ${formatBytes(u.bytes)}${u.counters?.successfulUpdates !== undefined ? ` · ${u.counters.successfulUpdates} ✓` : ''}`;
   item.iconPath = stateIcons[state];
@@ -177,16 +226,24 @@ function formatBytes(n: number): string {
 }
 
 function entryItem(entry: HistoryEntry): vscode.TreeItem {
-  const item = new vscode.TreeItem(entry.kind === 'fetch' ? `${entry.profileId?.value}` : entry.summary, vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    entry.kind === 'fetch' ? `${entry.profileId?.value}` : entry.summary,
+    vscode.TreeItemCollapsibleState.None,
+  );
   item.id = entry.id;
   const when = new Date(entry.time).toLocaleTimeString();
   item.description = `${entry.kind === 'verify' ? vscode.l10n.t('verify') + ' · ' : ''}${entry.result} · ${when}`;
-  item.tooltip = new vscode.MarkdownString(`**${entry.kind}** ${entry.summary}\n\n${entry.result}\n\n${new Date(entry.time).toLocaleString()}`);
+  item.tooltip = new vscode.MarkdownString(
+    `**${entry.kind}** ${entry.summary}\n\n${entry.result}\n\n${new Date(entry.time).toLocaleString()}`,
+  );
   item.iconPath = new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
   item.contextValue = `entry.${entry.kind}${entry.request ? '.request' : ''}`;
   if (entry.kind === 'fetch' && entry.profileId) {
-    item.command = { command: Commands.fetchProfile, title: vscode.l10n.t('Fetch Profile'), arguments: [{ connectionId: entry.connectionId, idType: entry.profileId.type, id: entry.profileId.value }] };
+    item.command = {
+      command: Commands.fetchProfile,
+      title: vscode.l10n.t('Fetch Profile'),
+      arguments: [{ connectionId: entry.connectionId, idType: entry.profileId.type, id: entry.profileId.value }],
+    };
   }
   return item;
 }
-

@@ -44,10 +44,21 @@ async function rssChild(file: string): Promise<void> {
   const baselineMax = process.resourceUsage().maxRSS * 1024;
   let sampled = baseline;
   const timer = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 2);
-  const result = await validateFile(file, { onProgress: () => (sampled = Math.max(sampled, process.memoryUsage.rss())) });
+  const result = await validateFile(file, {
+    onProgress: () => (sampled = Math.max(sampled, process.memoryUsage.rss())),
+  });
   clearInterval(timer);
   const peak = Math.max(sampled, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
-  console.log('RSS-CHILD ' + JSON.stringify({ baseline, baselineMax, peak, rows: result.summary.rows, diagnostics: result.diagnostics.length }));
+  console.log(
+    'RSS-CHILD ' +
+      JSON.stringify({
+        baseline,
+        baselineMax,
+        peak,
+        rows: result.summary.rows,
+        diagnostics: result.diagnostics.length,
+      }),
+  );
 }
 
 if (process.env.TP_BENCH_RSS_CHILD) {
@@ -98,7 +109,12 @@ export const batchBenches: Bench[] = [
       return {
         name: this.name,
         lines: [
-          ratioLine('validateFile / read+count, best of 8 each', Math.min(...validations), Math.min(...floors), '<= 2.0x'),
+          ratioLine(
+            'validateFile / read+count, best of 8 each',
+            Math.min(...validations),
+            Math.min(...floors),
+            '<= 2.0x',
+          ),
           ratioLine('validateFile / read+count, median of 8 each', median(validations), median(floors), '<= 2.0x'),
           `the process's first validateFile (new kernel, its worker starting): ${first.toFixed(1)} ms`,
         ],
@@ -110,8 +126,15 @@ export const batchBenches: Bench[] = [
     async run() {
       const file = await benchFile();
       const validate = await bestOf(3, () => validateFile(file));
-      const csv = await bestOf(1, () => parse(readFileSync(file, 'utf8').slice('batch='.length), { relax_column_count: true, relax_quotes: true }));
-      return { name: this.name, lines: [`validateFile is ${(csv / validate).toFixed(1)}x faster than csv-parse/sync (${validate.toFixed(1)} ms vs ${csv.toFixed(1)} ms; goal >= 15x)`] };
+      const csv = await bestOf(1, () =>
+        parse(readFileSync(file, 'utf8').slice('batch='.length), { relax_column_count: true, relax_quotes: true }),
+      );
+      return {
+        name: this.name,
+        lines: [
+          `validateFile is ${(csv / validate).toFixed(1)}x faster than csv-parse/sync (${validate.toFixed(1)} ms vs ${csv.toFixed(1)} ms; goal >= 15x)`,
+        ],
+      };
     },
   },
   {

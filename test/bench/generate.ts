@@ -2,7 +2,16 @@ import { createWriteStream } from 'fs';
 import { once } from 'events';
 import { prng } from '../support/prng';
 
-const CITIES = ['Paris', 'S%C3%A3o%20Paulo', 'Z%C3%BCrich', 'New%20York', 'K%C3%B8benhavn', 'Tokyo', 'M%C3%BCnchen', 'Lyon'];
+const CITIES = [
+  'Paris',
+  'S%C3%A3o%20Paulo',
+  'Z%C3%BCrich',
+  'New%20York',
+  'K%C3%B8benhavn',
+  'Tokyo',
+  'M%C3%BCnchen',
+  'Lyon',
+];
 const TIERS = ['gold', 'silver', 'bronze', 'platinum'];
 const CATEGORIES = ['shoes%2Cbags', 'home%20%26%20garden', 'books', 'sport%2B', 'toys'];
 

@@ -20,7 +20,11 @@ export const packageBench: Bench = {
     const loads: number[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        const bench = await openWorkbench({ installVsix: [vsix], extensionPath: '', files: { 'a.batch': 'batch=thirdPartyId,tier\nc1,gold\n' } });
+        const bench = await openWorkbench({
+          installVsix: [vsix],
+          extensionPath: '',
+          files: { 'a.batch': 'batch=thirdPartyId,tier\nc1,gold\n' },
+        });
         try {
           await runCommand(bench.page, 'Go to File...');
           await answer(bench.page, 'a.batch', 'a.batch');

@@ -114,7 +114,9 @@ export const uploadBench: Bench = {
       const plan = await toSink.planBatch(FILE);
       const [first] = await toSink.submitPlan(plan);
       const sunk = Number(/\((\d+) bytes\)/.exec(first.message)?.[1]);
-      if (sunk !== plan.parts[0].bytes) throw new Error(`the sink received ${sunk} bytes, expected ${plan.parts[0].bytes}`);
+      if (sunk !== plan.parts[0].bytes) {
+        throw new Error(`the sink received ${sunk} bytes, expected ${plan.parts[0].bytes}`);
+      }
       const upload = await bestOf(5, () => toSink.submitPlan(plan));
       const whole = await bestOf(3, () => toSink.submitBatch(FILE));
       const growth = await rssGrowth(() => toSink.submitBatch(FILE));
@@ -129,12 +131,22 @@ export const uploadBench: Bench = {
       if (fs.existsSync(emulatorScript)) {
         const emu = await startChild(emulatorScript, ['--port', '0']);
         children.push(emu.child);
-        await fetch(`${emu.url}/__emulator/config`, { method: 'POST', body: JSON.stringify({ rateLimit: 1000, rateWindowMs: 60_000 }) });
+        await fetch(`${emu.url}/__emulator/config`, {
+          method: 'POST',
+          body: JSON.stringify({ rateLimit: 1000, rateWindowMs: 60_000 }),
+        });
         const toEmulator = benchClient(emu.url);
         clients.push(toEmulator);
         await toEmulator.submitPlan(plan);
         const emulated = await bestOf(3, () => toEmulator.submitPlan(plan));
-        lines.push(ratioLine('upload to emulator (child) vs readFileSync', emulated, read, 'informational: the emulator parses every row'));
+        lines.push(
+          ratioLine(
+            'upload to emulator (child) vs readFileSync',
+            emulated,
+            read,
+            'informational: the emulator parses every row',
+          ),
+        );
       } else {
         lines.push(`upload to emulator: skipped, ${emulatorScript} is not built`);
       }

@@ -20,7 +20,12 @@ describe('a new user: npm start and the walkthrough', function () {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-newuser-'));
 
   before(async () => {
-    start = spawn('npm', ['start'], { cwd: repoRoot, env: { ...process.env, TP_CODE_SERVER: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    start = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      env: { ...process.env, TP_CODE_SERVER: '1' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`npm start printed no URL:\n${output}`)), 120_000);
@@ -37,7 +42,12 @@ describe('a new user: npm start and the walkthrough', function () {
       start.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
     });
     assert.match(output, /Local Target emulator: http:\/\/127\.0\.0\.1:\d+ \(client code demo/);
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 850 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 850 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
@@ -65,11 +75,14 @@ describe('a new user: npm start and the walkthrough', function () {
     if (this.currentTest?.state !== 'failed' || !page) return;
     const dir = path.join(repoRoot, 'test-results');
     fs.mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, `new-user-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    await page
+      .screenshot({ path: path.join(dir, `new-user-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
+      .catch(() => undefined);
   });
 
   const step = (title: string) => page.locator('.getting-started-step', { hasText: title }).first();
-  const toast = (text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  const toast = (text: string | RegExp) =>
+    page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
 
   async function openStep(title: string): Promise<void> {
     await step(title).locator('.step-title, h3').first().click();
@@ -84,7 +97,9 @@ describe('a new user: npm start and the walkthrough', function () {
   async function openRecentUpdates(): Promise<void> {
     await runCommand(page, 'Target Profiles: Focus on Connections View');
     const recent = page.locator('.monaco-list-row', { hasText: 'Recent updates' }).first();
-    if (!(await recent.isVisible())) await page.locator('.monaco-list-row', { hasText: 'Local emulator' }).first().click();
+    if (!(await recent.isVisible())) {
+      await page.locator('.monaco-list-row', { hasText: 'Local emulator' }).first().click();
+    }
     if ((await recent.getAttribute('aria-expanded')) !== 'true') await recent.click();
   }
 
@@ -130,7 +145,10 @@ describe('a new user: npm start and the walkthrough', function () {
     await stepDone('Fetch and verify');
     // The outcome as the tree keeps it (a notification may already have faded): a passing verify.
     await openRecentUpdates();
-    await page.locator('.monaco-list-row', { hasText: /verify · 1 match/ }).first().waitFor({ timeout: 90_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: /verify · 1 match/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
   });
 
   it('step 4: validates a batch file', async () => {
@@ -151,11 +169,16 @@ describe('a new user: npm start and the walkthrough', function () {
     // The palette, not the activity bar: clicking an icon whose view is open would close it.
     await runCommand(page, 'Target Profiles: Focus on Connections View');
     const batches = page.locator('.monaco-list-row', { hasText: 'Batches' }).first();
-    if (!(await batches.isVisible())) await page.locator('.monaco-list-row', { hasText: 'Local emulator' }).first().click();
+    if (!(await batches.isVisible())) {
+      await page.locator('.monaco-list-row', { hasText: 'Local emulator' }).first().click();
+    }
     await batches.click();
     await page.locator('.monaco-list-row', { hasText: 'customers.batch' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: screenshotPath('batch-in-progress.png') });
     await toast(/customers\.batch.* is complete/).waitFor({ timeout: 60_000 });
-    await page.locator('.monaco-list-row', { hasText: /customers\.batch.*complete/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: /customers\.batch.*complete/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
 });

@@ -4,7 +4,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../integration/host';
-import { answer, answerFileDialog, findInPalette, openWorkbench, runCommand, screenshotPath, type Workbench } from './workbench';
+import {
+  answer,
+  answerFileDialog,
+  findInPalette,
+  openWorkbench,
+  runCommand,
+  screenshotPath,
+  type Workbench,
+} from './workbench';
 
 /**
  * A minimal Spanish language pack, built for this test: the Marketplace's pack cannot be downloaded
@@ -14,7 +22,10 @@ import { answer, answerFileDialog, findInPalette, openWorkbench, runCommand, scr
 function spanishLanguagePack(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-langpack-'));
   fs.mkdirSync(path.join(dir, 'translations'));
-  fs.writeFileSync(path.join(dir, 'translations', 'main.i18n.json'), JSON.stringify({ version: '1.0.0', contents: {} }));
+  fs.writeFileSync(
+    path.join(dir, 'translations', 'main.i18n.json'),
+    JSON.stringify({ version: '1.0.0', contents: {} }),
+  );
   fs.writeFileSync(path.join(dir, 'README.md'), 'Test-only Spanish language pack: no core translations.\n');
   fs.writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n');
   fs.writeFileSync(
@@ -42,7 +53,11 @@ function spanishLanguagePack(): string {
     }),
   );
   const vsix = path.join(dir, 'test-language-pack-es.vsix');
-  const result = spawnSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix], { cwd: dir, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix],
+    { cwd: dir, encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`packaging the language pack failed:\n${result.stdout}\n${result.stderr}`);
   return vsix;
 }
@@ -70,10 +85,14 @@ describe('in Spanish', function () {
     // The palette's first command can lose its file dialog's Enter while the workbench settles (see
     // workbench.ts), so a pack that is not registered within 30 s is installed again, at most 3 times.
     for (let attempt = 1; !registered(); attempt++) {
-      if (attempt > 3) throw new Error('code-server did not register the Spanish language pack (screenshots in test-results/)');
+      if (attempt > 3) {
+        throw new Error('code-server did not register the Spanish language pack (screenshots in test-results/)');
+      }
       await runCommand(page, 'Extensions: Install from VSIX...');
       await answerFileDialog(page, pack);
-      for (const deadline = Date.now() + 30_000; !registered() && Date.now() < deadline; ) await page.waitForTimeout(250);
+      for (const deadline = Date.now() + 30_000; !registered() && Date.now() < deadline;) {
+        await page.waitForTimeout(250);
+      }
       if (!registered()) {
         fs.mkdirSync(path.join(repoRoot, 'test-results'), { recursive: true });
         await page.screenshot({ path: path.join(repoRoot, 'test-results', `spanish-install-${attempt}.png`) });
@@ -107,10 +126,13 @@ describe('in Spanish', function () {
     const { page } = bench;
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await answer(page, 'Introducción a Target Profiles', 'Introducción a Target Profiles');
-    await page.locator('.getting-started-step', { hasText: 'Conectarse a Target' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.getting-started-step', { hasText: 'Conectarse a Target' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     // The step's page is markdown rendered in a webview: the Spanish file, chosen by package.nls.es.json.
     const spanishPage = 'almacenamiento de secretos de VS Code';
-    for (const deadline = Date.now() + 30_000; ; ) {
+    for (const deadline = Date.now() + 30_000; ;) {
       const texts: string[] = await Promise.all(
         page.frames().map((f) => f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '')),
       );

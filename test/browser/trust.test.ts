@@ -22,7 +22,10 @@ describe('workspace trust in the browser', function () {
     const picker = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Update Profile' });
     for (let attempt = 1; ; attempt++) {
       await runCommand(page, 'Target Profiles: Update Profile…');
-      const shown = await picker.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      const shown = await picker.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
       if (shown) break;
       if (attempt === 3) throw new Error('the Update Profile picker never opened');
       await page.keyboard.press('Escape');
@@ -36,7 +39,11 @@ describe('workspace trust in the browser', function () {
   before(async () => {
     emulator = await startEmulator({ seed: sampleProfiles });
     // The extension adds a "Local emulator" connection for this URL, as "Start Local Emulator" does.
-    bench = await openWorkbench({ workspaceTrust: true, env: { TARGET_PROFILES_EMULATOR_URL: emulator.url }, files: { 'notes.txt': 'a folder nobody vouched for\n' } });
+    bench = await openWorkbench({
+      workspaceTrust: true,
+      env: { TARGET_PROFILES_EMULATOR_URL: emulator.url },
+      files: { 'notes.txt': 'a folder nobody vouched for\n' },
+    });
   });
 
   after(async () => {
@@ -68,7 +75,10 @@ describe('workspace trust in the browser', function () {
     await dialog.waitFor({ state: 'detached', timeout: 15_000 });
     await page.waitForTimeout(1500);
     assert.strictEqual(updates().length, before, 'the update went out although the user cancelled');
-    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')?.attributes.loyaltyTier.value, 'silver');
+    assert.strictEqual(
+      emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')?.attributes.loyaltyTier.value,
+      'silver',
+    );
   });
 
   it('sends the update when the user chooses Send', async () => {
@@ -78,8 +88,13 @@ describe('workspace trust in the browser', function () {
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'This workspace is not trusted. Send' });
     await dialog.waitFor({ timeout: 30_000 });
     await (await dialogButton(page, /^Send$/)).click();
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Profile update for crm-1001' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'Profile update for crm-1001' })
+      .waitFor({ timeout: 30_000 });
     assert.strictEqual(updates().length, before + 1);
-    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')?.attributes.loyaltyTier.value, 'gold');
+    assert.strictEqual(
+      emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')?.attributes.loyaltyTier.value,
+      'gold',
+    );
   });
 });

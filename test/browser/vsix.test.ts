@@ -1,7 +1,15 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { answer, loggedActivationMs, openWorkbench, packageVsix, runCommand, screenshotPath, type Workbench } from './workbench';
+import {
+  answer,
+  loggedActivationMs,
+  openWorkbench,
+  packageVsix,
+  runCommand,
+  screenshotPath,
+  type Workbench,
+} from './workbench';
 
 /**
  * The packaged artifact, not the development folder: `vsce package`, install the VSIX into a fresh
@@ -33,7 +41,9 @@ describe('the packaged VSIX, installed', function () {
   });
 
   it('was installed with every file its bundle loads later (dist/undici.js on the first request)', () => {
-    const installed = fs.readdirSync(bench.server.dirs.extensions).find((d) => d.startsWith('target-profiles-team.target-profiles-'));
+    const installed = fs
+      .readdirSync(bench.server.dirs.extensions)
+      .find((d) => d.startsWith('target-profiles-team.target-profiles-'));
     assert.ok(installed, 'the extension folder');
     const dist = path.join(bench.server.dirs.extensions, installed, 'dist');
     const bundle = fs.readFileSync(path.join(dist, 'extension.js'), 'utf8');
@@ -59,7 +69,14 @@ describe('the packaged VSIX, installed', function () {
     // The palette rather than the activity bar: a click on an icon whose view is already open closes it.
     await runCommand(page, 'Target Profiles: Focus on Connections View');
     await page.locator('.welcome-view-content', { hasText: 'Add Connection' }).first().waitFor({ timeout: 30_000 });
-    assert.ok(await page.locator('.welcome-view-content a, .welcome-view-content .monaco-button', { hasText: 'Try with the local emulator' }).first().isVisible());
+    assert.ok(
+      await page
+        .locator('.welcome-view-content a, .welcome-view-content .monaco-button', {
+          hasText: 'Try with the local emulator',
+        })
+        .first()
+        .isVisible(),
+    );
     await page.screenshot({ path: screenshotPath('welcome-view.png') });
   });
 });

@@ -17,7 +17,9 @@ describe('the workbench, as a person uses it', function () {
     emulator = await startEmulator({ seed: sampleProfiles, statusDelayMs: 2000 });
     bench = await openWorkbench({
       env: { TARGET_PROFILES_EMULATOR_URL: emulator.url },
-      files: { 'customers.batch': 'batch=thirdPartyId,profile.loyaltyTier,age\ncrm-1001,gold&silver,34\ncrm-1002,silver,4%\n' },
+      files: {
+        'customers.batch': 'batch=thirdPartyId,profile.loyaltyTier,age\ncrm-1001,gold&silver,34\ncrm-1002,silver,4%\n',
+      },
     });
   });
 
@@ -47,7 +49,10 @@ describe('the workbench, as a person uses it', function () {
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Profile update for crm-1001' });
     await toast.waitFor({ timeout: 30_000 });
     // Let the progress notification fade out so the picture shows the result alone.
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Updating profile' }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'Updating profile' })
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
     await page.waitForTimeout(500);
     await page.screenshot({ path: screenshotPath('update-notification.png') });
     const profile = emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001');
@@ -61,12 +66,17 @@ describe('the workbench, as a person uses it', function () {
     const { page } = bench;
     await runCommand(page, 'Go to File...');
     await answer(page, 'customers.batch', 'customers.batch');
-    await page.locator('.monaco-editor .view-lines', { hasText: 'batch=thirdPartyId' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-editor .view-lines', { hasText: 'batch=thirdPartyId' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await runCommand(page, 'View: Focus Problems');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'TP020' });
     await problem.first().waitFor({ timeout: 30_000 });
     const text = (await page.locator('.markers-panel').textContent()) ?? '';
-    for (const code of ['TP004', 'TP020', 'TP021']) assert.ok(text.includes(code), `${code} not in the Problems panel: ${text.slice(0, 500)}`);
+    for (const code of ['TP004', 'TP020', 'TP021']) {
+      assert.ok(text.includes(code), `${code} not in the Problems panel: ${text.slice(0, 500)}`);
+    }
     await page.screenshot({ path: screenshotPath('problems-panel.png') });
   });
 });

@@ -3,7 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot, startCodeServer, workbenchUrl, type CodeServer, type StartOptions } from '../integration/host';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  repoRoot,
+  startCodeServer,
+  workbenchUrl,
+  type CodeServer,
+  type StartOptions,
+} from '../integration/host';
 
 /** A code-server workbench open in headless Chromium, for tests that click as a person would. */
 export interface Workbench {
@@ -13,9 +21,13 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(options: StartOptions & { extensionPath?: string; files?: Record<string, string> } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  options: StartOptions & { extensionPath?: string; files?: Record<string, string> } = {},
+): Promise<Workbench> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-browser-ws-'));
-  for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(workspace, name), content);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    fs.writeFileSync(path.join(workspace, name), content);
+  }
   const server = await startCodeServer(options);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-browser-'));
   let context: BrowserContext | undefined;
@@ -27,7 +39,10 @@ export async function openWorkbench(options: StartOptions & { extensionPath?: st
       viewport: { width: 1400, height: 850 },
     });
     const page = context.pages()[0] ?? (await context.newPage());
-    const url = options.extensionPath === '' ? workbenchUrl(server, workspace) : workbenchUrl(server, workspace, { extensionPath: options.extensionPath ?? repoRoot });
+    const url =
+      options.extensionPath === ''
+        ? workbenchUrl(server, workspace)
+        : workbenchUrl(server, workspace, { extensionPath: options.extensionPath ?? repoRoot });
     await page.goto(url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The activity bar is the last part to settle.
@@ -92,15 +107,23 @@ export async function answer(page: Page, text: string, waitForRow?: string): Pro
   const input = widget.locator('input');
   await input.waitFor();
   await input.fill(text);
-  if (waitForRow) await widget.locator('.quick-input-list .monaco-list-row', { hasText: waitForRow }).first().waitFor({ timeout: 30_000 });
-  else await page.waitForTimeout(150);
+  if (waitForRow) {
+    await widget
+      .locator('.quick-input-list .monaco-list-row', { hasText: waitForRow })
+      .first()
+      .waitFor({ timeout: 30_000 });
+  } else await page.waitForTimeout(150);
   const before = await widget.textContent();
   for (let attempt = 0; attempt < 3; attempt++) {
     await input.press('Enter');
     const moved = await page
       .waitForFunction(
         (previous) => {
-          const w = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null; offsetParent: unknown } | null } }).document.querySelector('.quick-input-widget');
+          const w = (
+            globalThis as unknown as {
+              document: { querySelector(s: string): { textContent: string | null; offsetParent: unknown } | null };
+            }
+          ).document.querySelector('.quick-input-widget');
           return !w || !w.offsetParent || w.textContent !== previous;
         },
         before,
@@ -163,10 +186,14 @@ export function screenshotPath(name: string): string {
 /** Packages the extension with `vsce package` (production build) into a temporary VSIX. */
 export function packageVsix(): string {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tp-vsix-')), 'target-profiles.vsix');
-  const result = spawnSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', out], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', out],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`vsce package failed:\n${result.stdout}\n${result.stderr}`);
   const warnings = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /WARNING|ERROR/.test(l));
   if (warnings.length) throw new Error(`vsce package warned:\n${warnings.join('\n')}`);
@@ -189,7 +216,10 @@ export function extensionLogs(userData: string): string[] {
 }
 
 /** The activation time the extension logged, in ms, once it appears (and the module-load part). */
-export async function loggedActivation(userData: string, timeoutMs = 30_000): Promise<{ total: number; moduleLoad: number }> {
+export async function loggedActivation(
+  userData: string,
+  timeoutMs = 30_000,
+): Promise<{ total: number; moduleLoad: number }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const file of extensionLogs(userData)) {
@@ -206,7 +236,11 @@ export async function loggedActivationMs(userData: string, timeoutMs = 30_000): 
 }
 
 /** The button of the open modal dialog whose label matches `label`, once it is there. */
-export async function dialogButton(page: Page, label: RegExp, timeoutMs = 60_000): Promise<ReturnType<Page['locator']>> {
+export async function dialogButton(
+  page: Page,
+  label: RegExp,
+  timeoutMs = 60_000,
+): Promise<ReturnType<Page['locator']>> {
   const button = page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: label });
   await button.first().waitFor({ timeout: timeoutMs });
   return button.first();

@@ -29,12 +29,26 @@ export interface CodeServer {
 }
 
 export function codeServerEntry(): string {
-  return path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  return path.join(
+    repoRoot,
+    '.vscode-test',
+    `code-server-${CODE_SERVER_VERSION}`,
+    'node_modules',
+    'code-server',
+    'out',
+    'node',
+    'entry.js',
+  );
 }
 
 /** Installs the test host on first use (idempotent; a complete install is reused). */
 export function ensureCodeServer(): void {
-  if (fs.existsSync(codeServerEntry()) && fs.existsSync(path.join(path.dirname(codeServerEntry()), '..', '..', '..', '..', '.complete'))) return;
+  if (
+    fs.existsSync(codeServerEntry()) &&
+    fs.existsSync(path.join(path.dirname(codeServerEntry()), '..', '..', '..', '..', '.complete'))
+  ) {
+    return;
+  }
   const result = spawnSync('bash', [path.join(repoRoot, 'scripts', 'install-test-host.sh')], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error('installing code-server failed; see the output above');
 }
@@ -105,7 +119,10 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   };
   const common = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--config', dirs.config];
   for (const vsix of options.installVsix ?? []) {
-    const r = spawnSync(process.execPath, [codeServerEntry(), ...common, '--install-extension', vsix], { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [codeServerEntry(), ...common, '--install-extension', vsix], {
+      env,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`installing ${vsix} failed: ${r.stderr || r.stdout}`);
   }
   const port = await freePort();
@@ -113,8 +130,10 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     process.execPath,
     [
       codeServerEntry(),
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -174,13 +193,19 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
 }
 
 /** The workbench URL that opens `folder` and, when given, runs the extension tests in it. */
-export function workbenchUrl(server: CodeServer, folder: string, dev?: { extensionPath: string; testsPath?: string }): string {
+export function workbenchUrl(
+  server: CodeServer,
+  folder: string,
+  dev?: { extensionPath: string; testsPath?: string },
+): string {
   const authority = `127.0.0.1:${server.port}`;
   let url = `${server.origin}/?folder=${encodeURIComponent(folder)}`;
   if (dev) {
     // code-server rejects --extensionDevelopmentPath on its command line; the web workbench takes it
     // from the page URL, as vscode-remote URIs on the same authority the browser opened.
-    const payload: [string, string][] = [['extensionDevelopmentPath', `vscode-remote://${authority}${dev.extensionPath}`]];
+    const payload: [string, string][] = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${dev.extensionPath}`],
+    ];
     if (dev.testsPath) payload.push(['extensionTestsPath', `vscode-remote://${authority}${dev.testsPath}`]);
     url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   }

@@ -13,7 +13,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot, startCodeServer, workbenchUrl }
  * Exits non-zero on any failure or timeout and always ends the processes it started.
  */
 /** The workbench's own chatter about sockets and galleries; shown only with TP_VERBOSE=1. */
-const WORKBENCH_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching|\[Service Worker\]|ChatSessionStore|Updating additional builtin)/;
+const WORKBENCH_NOISE =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching|\[Service Worker\]|ChatSessionStore|Updating additional builtin)/;
 
 const TIMEOUT_MS = Number(process.env.TP_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
 
@@ -33,7 +34,11 @@ async function main(): Promise<number> {
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const exitCode = new Promise<number>((resolve) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));

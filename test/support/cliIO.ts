@@ -3,7 +3,12 @@ import type { CliIO } from '../../src/cli/io';
 /** A CliIO for tests of `main` from src/cli.ts: it records what the command prints. */
 export type RecordingIO = CliIO & { out: string; err: string };
 
-export function recordingIO(options: { env?: NodeJS.ProcessEnv; cwd: string; stderrIsTTY?: boolean; signal?: AbortSignal }): RecordingIO {
+export function recordingIO(options: {
+  env?: NodeJS.ProcessEnv;
+  cwd: string;
+  stderrIsTTY?: boolean;
+  signal?: AbortSignal;
+}): RecordingIO {
   const io: RecordingIO = {
     out: '',
     err: '',

@@ -24,17 +24,25 @@ describe('contributions', () => {
   });
 
   it('every command is registered by a feature, and features register no other command', () => {
-    const featureSource = sourcesUnder(path.join(root, 'src', 'features')).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const featureSource = sourcesUnder(path.join(root, 'src', 'features'))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
     // Features refer to commands through the typed module: `Commands.name`.
     const keyOf = new Map(Object.entries(Commands).map(([k, v]) => [v as string, k]));
     for (const id of contributed) {
       const key = keyOf.get(id)!;
-      assert.match(featureSource, new RegExp(`registerCommand\\(\\s*Commands\\.${key}\\b`), `${id} is contributed but no feature registers it`);
+      assert.match(
+        featureSource,
+        new RegExp(`registerCommand\\(\\s*Commands\\.${key}\\b`),
+        `${id} is contributed but no feature registers it`,
+      );
     }
     const registered = [...featureSource.matchAll(/registerCommand\(\s*(?:Commands\.(\w+)|'([^']+)')/g)].map((m) =>
       m[1] ? (Commands as Record<string, string>)[m[1]] : m[2],
     );
-    for (const id of registered) assert.ok(contributed.includes(id), `${id} is registered but not contributed in package.json`);
+    for (const id of registered) {
+      assert.ok(contributed.includes(id), `${id} is registered but not contributed in package.json`);
+    }
   });
 
   it('every command has the Target Profiles category and a localised title', () => {

@@ -17,7 +17,10 @@ import { FakeClock, rejection } from './target/helpers';
  * line never hands one over, so its output stays English.
  */
 const root = path.resolve(__dirname, '..', '..', '..');
-const spanish = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.es.json'), 'utf8')) as Record<string, string>;
+const spanish = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.es.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 function thrownMessage(fn: () => unknown): string {
   try {
@@ -55,17 +58,22 @@ async function coreMessages(): Promise<string[]> {
   const refused: Transport = async () => {
     throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   };
-  const hang: Transport = (_req: HttpRequest, signal: AbortSignal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+  const hang: Transport = (_req: HttpRequest, signal: AbortSignal) =>
+    new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
   const clock = new FakeClock();
-  const scenario = (expect: Record<string, string>) => parseScenario(JSON.stringify({ steps: [{ type: 'verify', idType: 'pcId', id: 'p1', expect }] })).scenario!;
+  const scenario = (expect: Record<string, string>) =>
+    parseScenario(JSON.stringify({ steps: [{ type: 'verify', idType: 'pcId', id: 'p1', expect }] })).scenario!;
   const differs = await runScenario(scenario({ tier: 'gold' }), verifyDeps(), { verifyWithinSeconds: 0 });
   const matches = await runScenario(scenario({ tier: 'silver' }), verifyDeps(), { verifyWithinSeconds: 0 });
   const notParsed = parseAttributes('');
   return [
     thrownMessage(() => resolveBaseUrl({ clientCode: 'Acme', apiVersion: 'v2' })),
-    thrownMessage(() => buildProfileUpdateRequest(new URL('https://acme.tt.omtrdc.net'), 'acme', { id: { pcId: 'p1' }, attributes: [] })),
+    thrownMessage(() =>
+      buildProfileUpdateRequest(new URL('https://acme.tt.omtrdc.net'), 'acme', { id: { pcId: 'p1' }, attributes: [] }),
+    ),
     thrownMessage(() => checkSafeUrl('http://example.com', 'base URL')),
-    ((await rejection(client(refused).updateProfile({ id: { pcId: 'p1' }, attributes: { tier: 'gold' } }))) as Error).message,
+    ((await rejection(client(refused).updateProfile({ id: { pcId: 'p1' }, attributes: { tier: 'gold' } }))) as Error)
+      .message,
     ((await rejection(clock.run(client(hang, clock).fetchProfile({ pcId: 'p1' })))) as Error).message,
     differs.steps[0].message,
     matches.steps[0].message,
@@ -109,6 +117,9 @@ describe('core messages (client, scenarios, input checks) in the display languag
   it('go back to English when the bundle is taken away', async () => {
     useDisplayLanguage('es', spanish);
     useDisplayLanguage('en', undefined);
-    assert.strictEqual((await coreMessages())[3], 'Could not connect to acme.tt.omtrdc.net for the profile update (connection refused).');
+    assert.strictEqual(
+      (await coreMessages())[3],
+      'Could not connect to acme.tt.omtrdc.net for the profile update (connection refused).',
+    );
   });
 });

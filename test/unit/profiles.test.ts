@@ -1,5 +1,10 @@
 import * as assert from 'assert';
-import { parseAttributeInput, parseAttributes, pcIdProblem, thirdPartyIdProblem } from '../../src/core/profiles/attributes';
+import {
+  parseAttributeInput,
+  parseAttributes,
+  pcIdProblem,
+  thirdPartyIdProblem,
+} from '../../src/core/profiles/attributes';
 import { shellQuote, toCurl } from '../../src/core/profiles/curl';
 import { compareAttributes, verifyDelays } from '../../src/core/profiles/verify';
 
@@ -10,13 +15,24 @@ describe('profile attributes as typed', () => {
   });
 
   it('reads a pasted query string, decoding it', () => {
-    assert.deepStrictEqual(parseAttributeInput('a=1&b=New%20York&c=x+y'), { ok: true, pairs: [['a', '1'], ['b', 'New York'], ['c', 'x y']] });
+    assert.deepStrictEqual(parseAttributeInput('a=1&b=New%20York&c=x+y'), {
+      ok: true,
+      pairs: [
+        ['a', '1'],
+        ['b', 'New York'],
+        ['c', 'x y'],
+      ],
+    });
   });
 
   it('reads a JSON object, dropping nulls and refusing nested values', () => {
     assert.deepStrictEqual(parseAttributeInput('{"tier":"gold","age":34,"vip":true,"gone":null}'), {
       ok: true,
-      pairs: [['tier', 'gold'], ['age', '34'], ['vip', 'true']],
+      pairs: [
+        ['tier', 'gold'],
+        ['age', '34'],
+        ['vip', 'true'],
+      ],
     });
     assert.strictEqual(parseAttributeInput('{"a":{"b":1}}').ok, false);
     assert.strictEqual(parseAttributeInput('{"a":').ok, false);
@@ -61,7 +77,15 @@ describe('verification', () => {
   });
 
   it('uses the last value sent for a repeated name', () => {
-    assert.ok(compareAttributes([['tier', 'silver'], ['tier', 'gold']], profile).allMatch);
+    assert.ok(
+      compareAttributes(
+        [
+          ['tier', 'silver'],
+          ['tier', 'gold'],
+        ],
+        profile,
+      ).allMatch,
+    );
   });
 
   it('spreads polls over the budget with doubling waits', () => {
@@ -72,7 +96,11 @@ describe('verification', () => {
 
 describe('Copy as cURL', () => {
   it('never writes the token, reading it from the environment instead', () => {
-    const command = toCurl({ method: 'GET', url: "https://acme.tt.omtrdc.net/m2/acme/profile/update?mbox3rdPartyId=it's&profile.a=1", authenticated: true });
+    const command = toCurl({
+      method: 'GET',
+      url: "https://acme.tt.omtrdc.net/m2/acme/profile/update?mbox3rdPartyId=it's&profile.a=1",
+      authenticated: true,
+    });
     assert.strictEqual(
       command,
       `curl -X GET 'https://acme.tt.omtrdc.net/m2/acme/profile/update?mbox3rdPartyId=it'\\''s&profile.a=1' -H "Authorization: Bearer $TARGET_PROFILE_TOKEN"`,
@@ -81,7 +109,13 @@ describe('Copy as cURL', () => {
 
   it('sends a POST body as given, quoted for the shell', () => {
     assert.strictEqual(
-      toCurl({ method: 'POST', url: 'http://127.0.0.1:1/x', body: 'a=$(rm)', contentType: 'application/x-www-form-urlencoded', authenticated: false }),
+      toCurl({
+        method: 'POST',
+        url: 'http://127.0.0.1:1/x',
+        body: 'a=$(rm)',
+        contentType: 'application/x-www-form-urlencoded',
+        authenticated: false,
+      }),
       "curl -X POST 'http://127.0.0.1:1/x' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary 'a=$(rm)'",
     );
     assert.strictEqual(shellQuote(''), "''");

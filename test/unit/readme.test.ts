@@ -7,7 +7,9 @@ const root = path.resolve(__dirname, '../../..');
 
 describe('README', () => {
   it('has the commands and settings tables package.json gives (scripts/readme-tables.js)', () => {
-    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'readme-tables.js'), '--check'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'readme-tables.js'), '--check'], {
+      encoding: 'utf8',
+    });
     assert.strictEqual(result.status, 0, result.stderr);
   });
 
@@ -15,6 +17,8 @@ describe('README', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const head = readme.slice(0, 400);
     assert.ok(head.includes('npm start') && head.includes('npm test'));
-    for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(fs.existsSync(path.join(root, image)), `${image} is missing`);
+    for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
+      assert.ok(fs.existsSync(path.join(root, image)), `${image} is missing`);
+    }
   });
 });

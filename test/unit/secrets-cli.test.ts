@@ -57,7 +57,9 @@ async function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const io = recordingIO({ env, cwd: dir, stderrIsTTY: true, signal: AbortSignal.timeout(30_000) });
   const t0 = Date.now();
   const code = await main(args, io);
-  if (process.env.TP_SECRETS_VERBOSE) console.log(`${Date.now() - t0} ms exit ${code}: ${args.join(' ').slice(0, 100)}`);
+  if (process.env.TP_SECRETS_VERBOSE) {
+    console.log(`${Date.now() - t0} ms exit ${code}: ${args.join(' ').slice(0, 100)}`);
+  }
   return { args, code, out: io.out, err: io.err };
 }
 
@@ -93,17 +95,27 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
   let emulator: Emulator;
 
   beforeEach(async () => {
-    emulator = await startEmulator({ token: TOKEN, statusDelayMs: 300, seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'silver' } }] });
+    emulator = await startEmulator({
+      token: TOKEN,
+      statusDelayMs: 300,
+      seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'silver' } }],
+    });
   });
   afterEach(async () => {
     // The token was never in a URL the emulator received.
-    assert.ok(emulator.requests.every((r) => !r.url.includes(TOKEN) && !decodeURIComponent(r.url).includes(TOKEN)), 'the token was sent in a URL');
+    assert.ok(
+      emulator.requests.every((r) => !r.url.includes(TOKEN) && !decodeURIComponent(r.url).includes(TOKEN)),
+      'the token was sent in a URL',
+    );
     await emulator.close();
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   async function statusUrl(): Promise<string> {
-    const r = await run(['submit', batchFile, '--client', 'acme', '--json'], { TARGET_BASE_URL: emulator.url, TARGET_PROFILE_TOKEN: TOKEN });
+    const r = await run(['submit', batchFile, '--client', 'acme', '--json'], {
+      TARGET_BASE_URL: emulator.url,
+      TARGET_PROFILE_TOKEN: TOKEN,
+    });
     assert.strictEqual(r.code, 0, r.out + r.err);
     return JSON.parse(r.out).batches[0].batchStatus as string;
   }
@@ -116,7 +128,11 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
     assertNoToken(runs);
     // The happy paths really ran authenticated.
     const byArgs = (prefix: string) => runs.find((r) => r.args.join(' ').startsWith(prefix))!;
-    assert.strictEqual(byArgs('update --client acme --third-party-id').code, 0, byArgs('update --client acme --third-party-id').err);
+    assert.strictEqual(
+      byArgs('update --client acme --third-party-id').code,
+      0,
+      byArgs('update --client acme --third-party-id').err,
+    );
     assert.strictEqual(byArgs(`submit ${batchFile} --client acme --api v1 --wait`).code, 0);
     assert.strictEqual(byArgs(`status ${url}`).code, 0);
     assert.strictEqual(byArgs(`scenario ${scenarioFile}`).code, 0, byArgs(`scenario ${scenarioFile}`).out);
@@ -128,7 +144,9 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
     // The emulator now wants another token: ours is the "wrong" one, and must still not be printed.
     emulator.setAuth('some-other-token');
     const runs: Run[] = [];
-    for (const args of everyCommand(url)) runs.push(await run(args, { TARGET_BASE_URL: emulator.url, TARGET_PROFILE_TOKEN: TOKEN }));
+    for (const args of everyCommand(url)) {
+      runs.push(await run(args, { TARGET_BASE_URL: emulator.url, TARGET_PROFILE_TOKEN: TOKEN }));
+    }
     assertNoToken(runs);
     const update = runs.find((r) => r.args[0] === 'update' && r.args.includes('--json'))!;
     assert.strictEqual(update.code, 3);
@@ -154,9 +172,14 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
     const down = `http://127.0.0.1:${port}`;
     const deadStatus = url.replace(/^http:\/\/127\.0\.0\.1:\d+/, down);
     // All at once: each retries a refused connection with backoff, which takes seconds.
-    const runs = await Promise.all(everyCommand(deadStatus).map((args) => run(args, { TARGET_BASE_URL: down, TARGET_PROFILE_TOKEN: TOKEN })));
+    const runs = await Promise.all(
+      everyCommand(deadStatus).map((args) => run(args, { TARGET_BASE_URL: down, TARGET_PROFILE_TOKEN: TOKEN })),
+    );
     assertNoToken(runs);
-    assert.ok(runs.filter((r) => r.args[0] !== 'validate' && !r.args.includes(brokenFile)).every((r) => r.code !== 0), 'nothing can succeed offline');
+    assert.ok(
+      runs.filter((r) => r.args[0] !== 'validate' && !r.args.includes(brokenFile)).every((r) => r.code !== 0),
+      'nothing can succeed offline',
+    );
   });
 
   it('when a hostile server echoes the request (headers included) in every answer', async () => {
@@ -169,7 +192,10 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
         res.writeHead(200, { 'content-type': 'application/json', 'x-echo': String(req.headers.authorization) });
         res.end(JSON.stringify({ visitorId: 'crm-1', echoed: said, profileAttributes: { tier: { value: said } } }));
       } else {
-        res.writeHead(req.url?.includes('batchStatus') ? 500 : 200, { 'content-type': 'text/xml', 'x-echo': String(req.headers.authorization) });
+        res.writeHead(req.url?.includes('batchStatus') ? 500 : 200, {
+          'content-type': 'text/xml',
+          'x-echo': String(req.headers.authorization),
+        });
         res.end(`<response><success>false</success><message>${said.replace(/[<&>]/g, ' ')}</message></response>`);
       }
     });
@@ -177,8 +203,13 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
     try {
       const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
       const runs: Run[] = [];
-      for (const args of everyCommand(`${base}/m2/acme/v2/profile/batchStatus?batchId=1`)) runs.push(await run(args, { TARGET_BASE_URL: base, TARGET_PROFILE_TOKEN: TOKEN }));
-      assert.ok(echoes.some((e) => e.includes(TOKEN)), 'the server did receive the token, so it had something to echo');
+      for (const args of everyCommand(`${base}/m2/acme/v2/profile/batchStatus?batchId=1`)) {
+        runs.push(await run(args, { TARGET_BASE_URL: base, TARGET_PROFILE_TOKEN: TOKEN }));
+      }
+      assert.ok(
+        echoes.some((e) => e.includes(TOKEN)),
+        'the server did receive the token, so it had something to echo',
+      );
       assertNoToken(runs);
     } finally {
       server.closeAllConnections();

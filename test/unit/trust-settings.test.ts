@@ -44,12 +44,21 @@ describe('workspace trust: no setting of this extension can redirect requests', 
       assert.ok(['application', 'machine'].includes(scope), `${key} is ${scope}-scoped: a workspace could set it`);
     }
     // The list is exact: a display-only entry that disappeared from the manifest is a stale exception.
-    for (const key of DISPLAY_ONLY) assert.ok(all.some(([k]) => k === key), `${key} is no longer contributed`);
+    for (const key of DISPLAY_ONLY) {
+      assert.ok(
+        all.some(([k]) => k === key),
+        `${key} is no longer contributed`,
+      );
+    }
   });
 
   it('no setting names a host, URL, proxy, token or certificate', () => {
     for (const [key] of settings()) {
-      assert.doesNotMatch(key, /url|host|endpoint|proxy|token|secret|ssl|tls|cert|client(Code)?$|server/i, `${key} looks like it could redirect requests or carry a secret`);
+      assert.doesNotMatch(
+        key,
+        /url|host|endpoint|proxy|token|secret|ssl|tls|cert|client(Code)?$|server/i,
+        `${key} looks like it could redirect requests or carry a secret`,
+      );
     }
   });
 

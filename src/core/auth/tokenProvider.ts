@@ -102,22 +102,35 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** Scopes as IMS wants them: comma-separated, no blanks; DEFAULT_SCOPES when none are given. */
 export function normaliseScopes(scopes: string | readonly string[] | undefined): string[] {
-  const list = (typeof scopes === 'string' ? scopes.split(/[\s,]+/) : [...(scopes ?? [])]).map((s) => s.trim()).filter(Boolean);
+  const list = (typeof scopes === 'string' ? scopes.split(/[\s,]+/) : [...(scopes ?? [])])
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length ? list : [...DEFAULT_SCOPES];
 }
 
 /** Throws a usage error for credentials that cannot work, before anything is sent. */
-export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSecret'> & { clientSecret?: string }): { ims: URL; admin: URL } {
+export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSecret'> & { clientSecret?: string }): {
+  ims: URL;
+  admin: URL;
+} {
   if (!c.clientId || !VISIBLE_ASCII.test(c.clientId)) {
-    throw new TargetError('usage', l10n.t('The Developer Console client id is empty or contains spaces or non-ASCII characters.'));
+    throw new TargetError(
+      'usage',
+      l10n.t('The Developer Console client id is empty or contains spaces or non-ASCII characters.'),
+    );
   }
   // Settings are checked without the secret (the editor keeps it apart, in SecretStorage).
-  if (c.clientSecret !== undefined && !c.clientSecret) throw new TargetError('usage', l10n.t('The Developer Console client secret is empty.'));
+  if (c.clientSecret !== undefined && !c.clientSecret) {
+    throw new TargetError('usage', l10n.t('The Developer Console client secret is empty.'));
+  }
   if (!TENANT.test(c.tenant)) {
     throw new TargetError(
       'usage',
       // `{tenant}` is no placeholder: l10n.t leaves names without an argument as written.
-      l10n.t("'{0}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.", c.tenant),
+      l10n.t(
+        "'{0}' is not a Target tenant id: use the tenant of mc.adobe.io/{tenant} (letters, digits, '.', '_' and '-'), which is not the client code.",
+        c.tenant,
+      ),
     );
   }
   const base = (raw: string, what: UrlName) => {
@@ -125,7 +138,10 @@ export function checkCredentials(c: Omit<DeveloperConsoleCredentials, 'clientSec
     if (url.search !== '' || url.hash !== '') throw queryOrFragmentError(what);
     return url;
   };
-  return { ims: base(c.imsUrl || DEFAULT_IMS_URL, 'Adobe IMS URL'), admin: base(c.adminUrl || DEFAULT_ADMIN_URL, 'Target Admin API URL') };
+  return {
+    ims: base(c.imsUrl || DEFAULT_IMS_URL, 'Adobe IMS URL'),
+    admin: base(c.adminUrl || DEFAULT_ADMIN_URL, 'Target Admin API URL'),
+  };
 }
 
 function join(base: URL, path: string): URL {
@@ -205,7 +221,9 @@ export class ProfileTokenProvider implements BearerTokenSource {
 
   /** The profile API token: cached, or fetched from the Admin API (E9) with a cached or new IMS token. */
   token(signal?: AbortSignal): Promise<string> {
-    if (this.profileToken && this.clock.now() < this.profileToken.refreshAt) return Promise.resolve(this.profileToken.value);
+    if (this.profileToken && this.clock.now() < this.profileToken.refreshAt) {
+      return Promise.resolve(this.profileToken.value);
+    }
     if (!this.pendingProfile) {
       const generation = this.generation;
       const pending: Promise<string> = this.adminToken('GET', signal)
@@ -251,15 +269,23 @@ export class ProfileTokenProvider implements BearerTokenSource {
   /** Whether Target's "Require Authentication" is on (E11 `enableProfileApiAuthentication`). */
   async authenticationRequired(signal?: AbortSignal): Promise<boolean> {
     const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/clients/settings`);
-    const res = await this.adminRequest({ method: 'GET', url, idempotent: true, what: l10n.t('the Target Admin API settings request') }, signal);
+    const res = await this.adminRequest(
+      { method: 'GET', url, idempotent: true, what: l10n.t('the Target Admin API settings request') },
+      signal,
+    );
     const json = parseJson(res.body);
     // [INF] S8 shows the field at the top level; some answers wrap settings in `data`.
-    const value = json?.enableProfileApiAuthentication ?? (json?.data as Record<string, unknown> | undefined)?.enableProfileApiAuthentication;
+    const value =
+      json?.enableProfileApiAuthentication ??
+      (json?.data as Record<string, unknown> | undefined)?.enableProfileApiAuthentication;
     if (typeof value !== 'boolean') {
       throw new CredentialsError(
         'admin',
         'server',
-        l10n.t("The Target Admin API's settings (HTTP {0}) did not say whether authentication is required (no enableProfileApiAuthentication).", String(res.status)),
+        l10n.t(
+          "The Target Admin API's settings (HTTP {0}) did not say whether authentication is required (no enableProfileApiAuthentication).",
+          String(res.status),
+        ),
         { status: res.status },
       );
     }
@@ -321,18 +347,31 @@ export class ProfileTokenProvider implements BearerTokenSource {
         throw new CredentialsError(
           'ims',
           'auth',
-          l10n.t("Adobe IMS refused the client credentials ({0}). Check the Developer Console project's client id and client secret.", serverMessage),
+          l10n.t(
+            "Adobe IMS refused the client credentials ({0}). Check the Developer Console project's client id and client secret.",
+            serverMessage,
+          ),
           { status: res.status, serverMessage },
         );
       }
-      throw new CredentialsError('ims', res.status >= 500 ? 'server' : 'auth', l10n.t('Adobe IMS refused the token request (HTTP {0}, {1}).', String(res.status), serverMessage), {
-        status: res.status,
-        serverMessage,
-      });
+      throw new CredentialsError(
+        'ims',
+        res.status >= 500 ? 'server' : 'auth',
+        l10n.t('Adobe IMS refused the token request (HTTP {0}, {1}).', String(res.status), serverMessage),
+        {
+          status: res.status,
+          serverMessage,
+        },
+      );
     }
     const token = json?.access_token;
     if (typeof token !== 'string' || token === '') {
-      throw new CredentialsError('ims', 'server', l10n.t('Adobe IMS answered HTTP {0} without an access_token.', String(res.status)), { status: res.status });
+      throw new CredentialsError(
+        'ims',
+        'server',
+        l10n.t('Adobe IMS answered HTTP {0} without an access_token.', String(res.status)),
+        { status: res.status },
+      );
     }
     this.remember(token);
     this.imsToken = { value: token, refreshAt: refreshTime(started, seconds(json?.expires_in)) };
@@ -343,13 +382,20 @@ export class ProfileTokenProvider implements BearerTokenSource {
    * An Admin API call with the IMS bearer and the client id as API key. When the Admin API refuses the
    * bearer (401), the IMS token may have been revoked or expired early: get a new one and try once more.
    */
-  private async adminRequest(req: Omit<HttpRequest, 'timeoutMs' | 'headers'>, signal?: AbortSignal): Promise<HttpResponse> {
+  private async adminRequest(
+    req: Omit<HttpRequest, 'timeoutMs' | 'headers'>,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
       const bearer = await this.imsAccessToken(signal);
       const res = await this.send(
         {
           ...req,
-          headers: { accept: 'application/vnd.adobe.target.v1+json', authorization: `Bearer ${bearer}`, 'x-api-key': this.options.clientId },
+          headers: {
+            accept: 'application/vnd.adobe.target.v1+json',
+            authorization: `Bearer ${bearer}`,
+            'x-api-key': this.options.clientId,
+          },
         },
         signal,
       );
@@ -366,7 +412,9 @@ export class ProfileTokenProvider implements BearerTokenSource {
     const json = parseJson(res.body);
     // ErrorResponse (§6.2): {httpStatus, requestId, requestTime, errors: [{errorCode, message}]}.
     const first = Array.isArray(json?.errors) ? (json.errors[0] as Record<string, unknown> | undefined) : undefined;
-    const parts = [first?.errorCode, first?.message ?? json?.message].filter((p): p is string => typeof p === 'string' && p !== '');
+    const parts = [first?.errorCode, first?.message ?? json?.message].filter(
+      (p): p is string => typeof p === 'string' && p !== '',
+    );
     const serverMessage = parts.length ? this.scrub(parts.join(': ')).slice(0, 300) : undefined;
     const http = String(res.status);
     const refused = serverMessage
@@ -375,11 +423,19 @@ export class ProfileTokenProvider implements BearerTokenSource {
     const { tenant } = this.options;
     const hint =
       res.status === 401 || res.status === 403
-        ? l10n.t("Check that the Developer Console project has the Adobe Target API with a product profile that may administer tenant '{0}'.", tenant)
+        ? l10n.t(
+            "Check that the Developer Console project has the Adobe Target API with a product profile that may administer tenant '{0}'.",
+            tenant,
+          )
         : res.status === 404
           ? l10n.t("Check the tenant '{0}' (mc.adobe.io/{tenant}, not the client code).", tenant)
           : undefined;
-    const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 429 || res.status === 503 ? 'rate-limited' : 'server';
+    const kind =
+      res.status === 401 || res.status === 403
+        ? 'auth'
+        : res.status === 429 || res.status === 503
+          ? 'rate-limited'
+          : 'server';
     return new CredentialsError('admin', kind, hint ? `${refused} ${hint}` : refused, {
       status: res.status,
       serverMessage,
@@ -395,11 +451,21 @@ export class ProfileTokenProvider implements BearerTokenSource {
     const res = await this.adminRequest({ method, url, idempotent: method === 'GET', what }, signal);
     const json = parseJson(res.body);
     // AuthorizationToken (§6.2 S8) names it accessToken; [INF] accept `token` as well.
-    const token = typeof json?.accessToken === 'string' ? json.accessToken : typeof json?.token === 'string' ? json.token : undefined;
+    const token =
+      typeof json?.accessToken === 'string'
+        ? json.accessToken
+        : typeof json?.token === 'string'
+          ? json.token
+          : undefined;
     if (!token) {
-      throw new CredentialsError('admin', 'server', l10n.t('The Target Admin API answered {0} (HTTP {1}) without a token (accessToken).', what, String(res.status)), {
-        status: res.status,
-      });
+      throw new CredentialsError(
+        'admin',
+        'server',
+        l10n.t('The Target Admin API answered {0} (HTTP {1}) without a token (accessToken).', what, String(res.status)),
+        {
+          status: res.status,
+        },
+      );
     }
     this.remember(token);
     // [INF] §6.2: the unit of expiresIn is undocumented; read as seconds. A 401/403 from Target refreshes it anyway.
@@ -429,10 +495,16 @@ export function credentialsFromEnvironment(env: NodeJS.ProcessEnv): DeveloperCon
   if (given.length === 0) return undefined;
   if (given.length < names.length) {
     const missing = names.filter((n) => !env[n]);
-    throw new TargetError('usage', `Developer Console credentials need TARGET_CLIENT_ID, TARGET_CLIENT_SECRET and TARGET_TENANT; ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`);
+    throw new TargetError(
+      'usage',
+      `Developer Console credentials need TARGET_CLIENT_ID, TARGET_CLIENT_SECRET and TARGET_TENANT; ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
+    );
   }
   if (env.TARGET_PROFILE_TOKEN) {
-    throw new TargetError('usage', 'Set either TARGET_PROFILE_TOKEN or the Developer Console credentials (TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT), not both.');
+    throw new TargetError(
+      'usage',
+      'Set either TARGET_PROFILE_TOKEN or the Developer Console credentials (TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT), not both.',
+    );
   }
   const credentials: DeveloperConsoleCredentials = {
     clientId: env.TARGET_CLIENT_ID!,

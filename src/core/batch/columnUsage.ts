@@ -37,7 +37,11 @@ export function columnAt(line: string, character: number): HeaderColumn | undefi
  * How many data rows set a column and how many leave it empty (blank lines are not rows).
  * Scans each row only up to that column, without splitting it into fields.
  */
-export function columnUsage(lineCount: number, lineAt: (line: number) => string, index: number): { set: number; empty: number } {
+export function columnUsage(
+  lineCount: number,
+  lineAt: (line: number) => string,
+  index: number,
+): { set: number; empty: number } {
   let set = 0;
   let empty = 0;
   for (let i = 1; i < lineCount; i++) {

@@ -59,7 +59,12 @@ function decodeFormValueSlow(raw: string, hasPlus: boolean): string {
     const bytes: number[] = [];
     for (let i = 0; i < spaced.length; i++) {
       const c = spaced.charCodeAt(i);
-      if (c === 37 && i + 2 < spaced.length && isHexDigit(spaced.charCodeAt(i + 1)) && isHexDigit(spaced.charCodeAt(i + 2))) {
+      if (
+        c === 37 &&
+        i + 2 < spaced.length &&
+        isHexDigit(spaced.charCodeAt(i + 1)) &&
+        isHexDigit(spaced.charCodeAt(i + 2))
+      ) {
         bytes.push(hexValue(spaced.charCodeAt(i + 1)) * 16 + hexValue(spaced.charCodeAt(i + 2)));
         i += 2;
       } else if (c < 0x80) {

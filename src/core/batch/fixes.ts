@@ -50,7 +50,9 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
       if (d.endLine > d.line) return [fix(d, l10n.t('Remove the blank lines before batch='), [replace(d, '')])];
       if (written === '\uFEFF') return [fix(d, l10n.t('Remove the byte-order mark'), [replace(d, '')])];
       if (/^[ \t]+$/.test(written)) return [fix(d, l10n.t('Remove the spaces before batch='), [replace(d, '')])];
-      if (written.toLowerCase() === 'batch=') return [fix(d, l10n.t('Write batch= in lower case'), [replace(d, 'batch=')])];
+      if (written.toLowerCase() === 'batch=') {
+        return [fix(d, l10n.t('Write batch= in lower case'), [replace(d, 'batch=')])];
+      }
       if (written === '') return [fix(d, l10n.t('Insert batch='), [replace(d, 'batch=')])];
       return [];
     case 'TP002': {
@@ -60,7 +62,9 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
     case 'TP004':
       return [
         fix(d, l10n.t('Remove profile. from the name'), [
-          written.startsWith('profile.') ? edit(d.line, d.column, d.line, d.column + 8, '') : replace(d, encodeName(decodeFormValue(written).slice(8))),
+          written.startsWith('profile.')
+            ? edit(d.line, d.column, d.line, d.column + 8, '')
+            : replace(d, encodeName(decodeFormValue(written).slice(8))),
         ]),
       ];
     case 'TP005':
@@ -76,7 +80,11 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
     case 'TP022':
       return [fix(d, l10n.t('Encode + as %2B'), [replace(d, '%2B')])];
     case 'TP023':
-      return [fix(d, l10n.t('Remove the quotes and encode the commas inside them'), [replace(d, written.replace(/"/g, '').replace(/,/g, '%2C'))])];
+      return [
+        fix(d, l10n.t('Remove the quotes and encode the commas inside them'), [
+          replace(d, written.replace(/"/g, '').replace(/,/g, '%2C')),
+        ]),
+      ];
     case 'TP024':
       return [fix(d, l10n.t('Percent-encode as UTF-8'), [replace(d, percentEncodeUtf8(written))])];
     case 'TP027':
@@ -84,7 +92,8 @@ export function fixesFor(diagnostic: BatchDiagnostic, lineAt: (line: number) => 
     case 'TP028':
       if (d.column === 0 && d.endColumn === line.length && isBlankLine(line)) {
         // Deleting the line break too; a blank last line is emptied instead, which leaves a final LF.
-        const whole = d.line < lineCount - 1 ? edit(d.line, 0, d.line + 1, 0, '') : edit(d.line, 0, d.line, line.length, '');
+        const whole =
+          d.line < lineCount - 1 ? edit(d.line, 0, d.line + 1, 0, '') : edit(d.line, 0, d.line, line.length, '');
         return [fix(d, l10n.t('Delete the blank line'), [whole])];
       }
       return [fix(d, l10n.t('Convert to LF line ends (remove the CR)'), [replace(d, '')])];
@@ -111,7 +120,12 @@ function fieldBounds(line: string, index: number, from = 0): [number, number] | 
  * TP005: removes an empty header column, and the matching (empty) field of every row, but only
  * when no row has a value there: otherwise the values would move to another attribute.
  */
-function removeEmptyColumn(d: BatchDiagnostic, header: string, lineAt: (line: number) => string, lineCount: number): BatchFix[] {
+function removeEmptyColumn(
+  d: BatchDiagnostic,
+  header: string,
+  lineAt: (line: number) => string,
+  lineCount: number,
+): BatchFix[] {
   let index = 1;
   for (let i = header.indexOf(','); i !== -1 && i < d.column; i = header.indexOf(',', i + 1)) index++;
   const edits: TextEdit[] = [edit(d.line, d.column, d.line, d.column + 1, '')];
@@ -131,20 +145,27 @@ function removeEmptyColumn(d: BatchDiagnostic, header: string, lineAt: (line: nu
  * they give a file without those problems. Edits that would overlap an earlier one are left for
  * the next run.
  */
-export function fixAll(lineCount: number, lineAt: (line: number) => string, diagnostics: BatchDiagnostic[]): TextEdit[] {
+export function fixAll(
+  lineCount: number,
+  lineAt: (line: number) => string,
+  diagnostics: BatchDiagnostic[],
+): TextEdit[] {
   const candidates: TextEdit[] = [];
   for (const d of diagnostics) {
     if (!SAFE_CODES.has(d.code)) continue;
     const first = fixesFor(d, lineAt, lineCount)[0];
     if (first) candidates.push(...first.edits);
   }
-  candidates.sort((a, b) => a.line - b.line || a.column - b.column || a.endLine - b.endLine || a.endColumn - b.endColumn);
+  candidates.sort(
+    (a, b) => a.line - b.line || a.column - b.column || a.endLine - b.endLine || a.endColumn - b.endColumn,
+  );
   const accepted: TextEdit[] = [];
   let last: TextEdit | undefined;
   for (const e of candidates) {
     if (last) {
       const startsBeforeEnd = e.line < last.endLine || (e.line === last.endLine && e.column < last.endColumn);
-      const sameInsertion = e.line === last.line && e.column === last.column && e.endLine === e.line && e.endColumn === e.column;
+      const sameInsertion =
+        e.line === last.line && e.column === last.column && e.endLine === e.line && e.endColumn === e.column;
       if (startsBeforeEnd || sameInsertion) continue;
     }
     accepted.push(e);
@@ -158,7 +179,9 @@ export function applyTextEdits(text: string, edits: TextEdit[]): string {
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const offset = (line: number, column: number) =>
-    line >= lineStarts.length ? text.length : Math.min(lineStarts[line] + column, line + 1 < lineStarts.length ? lineStarts[line + 1] - 1 : text.length);
+    line >= lineStarts.length
+      ? text.length
+      : Math.min(lineStarts[line] + column, line + 1 < lineStarts.length ? lineStarts[line + 1] - 1 : text.length);
   const ordered = edits
     .map((e) => ({ start: offset(e.line, e.column), end: offset(e.endLine, e.endColumn), newText: e.newText }))
     .sort((a, b) => b.start - a.start || b.end - a.end);

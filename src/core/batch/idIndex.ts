@@ -136,7 +136,9 @@ export class IdIndex extends KeyBuffer implements IdSet {
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = slots[2 * slot] - 1;
       if (entry === -1) break;
-      if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameKey(entry, n, isWide)) return this.rows[entry];
+      if (slots[2 * slot + 1] === h && this.lengths[entry] === packedLength && this.sameKey(entry, n, isWide)) {
+        return this.rows[entry];
+      }
     }
     this.insert(h, packedLength, isWide, row);
     return -1;

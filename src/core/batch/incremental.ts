@@ -154,7 +154,9 @@ export class BatchDocumentModel {
         }
       }
       for (const member of group.members) {
-        if (member !== first) found.push(duplicateIdDiagnostic(member.line, member.idEnd, firstLine, (first as LineState).idEnd));
+        if (member !== first) {
+          found.push(duplicateIdDiagnostic(member.line, member.idEnd, firstLine, (first as LineState).idEnd));
+        }
       }
     }
     for (const d of fileDiagnostics(this.header, this.counts())) found.push(d);
@@ -216,7 +218,18 @@ export class BatchDocumentModel {
 
   private plainState(kind: LineKind, bytes: number, text: string, line: number): LineState {
     this.textBytes += bytes;
-    return { kind, bytes, diagnostics: undefined, id: undefined, idEnd: 0, hasValues: false, empty: text.length === 0, duplicates: undefined, line, epoch: 0 };
+    return {
+      kind,
+      bytes,
+      diagnostics: undefined,
+      id: undefined,
+      idEnd: 0,
+      hasValues: false,
+      empty: text.length === 0,
+      duplicates: undefined,
+      line,
+      epoch: 0,
+    };
   }
 
   /** Scans a line below the header and adds it to the file-level bookkeeping. */

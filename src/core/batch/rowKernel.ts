@@ -172,7 +172,13 @@ const K3 = 0x4cf5ad432745937fn;
  *
  * Needs the locals i (i32), h, h1, h2 (i64), v, iota (v128, the bytes 0-15).
  */
-function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, forbidden?: { a: string; b: string; flags: string; flag: number }): void {
+function emitHash(
+  f: FunctionBody,
+  src: string,
+  n: string,
+  packed: () => void,
+  forbidden?: { a: string; b: string; flags: string; flag: number },
+): void {
   f.const64(K1).set('h1');
   f.const64(K2).set('h2');
   f.const(0).set('i');
@@ -180,11 +186,33 @@ function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, f
     f.loop('piece', () => {
       f.get('i').get(n).geU().brIf('hashed');
       f.get(src).get('i').add().v128Load();
-      f.get('iota').const(16).get(n).get('i').sub().get(n).get('i').sub().const(16).geU().select().op8Splat().i8LtU().vAnd().set('v');
+      f.get('iota')
+        .const(16)
+        .get(n)
+        .get('i')
+        .sub()
+        .get(n)
+        .get('i')
+        .sub()
+        .const(16)
+        .geU()
+        .select()
+        .op8Splat()
+        .i8LtU()
+        .vAnd()
+        .set('v');
       if (forbidden) {
-        f.get('v').get(forbidden.a).i8Eq().get('v').get(forbidden.b).i8Eq().vOr().anyTrue().if(() => {
-          f.get(forbidden.flags).const(forbidden.flag).or().set(forbidden.flags);
-        });
+        f.get('v')
+          .get(forbidden.a)
+          .i8Eq()
+          .get('v')
+          .get(forbidden.b)
+          .i8Eq()
+          .vOr()
+          .anyTrue()
+          .if(() => {
+            f.get(forbidden.flags).const(forbidden.flag).or().set(forbidden.flags);
+          });
       }
       f.get('h1').get('v').lane64(0).xor64().const64(K1).mul64().const64(31n).rotl64().set('h1');
       f.get('h2').get('v').lane64(1).xor64().const64(K2).mul64().const64(29n).rotl64().set('h2');
@@ -206,7 +234,14 @@ function emitHash(f: FunctionBody, src: string, n: string, packed: () => void, f
 
 /** hash(at, n, packed) -> the hash of a key JavaScript wrote at `at` (see emitHash). */
 function hashFunction(): FunctionBody {
-  const f = new FunctionBody([['at', I32], ['n', I32], ['packed', I32]], [I64]);
+  const f = new FunctionBody(
+    [
+      ['at', I32],
+      ['n', I32],
+      ['packed', I32],
+    ],
+    [I64],
+  );
   f.local(I32, 'i').local(I64, 'h', 'h1', 'h2').local(V128, 'v', 'iota');
   f.v128Const(IOTA).set('iota');
   emitHash(f, 'at', 'n', () => f.get('packed'));
@@ -220,19 +255,43 @@ function hashFunction(): FunctionBody {
  * and `to`.
  */
 function appendRecord(f: FunctionBody, line: () => void): void {
-  f.get('h').const64(BigInt(64 - PARTITION_BITS)).shrU64().wrap().const(2).shl().tee('part').load(NEXT_AT).tee('to').get('h').store64();
+  f.get('h')
+    .const64(BigInt(64 - PARTITION_BITS))
+    .shrU64()
+    .wrap()
+    .const(2)
+    .shl()
+    .tee('part')
+    .load(NEXT_AT)
+    .tee('to')
+    .get('h')
+    .store64();
   f.get('to');
   line();
   f.store(8);
   f.get('part').get('to').const(RECORD_BYTES).add().tee('to').store(NEXT_AT);
-  f.get('to').const(RECORD_BYTES).add().get('part').load(END_AT).gtU().if(() => {
-    f.const(0).const(1).store(FULL_AT);
-  });
+  f.get('to')
+    .const(RECORD_BYTES)
+    .add()
+    .get('part')
+    .load(END_AT)
+    .gtU()
+    .if(() => {
+      f.const(0).const(1).store(FULL_AT);
+    });
 }
 
 /** add(at, n, packed, line): logs the key JavaScript wrote at `at` (n bytes), hashed here. */
 function addFunction(): FunctionBody {
-  const f = new FunctionBody([['at', I32], ['n', I32], ['packed', I32], ['line', I32]], []);
+  const f = new FunctionBody(
+    [
+      ['at', I32],
+      ['n', I32],
+      ['packed', I32],
+      ['line', I32],
+    ],
+    [],
+  );
   f.local(I32, 'part', 'to').local(I64, 'h');
   f.get('at').get('n').get('packed').call(HASH_FN).set('h');
   appendRecord(f, () => f.get('line'));
@@ -248,17 +307,22 @@ function probeSlot(f: FunctionBody, full: string, newId: string, seen: string): 
   f.get('h').wrap().get('lane').load(LANE_MASK).and().set('slot');
   f.loop('probe', () => {
     f.get('slot').const(4).shl().get('lane').add().const(LANE_TABLE).add().tee('a').load64().set('x');
-    f.get('x').eqz64().if(() => {
-      f.get('lane').load(LANE_ENTRIES).get('lane').load(LANE_MASK).geU().brIf(full);
-      f.get('a').get('h').store64();
-      f.get('a').get('line').store(8);
-      f.get('lane').get('lane').load(LANE_ENTRIES).const(1).add().store(LANE_ENTRIES);
-      f.br(newId);
-    });
-    f.get('x').get('h').eq64().if(() => {
-      f.get('a').load(8).set('first');
-      f.br(seen);
-    });
+    f.get('x')
+      .eqz64()
+      .if(() => {
+        f.get('lane').load(LANE_ENTRIES).get('lane').load(LANE_MASK).geU().brIf(full);
+        f.get('a').get('h').store64();
+        f.get('a').get('line').store(8);
+        f.get('lane').get('lane').load(LANE_ENTRIES).const(1).add().store(LANE_ENTRIES);
+        f.br(newId);
+      });
+    f.get('x')
+      .get('h')
+      .eq64()
+      .if(() => {
+        f.get('a').load(8).set('first');
+        f.br(seen);
+      });
     f.get('slot').const(1).add().get('lane').load(LANE_MASK).and().set('slot');
     f.br('probe');
   });
@@ -271,7 +335,17 @@ function probeSlot(f: FunctionBody, full: string, newId: string, seen: string): 
  * first line); TABLE_FULL when the table could not take a new hash.
  */
 function dedupeFunction(): FunctionBody {
-  const f = new FunctionBody([['lane', I32], ['from', I32], ['to', I32], ['shift', I32], ['subMask', I32], ['pass', I32]], [I32]);
+  const f = new FunctionBody(
+    [
+      ['lane', I32],
+      ['from', I32],
+      ['to', I32],
+      ['shift', I32],
+      ['subMask', I32],
+      ['pass', I32],
+    ],
+    [I32],
+  );
   f.local(I32, 'r', 'out', 'slot', 'a', 'line', 'first').local(I64, 'h', 'x');
   f.get('from').set('r');
   f.get('lane').const(LANE_CANDIDATES).add().set('out');
@@ -302,7 +376,14 @@ function dedupeFunction(): FunctionBody {
 
 /** probe(lane, h, line) -> the first line of `h` in the lane's table, NO_LINE after recording it, or TABLE_FULL. */
 function probeFunction(): FunctionBody {
-  const f = new FunctionBody([['lane', I32], ['h', I64], ['line', I32]], [I32]);
+  const f = new FunctionBody(
+    [
+      ['lane', I32],
+      ['h', I64],
+      ['line', I32],
+    ],
+    [I32],
+  );
   f.local(I32, 'slot', 'a', 'first').local(I64, 'x');
   f.block('full', () => {
     f.block('new', () => {
@@ -333,7 +414,11 @@ function classifyFunction(): FunctionBody {
   };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
   // Bad: controls but LF (0x00-0x1f), non-ASCII (0x80-0xff), space " & + (0x20 0x22 0x26 0x2b), DEL.
-  both(1, range(0, 15).filter((l) => l !== 0xa), [0, 1, ...range(8, 15)]);
+  both(
+    1,
+    range(0, 15).filter((l) => l !== 0xa),
+    [0, 1, ...range(8, 15)],
+  );
   both(2, [0xa], [1, ...range(8, 15)]);
   both(4, [0x0, 0x2, 0x6, 0xb], [2]);
   both(8, [0xf], [7]);
@@ -343,7 +428,13 @@ function classifyFunction(): FunctionBody {
   both(64, [0x5], [2]);
   both(128, [0xc], [2]);
 
-  const f = new FunctionBody([['base', I32], ['end', I32]], []);
+  const f = new FunctionBody(
+    [
+      ['base', I32],
+      ['end', I32],
+    ],
+    [],
+  );
   f.local(I32, 'p', 'limit', 'q', 'at');
   f.local(I64, 'lf', 'comma', 'percent', 'good', 'notHex', 'need', 'carry');
   f.local(V128, 'v', 'class', 'low', 'high', 's0f', 's0a', 's30', 'zero');
@@ -363,10 +454,17 @@ function classifyFunction(): FunctionBody {
         // Each mask's sixteen bits go to their place in the block's 64.
         const gather = (mask: string) => {
           f.extend();
-          if (k > 0) f.const64(BigInt(16 * k)).shl64().get(mask).or64();
+          if (k > 0) {
+            f.const64(BigInt(16 * k))
+              .shl64()
+              .get(mask)
+              .or64();
+          }
           f.set(mask);
         };
-        f.get('p').v128Load(16 * k).set('v');
+        f.get('p')
+          .v128Load(16 * k)
+          .set('v');
         f.get('low').get('v').get('s0f').vAnd().swizzle();
         f.get('high').get('v').const(4).i16ShrU().get('s0f').vAnd().swizzle();
         f.vAnd().set('class');
@@ -393,17 +491,41 @@ function classifyFunction(): FunctionBody {
       f.br('block');
     });
   });
-  f.get('end').const(63).and().if(() => {
-    f.get('end').const(6).shrU().const(3).shl().get('base').add().const(LF_OFF).add().set('at');
-    f.get('at').get('at').load64().const64(1n).get('end').const(63).and().extend().shl64().const64(1n).sub64().and64().store64();
-  });
+  f.get('end')
+    .const(63)
+    .and()
+    .if(() => {
+      f.get('end').const(6).shrU().const(3).shl().get('base').add().const(LF_OFF).add().set('at');
+      f.get('at')
+        .get('at')
+        .load64()
+        .const64(1n)
+        .get('end')
+        .const(63)
+        .and()
+        .extend()
+        .shl64()
+        .const64(1n)
+        .sub64()
+        .and64()
+        .store64();
+    });
   return f;
 }
 
 // scan()'s parameters, by name and in order.
 const SCAN_PARAMS: [string, typeof I32][] = [
-  ['base', I32], ['pos', I32], ['row', I32], ['end', I32], ['columns', I32], ['thirdParty', I32], ['maxId', I32], ['rowBudget', I32],
-  ['rowsLeft', I32], ['bytesLeft', I32], ['firstLine', I32],
+  ['base', I32],
+  ['pos', I32],
+  ['row', I32],
+  ['end', I32],
+  ['columns', I32],
+  ['thirdParty', I32],
+  ['maxId', I32],
+  ['rowBudget', I32],
+  ['rowsLeft', I32],
+  ['bytesLeft', I32],
+  ['firstLine', I32],
 ];
 
 /** Reading the bit arrays of the slot at local `base`, 64 bits at a time. */
@@ -425,8 +547,31 @@ function bitHelpers(f: FunctionBody) {
  * facts up.
  */
 function idsFunction(): FunctionBody {
-  const f = new FunctionBody([['base', I32], ['end', I32]], []);
-  f.local(I32, 's', 'b', 'last', 'idEnd', 'escapes', 'n', 'src', 'out', 'from', 'x', 'i', 'prev', 'value', 'row', 'flags');
+  const f = new FunctionBody(
+    [
+      ['base', I32],
+      ['end', I32],
+    ],
+    [],
+  );
+  f.local(
+    I32,
+    's',
+    'b',
+    'last',
+    'idEnd',
+    'escapes',
+    'n',
+    'src',
+    'out',
+    'from',
+    'x',
+    'i',
+    'prev',
+    'value',
+    'row',
+    'flags',
+  );
   f.local(I64, 'w', 'h', 'h1', 'h2');
   f.local(V128, 'v', 'iota', 'plus', 'slash');
   const { word, bitsFrom, position } = bitHelpers(f);
@@ -478,33 +623,58 @@ function idsFunction(): FunctionBody {
       f.const64(0n).set('h');
       // Its escapes: its decoded length is its written one less two a %, as long as each decodes
       // to ASCII (checked while decoding).
-      f.get('idEnd').get('s').eq().if(() => {
-        f.const(0).set('n');
-      });
-      f.get('idEnd').get('s').ne().if(() => {
-        f.get('idEnd').const(1).sub().const(6).shrU().set('last');
-        f.get('s').const(6).shrU().set('b');
-        word(PCT_OFF, 'b');
-        bitsFrom('s');
-        f.and64().set('w');
-        f.const(0).set('escapes');
-        f.block('counted', () => {
-          f.loop('next', () => {
-            f.get('b').get('last').eq().brIf('counted');
-            f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
-            f.get('b').const(1).add().set('b');
-            word(PCT_OFF, 'b').set('w');
-            f.br('next');
+      f.get('idEnd')
+        .get('s')
+        .eq()
+        .if(() => {
+          f.const(0).set('n');
+        });
+      f.get('idEnd')
+        .get('s')
+        .ne()
+        .if(() => {
+          f.get('idEnd').const(1).sub().const(6).shrU().set('last');
+          f.get('s').const(6).shrU().set('b');
+          word(PCT_OFF, 'b');
+          bitsFrom('s');
+          f.and64().set('w');
+          f.const(0).set('escapes');
+          f.block('counted', () => {
+            f.loop('next', () => {
+              f.get('b').get('last').eq().brIf('counted');
+              f.get('escapes').get('w').popcnt64().wrap().add().set('escapes');
+              f.get('b').const(1).add().set('b');
+              word(PCT_OFF, 'b').set('w');
+              f.br('next');
+            });
           });
+          f.get('escapes')
+            .get('w')
+            .const64(-1n)
+            .const(63)
+            .get('idEnd')
+            .const(1)
+            .sub()
+            .const(63)
+            .and()
+            .sub()
+            .extend()
+            .shrU64()
+            .and64()
+            .popcnt64()
+            .wrap()
+            .add()
+            .set('escapes');
+          f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().set('n');
         });
-        f.get('escapes').get('w').const64(-1n).const(63).get('idEnd').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add().set('escapes');
-        f.get('idEnd').get('s').sub().get('escapes').const(1).shl().sub().set('n');
-      });
       f.block('described', () => {
-        f.get('n').const(MAX_KERNEL_ID).gtU().if(() => {
-          f.const(ID_TOO_LONG).set('flags');
-          f.br('described');
-        });
+        f.get('n')
+          .const(MAX_KERNEL_ID)
+          .gtU()
+          .if(() => {
+            f.const(ID_TOO_LONG).set('flags');
+            f.br('described');
+          });
         f.get('s').get('base').add().set('src');
         f.get('escapes').if(() => {
           f.get('base').const(SCRATCH_OFF).add().set('out');
@@ -525,11 +695,26 @@ function idsFunction(): FunctionBody {
             position('b').set('prev');
             f.get('w').get('w').const64(1n).sub64().and64().set('w');
             copy(() => f.get('prev'));
-            f.get('prev').get('base').add().load8(1).load8(HEX_AT).const(4).shl().get('prev').get('base').add().load8(2).load8(HEX_AT).or().tee('value');
-            f.const(0x80).geU().if(() => {
-              f.const(ID_NOT_ASCII).set('flags');
-              f.br('described');
-            });
+            f.get('prev')
+              .get('base')
+              .add()
+              .load8(1)
+              .load8(HEX_AT)
+              .const(4)
+              .shl()
+              .get('prev')
+              .get('base')
+              .add()
+              .load8(2)
+              .load8(HEX_AT)
+              .or()
+              .tee('value');
+            f.const(0x80)
+              .geU()
+              .if(() => {
+                f.const(ID_NOT_ASCII).set('flags');
+                f.br('described');
+              });
             f.get('out').get('value').store8();
             f.get('out').const(1).add().set('out');
             f.get('prev').const(3).add().set('from');
@@ -538,7 +723,12 @@ function idsFunction(): FunctionBody {
           copy(() => f.get('idEnd'));
           f.get('base').const(SCRATCH_OFF).add().set('src');
         });
-        emitHash(f, 'src', 'n', () => f.get('n').const(1).shl(), { a: 'plus', b: 'slash', flags: 'flags', flag: ID_PLUS_SLASH });
+        emitHash(f, 'src', 'n', () => f.get('n').const(1).shl(), {
+          a: 'plus',
+          b: 'slash',
+          flags: 'flags',
+          flag: ID_PLUS_SLASH,
+        });
       });
       f.get('row').const(4).shl().get('base').add().const(ROWS_OFF).add().tee('x').get('h').store64();
       f.get('x').get('n').store(8);
@@ -647,8 +837,36 @@ function scanFunction(): FunctionBody {
           f.br('next');
         });
       });
-      f.get('bad').get('wb').const64(2n).get('e').const(63).and().extend().shl64().const64(1n).sub64().and64().or64().eqz64().eqz().brIf('done');
-      f.get('commas').get('w').const64(1n).get('e').const(63).and().extend().shl64().const64(1n).sub64().and64().popcnt64().wrap().add().set('commas');
+      f.get('bad')
+        .get('wb')
+        .const64(2n)
+        .get('e')
+        .const(63)
+        .and()
+        .extend()
+        .shl64()
+        .const64(1n)
+        .sub64()
+        .and64()
+        .or64()
+        .eqz64()
+        .eqz()
+        .brIf('done');
+      f.get('commas')
+        .get('w')
+        .const64(1n)
+        .get('e')
+        .const(63)
+        .and()
+        .extend()
+        .shl64()
+        .const64(1n)
+        .sub64()
+        .and64()
+        .popcnt64()
+        .wrap()
+        .add()
+        .set('commas');
       // No more fields than the header has, and at least one value that is not empty.
       f.get('commas').get('columns').geU().brIf('done');
       f.get('e').get('idEnd').sub().get('commas').eq().brIf('done');
@@ -657,37 +875,60 @@ function scanFunction(): FunctionBody {
 
       // Only a row this long can have a value over the limit: measure each one then, from comma
       // to comma.
-      f.get('e').get('idEnd').sub().const(MAX_KERNEL_VALUE + 1).gtU().if(() => {
-        f.get('idEnd').set('prev');
-        f.get('idEnd').const(6).shrU().set('b');
-        word(COMMA_OFF, 'b');
-        f.const64(-2n).get('idEnd').const(63).and().extend().shl64().and64().set('w');
-        f.block('measured', () => {
-          f.loop('field', () => {
-            f.block('found', () => {
-              f.loop('next', () => {
-                f.get('w').eqz64().eqz().brIf('found');
-                f.get('b').get('last').geU().brIf('measured');
-                f.get('b').const(1).add().set('b');
-                word(COMMA_OFF, 'b').set('w');
-                f.br('next');
+      f.get('e')
+        .get('idEnd')
+        .sub()
+        .const(MAX_KERNEL_VALUE + 1)
+        .gtU()
+        .if(() => {
+          f.get('idEnd').set('prev');
+          f.get('idEnd').const(6).shrU().set('b');
+          word(COMMA_OFF, 'b');
+          f.const64(-2n).get('idEnd').const(63).and().extend().shl64().and64().set('w');
+          f.block('measured', () => {
+            f.loop('field', () => {
+              f.block('found', () => {
+                f.loop('next', () => {
+                  f.get('w').eqz64().eqz().brIf('found');
+                  f.get('b').get('last').geU().brIf('measured');
+                  f.get('b').const(1).add().set('b');
+                  word(COMMA_OFF, 'b').set('w');
+                  f.br('next');
+                });
               });
+              position('b').tee('x').get('e').geU().brIf('measured');
+              f.get('x')
+                .get('prev')
+                .sub()
+                .const(MAX_KERNEL_VALUE + 1)
+                .gtU()
+                .brIf('done');
+              f.get('x').set('prev');
+              f.get('w').get('w').const64(1n).sub64().and64().set('w');
+              f.br('field');
             });
-            position('b').tee('x').get('e').geU().brIf('measured');
-            f.get('x').get('prev').sub().const(MAX_KERNEL_VALUE + 1).gtU().brIf('done');
-            f.get('x').set('prev');
-            f.get('w').get('w').const64(1n).sub64().and64().set('w');
-            f.br('field');
           });
+          f.get('e')
+            .get('prev')
+            .sub()
+            .const(MAX_KERNEL_VALUE + 1)
+            .gtU()
+            .brIf('done');
         });
-        f.get('e').get('prev').sub().const(MAX_KERNEL_VALUE + 1).gtU().brIf('done');
-      });
 
       // The id, from its record (prepared with the chunk): within the limits, ASCII once decoded,
       // and for a thirdPartyId without + or / (TP012).
       f.get('row').get('base').load(ROW_COUNT_OFF).geU().brIf('done');
       f.get('row').const(4).shl().get('base').add().const(ROWS_OFF).add().set('x');
-      f.get('x').load(12).get('thirdParty').const(ID_PLUS_SLASH).mul().const(ID_TOO_LONG | ID_NOT_ASCII).or().and().brIf('done');
+      f.get('x')
+        .load(12)
+        .get('thirdParty')
+        .const(ID_PLUS_SLASH)
+        .mul()
+        .const(ID_TOO_LONG | ID_NOT_ASCII)
+        .or()
+        .and()
+        .brIf('done');
       f.get('x').load(8).get('maxId').gtU().brIf('done');
       f.get('x').load64().set('h');
       appendRecord(f, () => f.get('firstLine').get('count').add());
@@ -709,14 +950,26 @@ const MAX_PAGES = 65536;
 
 /** clear(at, n): zeroes n bytes (a typed array's fill is slow on a shared memory). */
 function clearFunction(): FunctionBody {
-  const f = new FunctionBody([['at', I32], ['n', I32]], []);
+  const f = new FunctionBody(
+    [
+      ['at', I32],
+      ['n', I32],
+    ],
+    [],
+  );
   f.get('at').const(0).get('n').fill();
   return f;
 }
 
 /** prepare(base, end): classify, then ids, for the chunk in the slot at `base`. */
 function prepareFunction(): FunctionBody {
-  const f = new FunctionBody([['base', I32], ['end', I32]], []);
+  const f = new FunctionBody(
+    [
+      ['base', I32],
+      ['end', I32],
+    ],
+    [],
+  );
   f.get('base').get('end').call(CLASSIFY_FN);
   f.get('base').get('end').call(IDS_FN);
   return f;
@@ -724,14 +977,37 @@ function prepareFunction(): FunctionBody {
 
 /** rows(base, from, to) -> the LFs of a classified chunk in [from, to): how many rows start between. */
 function rowsFunction(): FunctionBody {
-  const f = new FunctionBody([['base', I32], ['from', I32], ['to', I32]], [I32]);
+  const f = new FunctionBody(
+    [
+      ['base', I32],
+      ['from', I32],
+      ['to', I32],
+    ],
+    [I32],
+  );
   f.local(I32, 'b', 'last', 'n').local(I64, 'w');
-  f.get('to').get('from').leU().if(() => {
-    f.const(0).ret();
-  });
+  f.get('to')
+    .get('from')
+    .leU()
+    .if(() => {
+      f.const(0).ret();
+    });
   f.get('from').const(6).shrU().set('b');
   f.get('to').const(1).sub().const(6).shrU().set('last');
-  f.get('b').const(3).shl().get('base').add().load64(LF_OFF).const64(-1n).get('from').const(63).and().extend().shl64().and64().set('w');
+  f.get('b')
+    .const(3)
+    .shl()
+    .get('base')
+    .add()
+    .load64(LF_OFF)
+    .const64(-1n)
+    .get('from')
+    .const(63)
+    .and()
+    .extend()
+    .shl64()
+    .and64()
+    .set('w');
   f.block('counted', () => {
     f.loop('word', () => {
       f.get('b').get('last').eq().brIf('counted');
@@ -741,18 +1017,52 @@ function rowsFunction(): FunctionBody {
     });
   });
   // Bits up to to - 1 of the last word.
-  f.get('n').get('w').const64(-1n).const(63).get('to').const(1).sub().const(63).and().sub().extend().shrU64().and64().popcnt64().wrap().add();
+  f.get('n')
+    .get('w')
+    .const64(-1n)
+    .const(63)
+    .get('to')
+    .const(1)
+    .sub()
+    .const(63)
+    .and()
+    .sub()
+    .extend()
+    .shrU64()
+    .and64()
+    .popcnt64()
+    .wrap()
+    .add();
   return f;
 }
 
 function kernelModule(shared: boolean): Uint8Array {
   const functions = [
-    hashFunction(), addFunction(), classifyFunction(), scanFunction(), dedupeFunction(), probeFunction(), clearFunction(),
-    idsFunction(), prepareFunction(), rowsFunction(),
+    hashFunction(),
+    addFunction(),
+    classifyFunction(),
+    scanFunction(),
+    dedupeFunction(),
+    probeFunction(),
+    clearFunction(),
+    idsFunction(),
+    prepareFunction(),
+    rowsFunction(),
   ];
-  return assemble(functions, { pages: FIXED_PAGES, maxPages: MAX_PAGES, shared }, {
-    hash: HASH_FN, add: ADD_FN, prepare: PREPARE_FN, scan: SCAN_FN, dedupe: DEDUPE_FN, probe: PROBE_FN, clear: CLEAR_FN, rows: ROWS_FN,
-  });
+  return assemble(
+    functions,
+    { pages: FIXED_PAGES, maxPages: MAX_PAGES, shared },
+    {
+      hash: HASH_FN,
+      add: ADD_FN,
+      prepare: PREPARE_FN,
+      scan: SCAN_FN,
+      dedupe: DEDUPE_FN,
+      probe: PROBE_FN,
+      clear: CLEAR_FN,
+      rows: ROWS_FN,
+    },
+  );
 }
 
 // The little of WebAssembly used here: the project's libraries (ES2022, Node, no DOM) declare none.
@@ -774,7 +1084,19 @@ interface KernelExports {
   add(at: number, n: number, packed: number, line: number): void;
   prepare(base: number, end: number): void;
   rows(base: number, from: number, to: number): number;
-  scan(base: number, pos: number, row: number, end: number, columns: number, thirdParty: number, maxId: number, rowBudget: number, rowsLeft: number, bytesLeft: number, firstLine: number): number;
+  scan(
+    base: number,
+    pos: number,
+    row: number,
+    end: number,
+    columns: number,
+    thirdParty: number,
+    maxId: number,
+    rowBudget: number,
+    rowsLeft: number,
+    bytesLeft: number,
+    firstLine: number,
+  ): number;
   dedupe(lane: number, from: number, to: number, shift: number, subMask: number, pass: number): number;
   probe(lane: number, h: bigint, line: number): number;
   clear(at: number, n: number): void;
@@ -821,8 +1143,15 @@ const JOBS = 1 << (31 - CHUNK_BITS);
 
 /** What dedupePartition needs of the layout, passed to it (it runs in the worker from its source). */
 const DEDUPE_LAYOUT = {
-  partitionBits: PARTITION_BITS, passIds: PASS_IDS, maxPassSlots: MAX_PASS_SLOTS, slotBytes: DEDUPE_SLOT_BYTES,
-  table: LANE_TABLE, mask: LANE_MASK, entries: LANE_ENTRIES, candidates: LANE_CANDIDATES, tableFull: TABLE_FULL,
+  partitionBits: PARTITION_BITS,
+  passIds: PASS_IDS,
+  maxPassSlots: MAX_PASS_SLOTS,
+  slotBytes: DEDUPE_SLOT_BYTES,
+  table: LANE_TABLE,
+  mask: LANE_MASK,
+  entries: LANE_ENTRIES,
+  candidates: LANE_CANDIDATES,
+  tableFull: TABLE_FULL,
 };
 
 /**
@@ -836,12 +1165,17 @@ const DEDUPE_LAYOUT = {
  * Self-contained (it uses nothing but its arguments): the worker runs it from its source text.
  */
 function dedupePartition(
-  k: Pick<KernelExports, 'dedupe' | 'clear'>, words: Int32Array, lane: number, segments: [number, number][], records: number, L: typeof DEDUPE_LAYOUT,
+  k: Pick<KernelExports, 'dedupe' | 'clear'>,
+  words: Int32Array,
+  lane: number,
+  segments: [number, number][],
+  records: number,
+  L: typeof DEDUPE_LAYOUT,
   afterSegments?: (pass: number, shift: number, subMask: number, found: number[]) => boolean,
 ): number[] {
   let bits = 0;
   while (records / 2 ** bits > L.passIds) bits++;
-  for (;; bits++) {
+  for (; ; bits++) {
     const found: number[] = [];
     const shift = 64 - L.partitionBits - bits;
     const subMask = 2 ** bits - 1;
@@ -934,7 +1268,11 @@ parentPort.on('message', ({ job, path, size, dedupe, lane, layout }) => {
  * Only a shared memory can be waited on; another one is only ever changed by this thread.
  */
 async function waitFor(words: Int32Array, index: number, value: number, timeoutMs = 1000): Promise<void> {
-  const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
+  const waitAsync = (
+    Atomics as unknown as {
+      waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown };
+    }
+  ).waitAsync;
   if (waitAsync && typeof SharedArrayBuffer !== 'undefined' && words.buffer instanceof SharedArrayBuffer) {
     const result = waitAsync(words, index, value, timeoutMs);
     if (!result.async) return;
@@ -976,7 +1314,10 @@ export class RowKernel extends KeyBuffer implements IdSet {
   private readonly segments: [number, number][][] = Array.from({ length: PARTITIONS }, () => []);
   private readonly opened = new Array<number>(PARTITIONS).fill(0);
   /** Ids logged once the memory could not grow: their hashes and lines, by partition. */
-  private readonly overflow: { hashes: bigint[]; lines: number[] }[] = Array.from({ length: PARTITIONS }, () => ({ hashes: [], lines: [] }));
+  private readonly overflow: { hashes: bigint[]; lines: number[] }[] = Array.from({ length: PARTITIONS }, () => ({
+    hashes: [],
+    lines: [],
+  }));
   private readonly segmentBytes = Math.min(kernelTesting.segmentBytes, SEGMENT_BYTES);
   /** Log segments of an earlier validation, free for this one. */
   private readonly spare: number[] = [];
@@ -1020,7 +1361,11 @@ export class RowKernel extends KeyBuffer implements IdSet {
     try {
       const module = compiledModule(shared);
       if (module === null) return undefined;
-      const memory = new WebAssembly.Memory({ initial: FIXED_PAGES, maximum: Math.min(MAX_PAGES, Math.floor(maxBytes / 65536)), shared });
+      const memory = new WebAssembly.Memory({
+        initial: FIXED_PAGES,
+        maximum: Math.min(MAX_PAGES, Math.floor(maxBytes / 65536)),
+        shared,
+      });
       const kernel = new RowKernel(new WebAssembly.Instance(module, { env: { memory } }), memory, module, shared, hex);
       for (let c = 0; c < 256; c++) kernel.memory[HEX_AT + c] = hex[c] < 0 ? 255 : hex[c];
       kernel.reset();
@@ -1085,10 +1430,24 @@ export class RowKernel extends KeyBuffer implements IdSet {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Worker } = require('worker_threads') as { Worker: new (code: string, options: object) => WorkerLike };
       const layout = {
-        next: NEXT_CHUNK_AT, state: SLOT_STATE_AT, chunk: SLOT_CHUNK_AT, length: SLOT_LENGTH_AT, slotsAt: SLOTS_AT, slotBytes: SLOT_BYTES,
-        slots: SLOTS, chunkBytes: KERNEL_CHUNK_BYTES, chunkBits: CHUNK_BITS, maxChunks: MAX_CHUNKS, free: FREE, claimed: CLAIMED, ready: READY,
+        next: NEXT_CHUNK_AT,
+        state: SLOT_STATE_AT,
+        chunk: SLOT_CHUNK_AT,
+        length: SLOT_LENGTH_AT,
+        slotsAt: SLOTS_AT,
+        slotBytes: SLOT_BYTES,
+        slots: SLOTS,
+        chunkBytes: KERNEL_CHUNK_BYTES,
+        chunkBits: CHUNK_BITS,
+        maxChunks: MAX_CHUNKS,
+        free: FREE,
+        claimed: CLAIMED,
+        ready: READY,
       };
-      const worker = new Worker(WORKER_CODE, { eval: true, workerData: { module: this.module, memory: this.wasmMemory, layout } });
+      const worker = new Worker(WORKER_CODE, {
+        eval: true,
+        workerData: { module: this.module, memory: this.wasmMemory, layout },
+      });
       worker.unref();
       // A worker that fails leaves its chunks unclaimed, and its dedupe undone: the main thread does them.
       worker.on('error', () => this.answer?.(undefined));
@@ -1116,7 +1475,10 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * worker has not claimed it (the worker is still starting, or missing), in which case the chunk
    * after it is read meanwhile. Returns its slot and length (0 at the end of the file).
    */
-  async take(k: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
+  async take(
+    k: number,
+    read: (into: Buffer, position: number) => Promise<number>,
+  ): Promise<{ slot: number; length: number }> {
     // validateFile gives the kernel files under KERNEL_MAX_FILE_BYTES; one that grew past it
     // while being read ends here for the kernel, like a file read to its end.
     if (k >= MAX_CHUNKS) return { slot: k % SLOTS, length: 0 };
@@ -1154,7 +1516,11 @@ export class RowKernel extends KeyBuffer implements IdSet {
   }
 
   /** Reads (or finishes reading) chunk `k`, claimed here, prepares it, and reads ahead. */
-  private async readHere(k: number, slot: number, read: (into: Buffer, position: number) => Promise<number>): Promise<{ slot: number; length: number }> {
+  private async readHere(
+    k: number,
+    slot: number,
+    read: (into: Buffer, position: number) => Promise<number>,
+  ): Promise<{ slot: number; length: number }> {
     const pending = this.reads.get(k) ?? read(this.chunks[slot], k * KERNEL_CHUNK_BYTES);
     this.reads.delete(k);
     // Without a worker, the next chunk is read while this one is checked: reading is the system's
@@ -1164,7 +1530,11 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const tag = (this.job << CHUNK_BITS) | next;
     const w = this.words;
     const claim = !(kernelTesting.workerOnly && this.worker && next * KERNEL_CHUNK_BYTES < this.jobSize);
-    if (claim && Atomics.load(w, SLOT_STATE_AT / 4 + nextSlot) === FREE && Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, tag, tag + 1) === tag) {
+    if (
+      claim &&
+      Atomics.load(w, SLOT_STATE_AT / 4 + nextSlot) === FREE &&
+      Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, tag, tag + 1) === tag
+    ) {
       w[SLOT_CHUNK_AT / 4 + nextSlot] = tag;
       Atomics.store(w, SLOT_STATE_AT / 4 + nextSlot, CLAIMED);
       const ahead = read(this.chunks[nextSlot], next * KERNEL_CHUNK_BYTES);
@@ -1187,9 +1557,16 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const w = this.words;
     const claim = Atomics.load(w, NEXT_CHUNK_AT / 4);
     const j = claim & (MAX_CHUNKS - 1);
-    if (claim >>> CHUNK_BITS !== this.job || j <= k || j >= k + SLOTS || j * KERNEL_CHUNK_BYTES >= this.jobSize) return false;
+    if (claim >>> CHUNK_BITS !== this.job || j <= k || j >= k + SLOTS || j * KERNEL_CHUNK_BYTES >= this.jobSize) {
+      return false;
+    }
     const slot = j % SLOTS;
-    if (Atomics.load(w, SLOT_STATE_AT / 4 + slot) !== FREE || Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, claim, claim + 1) !== claim) return false;
+    if (
+      Atomics.load(w, SLOT_STATE_AT / 4 + slot) !== FREE ||
+      Atomics.compareExchange(w, NEXT_CHUNK_AT / 4, claim, claim + 1) !== claim
+    ) {
+      return false;
+    }
     w[SLOT_CHUNK_AT / 4 + slot] = claim;
     Atomics.store(w, SLOT_STATE_AT / 4 + slot, CLAIMED);
     let length: number;
@@ -1227,7 +1604,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
       Atomics.store(w, SLOT_STATE_AT / 4 + (k % SLOTS), FREE);
     }
     this.reads.clear();
-    if ((last >>> CHUNK_BITS) !== this.job) return true;
+    if (last >>> CHUNK_BITS !== this.job) return true;
     const deadline = Date.now() + 2000;
     for (let slot = 0; slot < SLOTS; slot++) {
       const state = SLOT_STATE_AT / 4 + slot;
@@ -1274,8 +1651,16 @@ export class RowKernel extends KeyBuffer implements IdSet {
    * accept starts.
    */
   scan(
-    pos: number, end: number, columns: number, thirdParty: boolean, maxId: number, rowBudget: number,
-    rowsLeft: number, bytesLeft: number, firstLine: number, slot = 0,
+    pos: number,
+    end: number,
+    columns: number,
+    thirdParty: boolean,
+    maxId: number,
+    rowBudget: number,
+    rowsLeft: number,
+    bytesLeft: number,
+    firstLine: number,
+    slot = 0,
   ): number {
     this.count = 0;
     this.bytes = 0;
@@ -1285,9 +1670,22 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const base = slotBase(slot);
     // The row's ordinal in its chunk, counted on from the last scan's end (scans move forward).
     const cursor = this.cursor;
-    const row = cursor.slot === slot && cursor.pos <= pos ? cursor.row + this.exports.rows(base, cursor.pos, pos) : this.exports.rows(base, 0, pos);
+    const row =
+      cursor.slot === slot && cursor.pos <= pos
+        ? cursor.row + this.exports.rows(base, cursor.pos, pos)
+        : this.exports.rows(base, 0, pos);
     const next = this.exports.scan(
-      base, pos, row, end, columns, thirdParty ? 1 : 0, Math.min(maxId, MAX_KERNEL_ID), limit(rowBudget), limit(rowsLeft), limit(bytesLeft), firstLine,
+      base,
+      pos,
+      row,
+      end,
+      columns,
+      thirdParty ? 1 : 0,
+      Math.min(maxId, MAX_KERNEL_ID),
+      limit(rowBudget),
+      limit(rowsLeft),
+      limit(bytesLeft),
+      firstLine,
     );
     this.count = this.words[ROWS_AT / 4];
     this.bytes = this.words[BYTES_AT / 4];
@@ -1378,11 +1776,19 @@ export class RowKernel extends KeyBuffer implements IdSet {
       }
     }
     const remote = theirs.length > 0 ? this.dedupeOnWorker(theirs) : Promise.resolve([] as number[][]);
-    for (const { segments, records } of mine) for (const n of dedupePartition(this.exports, words, laneBase(0), segments, records, DEDUPE_LAYOUT)) found.push(n);
+    for (const { segments, records } of mine) {
+      for (const n of dedupePartition(this.exports, words, laneBase(0), segments, records, DEDUPE_LAYOUT)) {
+        found.push(n);
+      }
+    }
     const results = await remote;
     if (results === undefined) {
       // The worker did not answer: its partitions are done here (and the kernel is not reused).
-      for (const { segments, records } of theirs) for (const n of dedupePartition(this.exports, this.words, laneBase(0), segments, records, DEDUPE_LAYOUT)) found.push(n);
+      for (const { segments, records } of theirs) {
+        for (const n of dedupePartition(this.exports, this.words, laneBase(0), segments, records, DEDUPE_LAYOUT)) {
+          found.push(n);
+        }
+      }
     } else {
       for (const list of results) for (const n of list) found.push(n);
     }
@@ -1390,7 +1796,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
   }
 
   /** Has the worker dedupe `partitions` in its lane: their candidates, or undefined when it does not answer. */
-  private dedupeOnWorker(partitions: { segments: [number, number][]; records: number }[]): Promise<number[][] | undefined> {
+  private dedupeOnWorker(
+    partitions: { segments: [number, number][]; records: number }[],
+  ): Promise<number[][] | undefined> {
     const worker = this.worker!;
     return new Promise((resolve) => {
       // Also what keeps Node's event loop alive while the unref'd worker works.
@@ -1411,7 +1819,12 @@ export class RowKernel extends KeyBuffer implements IdSet {
   }
 
   /** One partition with ids in the overflow, through lane 0: the overflow's ids follow the log's in each pass. */
-  private partitionWithOverflow(segments: [number, number][], overflow: { hashes: bigint[]; lines: number[] }, records: number, found: number[]): void {
+  private partitionWithOverflow(
+    segments: [number, number][],
+    overflow: { hashes: bigint[]; lines: number[] },
+    records: number,
+    found: number[],
+  ): void {
     const lane = laneBase(0);
     const probeOverflow = (pass: number, shift: number, subMask: number, pairs: number[]) => {
       for (let i = 0; i < overflow.lines.length; i++) {
@@ -1423,7 +1836,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
       }
       return true;
     };
-    for (const n of dedupePartition(this.exports, this.words, lane, segments, records, DEDUPE_LAYOUT, probeOverflow)) found.push(n);
+    for (const n of dedupePartition(this.exports, this.words, lane, segments, records, DEDUPE_LAYOUT, probeOverflow)) {
+      found.push(n);
+    }
   }
 
   /** The kernel's hash of `n` bytes of the chunk from `pos`, for the tests. */

@@ -5,11 +5,34 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 export type RuleCode =
-  | 'TP001' | 'TP002' | 'TP003' | 'TP004' | 'TP005' | 'TP006' | 'TP007'
-  | 'TP010' | 'TP011' | 'TP012' | 'TP013' | 'TP014'
-  | 'TP020' | 'TP021' | 'TP022' | 'TP023' | 'TP024' | 'TP025' | 'TP026' | 'TP027' | 'TP028' | 'TP029'
-  | 'TP030' | 'TP031' | 'TP032' | 'TP033'
-  | 'TP040' | 'TP041';
+  | 'TP001'
+  | 'TP002'
+  | 'TP003'
+  | 'TP004'
+  | 'TP005'
+  | 'TP006'
+  | 'TP007'
+  | 'TP010'
+  | 'TP011'
+  | 'TP012'
+  | 'TP013'
+  | 'TP014'
+  | 'TP020'
+  | 'TP021'
+  | 'TP022'
+  | 'TP023'
+  | 'TP024'
+  | 'TP025'
+  | 'TP026'
+  | 'TP027'
+  | 'TP028'
+  | 'TP029'
+  | 'TP030'
+  | 'TP031'
+  | 'TP032'
+  | 'TP033'
+  | 'TP040'
+  | 'TP041';
 
 export interface Rule {
   code: RuleCode;

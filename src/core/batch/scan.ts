@@ -57,7 +57,13 @@ export function newRowFacts(): RowFacts {
   return { blank: false, id: undefined, idEnd: 0, hasValues: false, bytes: 0 };
 }
 
-export function diagnostic(code: RuleCode, line: number, column: number, endColumn: number, message: string): BatchDiagnostic {
+export function diagnostic(
+  code: RuleCode,
+  line: number,
+  column: number,
+  endColumn: number,
+  message: string,
+): BatchDiagnostic {
   return { line, column, endLine: line, endColumn, code, severity: rules[code].severity, message };
 }
 
@@ -107,7 +113,10 @@ function pushCharacterRun(line: string, start: number, end: number, out: LineDia
     code: 'TP024',
     column: start,
     endColumn: end,
-    message: l10n.t('"{0}" must be percent-encoded as UTF-8 (non-ASCII text, tabs and control characters are not sent as written)', describeCharacters(line.slice(start, end))),
+    message: l10n.t(
+      '"{0}" must be percent-encoded as UTF-8 (non-ASCII text, tabs and control characters are not sent as written)',
+      describeCharacters(line.slice(start, end)),
+    ),
   });
 }
 
@@ -121,10 +130,29 @@ function checkField(line: string, start: number, end: number, reportPlus: boolea
   while (s < t && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
   while (t > s && (line.charCodeAt(t - 1) === 32 || line.charCodeAt(t - 1) === 9)) t--;
   if (s === t && end > start) {
-    out.push({ code: 'TP027', column: start, endColumn: end, message: l10n.t('This field holds only spaces or tabs; they are sent as part of the value') });
+    out.push({
+      code: 'TP027',
+      column: start,
+      endColumn: end,
+      message: l10n.t('This field holds only spaces or tabs; they are sent as part of the value'),
+    });
   } else {
-    if (s > start) out.push({ code: 'TP027', column: start, endColumn: s, message: l10n.t('Spaces or tabs at the start of a field are sent as part of the value') });
-    if (t < end) out.push({ code: 'TP027', column: t, endColumn: end, message: l10n.t('Spaces or tabs at the end of a field are sent as part of the value') });
+    if (s > start) {
+      out.push({
+        code: 'TP027',
+        column: start,
+        endColumn: s,
+        message: l10n.t('Spaces or tabs at the start of a field are sent as part of the value'),
+      });
+    }
+    if (t < end) {
+      out.push({
+        code: 'TP027',
+        column: t,
+        endColumn: end,
+        message: l10n.t('Spaces or tabs at the end of a field are sent as part of the value'),
+      });
+    }
   }
   trimStart = s;
   trimEnd = t;
@@ -147,16 +175,40 @@ function checkField(line: string, start: number, end: number, reportPlus: boolea
         bytes -= 2;
         i += 2;
       } else {
-        out.push({ code: 'TP021', column: i, endColumn: i + 1, message: l10n.t('A % must be followed by two hex digits; encode a literal % as %25') });
+        out.push({
+          code: 'TP021',
+          column: i,
+          endColumn: i + 1,
+          message: l10n.t('A % must be followed by two hex digits; encode a literal % as %25'),
+        });
       }
     } else if (c === 38) {
-      out.push({ code: 'TP020', column: i, endColumn: i + 1, message: l10n.t('A raw & ends the upload at this point (the server reads it as the next form field); encode it as %26') });
+      out.push({
+        code: 'TP020',
+        column: i,
+        endColumn: i + 1,
+        message: l10n.t(
+          'A raw & ends the upload at this point (the server reads it as the next form field); encode it as %26',
+        ),
+      });
     } else if (c === 43) {
-      if (reportPlus) out.push({ code: 'TP022', column: i, endColumn: i + 1, message: l10n.t('A raw + arrives as a space; encode a literal + as %2B') });
+      if (reportPlus) {
+        out.push({
+          code: 'TP022',
+          column: i,
+          endColumn: i + 1,
+          message: l10n.t('A raw + arrives as a space; encode a literal + as %2B'),
+        });
+      }
     } else if (c === 34) {
       sawQuote = true;
     } else if (c === 13) {
-      out.push({ code: 'TP028', column: i, endColumn: i + 1, message: l10n.t('A CR character inside a line; batch files use LF line ends only') });
+      out.push({
+        code: 'TP028',
+        column: i,
+        endColumn: i + 1,
+        message: l10n.t('A CR character inside a line; batch files use LF line ends only'),
+      });
     } else if (c < 128) {
       bad = true;
     } else {
@@ -203,7 +255,9 @@ function reportQuote(line: string, contentEnd: number, out: LineDiagnostic[]): n
     code: 'TP023',
     column: trimStart,
     endColumn: end,
-    message: l10n.t('CSV quoting is not part of this format: the quotes are stored literally and commas inside them still split the field; encode commas as %2C'),
+    message: l10n.t(
+      'CSV quoting is not part of this format: the quotes are stored literally and commas inside them still split the field; encode commas as %2C',
+    ),
   });
   return end;
 }
@@ -213,7 +267,12 @@ function contentEndOf(line: string): number {
 }
 
 function crLineEnd(column: number): LineDiagnostic {
-  return { code: 'TP028', column, endColumn: column + 1, message: l10n.t('CRLF line end: batch files use LF; the CR would be sent as part of the last value') };
+  return {
+    code: 'TP028',
+    column,
+    endColumn: column + 1,
+    message: l10n.t('CRLF line end: batch files use LF; the CR would be sent as part of the last value'),
+  };
 }
 
 /** UTF-8 bytes of a line, computed only for lines long enough to possibly exceed 1 MiB. */
@@ -226,18 +285,34 @@ export function overlongLine(utf16Length: number, bytes: number): LineDiagnostic
     code: 'TP033',
     column: 0,
     endColumn: utf16Length,
-    message: l10n.t('This line is {0} bytes, over the 1 MiB a line may have; the rest of it is not checked', count(bytes)),
+    message: l10n.t(
+      'This line is {0} bytes, over the 1 MiB a line may have; the rest of it is not checked',
+      count(bytes),
+    ),
   };
 }
 
 export function invalidUtf8(utf16Length: number): LineDiagnostic {
-  return { code: 'TP033', column: 0, endColumn: utf16Length, message: l10n.t('This line holds bytes that are not valid UTF-8; they are shown as U+FFFD') };
+  return {
+    code: 'TP033',
+    column: 0,
+    endColumn: utf16Length,
+    message: l10n.t('This line holds bytes that are not valid UTF-8; they are shown as U+FFFD'),
+  };
 }
 
 const ID_RENAMES = new Map<string, 'pcId' | 'thirdPartyId'>([
-  ['pcid', 'pcId'], ['mboxpc', 'pcId'], ['tntid', 'pcId'], ['pc_id', 'pcId'], ['pc-id', 'pcId'],
-  ['thirdpartyid', 'thirdPartyId'], ['mbox3rdpartyid', 'thirdPartyId'], ['3rdpartyid', 'thirdPartyId'],
-  ['mboxthirdpartyid', 'thirdPartyId'], ['third_party_id', 'thirdPartyId'], ['third-party-id', 'thirdPartyId'],
+  ['pcid', 'pcId'],
+  ['mboxpc', 'pcId'],
+  ['tntid', 'pcId'],
+  ['pc_id', 'pcId'],
+  ['pc-id', 'pcId'],
+  ['thirdpartyid', 'thirdPartyId'],
+  ['mbox3rdpartyid', 'thirdPartyId'],
+  ['3rdpartyid', 'thirdPartyId'],
+  ['mboxthirdpartyid', 'thirdPartyId'],
+  ['third_party_id', 'thirdPartyId'],
+  ['third-party-id', 'thirdPartyId'],
 ]);
 
 /** The id column a misspelt header clearly means, for the TP002 rename; undefined when unclear. */
@@ -252,9 +327,22 @@ function codePointLength(text: string): number {
 }
 
 /** Scans the header: the first line that is not blank, after `leadingBlankLines` blank ones. */
-export function scanHeader(line: string, lineIndex: number, leadingBlankLines: number, knownBytes?: number, utf16Length = line.length): BatchHeader {
+export function scanHeader(
+  line: string,
+  lineIndex: number,
+  leadingBlankLines: number,
+  knownBytes?: number,
+  utf16Length = line.length,
+): BatchHeader {
   const diagnostics: BatchDiagnostic[] = [];
-  const header: BatchHeader = { line: lineIndex, endColumn: utf16Length, attributes: [], attributeBytes: [], bytes: 0, diagnostics };
+  const header: BatchHeader = {
+    line: lineIndex,
+    endColumn: utf16Length,
+    attributes: [],
+    attributeBytes: [],
+    bytes: 0,
+    diagnostics,
+  };
   if (leadingBlankLines > 0) {
     diagnostics.push({
       ...diagnostic('TP001', 0, 0, 0, `${leadingBlankLines} blank line(s) before batch=: the body must start with it`),
@@ -275,21 +363,43 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
   let pos = 0;
   let extra = 0;
   if (line.charCodeAt(0) === 0xfeff) {
-    out.push({ code: 'TP001', column: 0, endColumn: 1, message: l10n.t('A byte-order mark before batch=: the body must start with batch= exactly') });
+    out.push({
+      code: 'TP001',
+      column: 0,
+      endColumn: 1,
+      message: l10n.t('A byte-order mark before batch=: the body must start with batch= exactly'),
+    });
     pos = 1;
     extra += 2;
   }
   const spaces = pos;
   while (pos < contentEnd && (line.charCodeAt(pos) === 32 || line.charCodeAt(pos) === 9)) pos++;
-  if (pos > spaces) out.push({ code: 'TP001', column: spaces, endColumn: pos, message: l10n.t('Spaces before batch=: the body must start with batch= exactly') });
+  if (pos > spaces) {
+    out.push({
+      code: 'TP001',
+      column: spaces,
+      endColumn: pos,
+      message: l10n.t('Spaces before batch=: the body must start with batch= exactly'),
+    });
+  }
   const prefix = line.substr(pos, 6);
   if (prefix === 'batch=') {
     pos += 6;
   } else if (prefix.toLowerCase() === 'batch=') {
-    out.push({ code: 'TP001', column: pos, endColumn: pos + 6, message: l10n.t('"{0}" must be written batch= exactly (lower case)', prefix) });
+    out.push({
+      code: 'TP001',
+      column: pos,
+      endColumn: pos + 6,
+      message: l10n.t('"{0}" must be written batch= exactly (lower case)', prefix),
+    });
     pos += 6;
   } else {
-    out.push({ code: 'TP001', column: pos, endColumn: pos, message: l10n.t('The file must start with batch= followed by the header row') });
+    out.push({
+      code: 'TP001',
+      column: pos,
+      endColumn: pos,
+      message: l10n.t('The file must start with batch= followed by the header row'),
+    });
   }
 
   const firstName = new Map<string, { column: number; endColumn: number }>();
@@ -311,11 +421,16 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
           code: 'TP002',
           column: fieldStart,
           endColumn: fieldEnd,
-          message: written === ''
-            ? l10n.t('The first header column must be pcId or thirdPartyId, and it is empty')
-            : intended
-              ? l10n.t('The first header column must be exactly pcId or thirdPartyId, not "{0}" (did you mean {1}?)', written, intended)
-              : l10n.t('The first header column must be exactly pcId or thirdPartyId, not "{0}"', written),
+          message:
+            written === ''
+              ? l10n.t('The first header column must be pcId or thirdPartyId, and it is empty')
+              : intended
+                ? l10n.t(
+                    'The first header column must be exactly pcId or thirdPartyId, not "{0}" (did you mean {1}?)',
+                    written,
+                    intended,
+                  )
+                : l10n.t('The first header column must be exactly pcId or thirdPartyId, not "{0}"', written),
         });
       }
     } else {
@@ -323,22 +438,66 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
       const name = decodeFormValue(line.slice(trimStart, trimEnd));
       header.attributeBytes.push(Buffer.byteLength(name, 'utf8'));
       if (fieldEnd === fieldStart) {
-        out.push({ code: 'TP005', column: fieldStart - 1, endColumn: fieldStart, message: l10n.t('An empty attribute name (two commas in a row, or a trailing comma in the header)') });
+        out.push({
+          code: 'TP005',
+          column: fieldStart - 1,
+          endColumn: fieldStart,
+          message: l10n.t('An empty attribute name (two commas in a row, or a trailing comma in the header)'),
+        });
       } else {
         const bare = name.startsWith('profile.') ? name.slice(8) : name;
         if (bare !== name) {
-          out.push({ code: 'TP004', column: trimStart, endColumn: trimEnd, message: l10n.t('Write the bare name "{0}": the bulk API adds profile. itself', bare) });
+          out.push({
+            code: 'TP004',
+            column: trimStart,
+            endColumn: trimEnd,
+            message: l10n.t('Write the bare name "{0}": the bulk API adds profile. itself', bare),
+          });
         }
         if (codePointLength(bare) > MAX_NAME_LENGTH) {
-          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: l10n.t('This attribute name is {0} characters long; keep names within {1}', count(codePointLength(bare)), count(MAX_NAME_LENGTH)) });
+          out.push({
+            code: 'TP007',
+            column: trimStart,
+            endColumn: trimEnd,
+            message: l10n.t(
+              'This attribute name is {0} characters long; keep names within {1}',
+              count(codePointLength(bare)),
+              count(MAX_NAME_LENGTH),
+            ),
+          });
         } else if (!/^[A-Za-z0-9_-]*$/.test(bare)) {
-          out.push({ code: 'TP007', column: trimStart, endColumn: trimEnd, message: l10n.t('"{0}" holds characters other than letters, digits, _ and -; dotted names collide with Target\'s own namespaces', describeCharacters(bare)) });
+          out.push({
+            code: 'TP007',
+            column: trimStart,
+            endColumn: trimEnd,
+            message: l10n.t(
+              '"{0}" holds characters other than letters, digits, _ and -; dotted names collide with Target\'s own namespaces',
+              describeCharacters(bare),
+            ),
+          });
         }
         const first = firstName.get(name);
         if (first) {
           diagnostics.push({
-            ...diagnostic('TP006', lineIndex, trimStart, trimEnd, l10n.t('The attribute "{0}" is already named earlier in the header; later values may overwrite earlier ones', describeCharacters(name))),
-            related: [{ line: lineIndex, column: first.column, endLine: lineIndex, endColumn: first.endColumn, message: l10n.t('first named here') }],
+            ...diagnostic(
+              'TP006',
+              lineIndex,
+              trimStart,
+              trimEnd,
+              l10n.t(
+                'The attribute "{0}" is already named earlier in the header; later values may overwrite earlier ones',
+                describeCharacters(name),
+              ),
+            ),
+            related: [
+              {
+                line: lineIndex,
+                column: first.column,
+                endLine: lineIndex,
+                endColumn: first.endColumn,
+                message: l10n.t('first named here'),
+              },
+            ],
           });
         } else if (name !== '') {
           firstName.set(name, { column: trimStart, endColumn: trimEnd });
@@ -352,7 +511,12 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
     fieldStart = fieldEnd + 1;
   }
   if (header.fieldCount === 1) {
-    out.push({ code: 'TP003', column: 0, endColumn: contentEnd, message: l10n.t('The header names no attribute after the id column, so no row can update anything') });
+    out.push({
+      code: 'TP003',
+      column: 0,
+      endColumn: contentEnd,
+      message: l10n.t('The header names no attribute after the id column, so no row can update anything'),
+    });
   }
   for (const d of out) diagnostics.push(diagnostic(d.code, lineIndex, d.column, d.endColumn, d.message));
   header.bytes = bytes ?? line.length + extra;
@@ -364,7 +528,14 @@ export function scanHeader(line: string, lineIndex: number, leadingBlankLines: n
  * file-level rules need goes to `facts`. `knownBytes` is the line's size on disk when the caller
  * has it (a line read from a file), which matters for lines that were not valid UTF-8.
  */
-export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[], facts: RowFacts, knownBytes?: number, utf16Length = line.length): void {
+export function scanRow(
+  line: string,
+  header: BatchHeader,
+  out: LineDiagnostic[],
+  facts: RowFacts,
+  knownBytes?: number,
+  utf16Length = line.length,
+): void {
   facts.id = undefined;
   facts.idEnd = 0;
   facts.hasValues = false;
@@ -378,7 +549,12 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
     return;
   }
   if (isBlankLine(line)) {
-    out.push({ code: 'TP028', column: 0, endColumn: line.length, message: l10n.t('A blank line; delete it (blank lines are not rows)') });
+    out.push({
+      code: 'TP028',
+      column: 0,
+      endColumn: line.length,
+      message: l10n.t('A blank line; delete it (blank lines are not rows)'),
+    });
     facts.blank = true;
     facts.bytes = bytes ?? line.length;
     return;
@@ -405,7 +581,16 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
     } else if (fieldEnd > fieldStart) {
       facts.hasValues = true;
       if (decodedLength > MAX_VALUE_LENGTH) {
-        out.push({ code: 'TP025', column: fieldStart, endColumn: fieldEnd, message: l10n.t('This value is {0} characters long once decoded; Target keeps at most {1}', count(decodedLength), count(MAX_VALUE_LENGTH)) });
+        out.push({
+          code: 'TP025',
+          column: fieldStart,
+          endColumn: fieldEnd,
+          message: l10n.t(
+            'This value is {0} characters long once decoded; Target keeps at most {1}',
+            count(decodedLength),
+            count(MAX_VALUE_LENGTH),
+          ),
+        });
       }
       if (columns === undefined || field < columns) dataBytes += decodedBytes + (header.attributeBytes[field - 1] ?? 0);
     }
@@ -418,14 +603,31 @@ export function scanRow(line: string, header: BatchHeader, out: LineDiagnostic[]
       code: 'TP010',
       column: extraFieldsStart,
       endColumn: contentEnd,
-      message: l10n.t('This row has {0} fields but the header has {1} columns; a raw comma inside a value splits it (encode it as %2C)', count(field + 1), count(columns)),
+      message: l10n.t(
+        'This row has {0} fields but the header has {1} columns; a raw comma inside a value splits it (encode it as %2C)',
+        count(field + 1),
+        count(columns),
+      ),
     });
   }
   if (facts.id !== undefined && !facts.hasValues) {
-    out.push({ code: 'TP026', column: 0, endColumn: contentEnd, message: l10n.t('This row has an id but no value, so it changes nothing (empty values never clear an attribute)') });
+    out.push({
+      code: 'TP026',
+      column: 0,
+      endColumn: contentEnd,
+      message: l10n.t('This row has an id but no value, so it changes nothing (empty values never clear an attribute)'),
+    });
   }
   if (dataBytes > MAX_ROW_DATA_BYTES) {
-    out.push({ code: 'TP032', column: 0, endColumn: contentEnd, message: l10n.t('This row carries {0} bytes of attribute data; a profile may hold at most 64 KB of external data', count(dataBytes)) });
+    out.push({
+      code: 'TP032',
+      column: 0,
+      endColumn: contentEnd,
+      message: l10n.t(
+        'This row carries {0} bytes of attribute data; a profile may hold at most 64 KB of external data',
+        count(dataBytes),
+      ),
+    });
   }
   facts.bytes = bytes ?? line.length + extra;
 }
@@ -451,20 +653,35 @@ export function idOfLine(line: string, knownBytes?: number): { id: string; idEnd
 
 function checkId(line: string, idEnd: number, header: BatchHeader, out: LineDiagnostic[], facts: RowFacts): void {
   if (trimStart === trimEnd) {
-    out.push({ code: 'TP011', column: 0, endColumn: Math.max(idEnd, Math.min(1, line.length)), message: l10n.t('This row has no id, so the server cannot tell whose profile it updates') });
+    out.push({
+      code: 'TP011',
+      column: 0,
+      endColumn: Math.max(idEnd, Math.min(1, line.length)),
+      message: l10n.t('This row has no id, so the server cannot tell whose profile it updates'),
+    });
     return;
   }
   const written = line.slice(0, idEnd);
   facts.id = decodeFormValue(written);
   if (header.idColumn === 'thirdPartyId' && /[+/]|%2[bBfF]/.test(written)) {
-    out.push({ code: 'TP012', column: 0, endColumn: idEnd, message: l10n.t('A thirdPartyId may not contain + or /, raw or percent-encoded') });
+    out.push({
+      code: 'TP012',
+      column: 0,
+      endColumn: idEnd,
+      message: l10n.t('A thirdPartyId may not contain + or /, raw or percent-encoded'),
+    });
   }
   if (header.idColumn !== undefined && decodedLength > MAX_ID_LENGTH[header.idColumn]) {
     out.push({
       code: 'TP013',
       column: 0,
       endColumn: idEnd,
-      message: l10n.t('This {0} is {1} characters long; Target accepts at most {2}', header.idColumn, count(decodedLength), count(MAX_ID_LENGTH[header.idColumn])),
+      message: l10n.t(
+        'This {0} is {1} characters long; Target accepts at most {2}',
+        header.idColumn,
+        count(decodedLength),
+        count(MAX_ID_LENGTH[header.idColumn]),
+      ),
     });
   }
 }
@@ -497,7 +714,14 @@ export interface IdKeySink {
  * which produces the diagnostics: this function never decides what is wrong, only that nothing is.
  * The unit tests check that it agrees with scanRow.
  */
-export function scanPlainRowBytes(buf: Uint8Array, start: number, end: number, header: BatchHeader, ids: IdKeySink, facts: RowFacts): number {
+export function scanPlainRowBytes(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  header: BatchHeader,
+  ids: IdKeySink,
+  facts: RowFacts,
+): number {
   const columns = header.fieldCount;
   if (columns === undefined) return -1;
   const thirdParty = header.idColumn === 'thirdPartyId';

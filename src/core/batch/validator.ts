@@ -60,7 +60,12 @@ export function lineDiagnostic(d: LineDiagnostic, line: number): BatchDiagnostic
 
 const DUPLICATE_SEVERITY = rules.TP014.severity;
 
-export function duplicateIdDiagnostic(line: number, idEnd: number, firstLine: number, firstIdEnd: number): BatchDiagnostic {
+export function duplicateIdDiagnostic(
+  line: number,
+  idEnd: number,
+  firstLine: number,
+  firstIdEnd: number,
+): BatchDiagnostic {
   // Written out rather than spread from diagnostic(): a file may have hundreds of thousands.
   return {
     line,
@@ -70,7 +75,15 @@ export function duplicateIdDiagnostic(line: number, idEnd: number, firstLine: nu
     code: 'TP014',
     severity: DUPLICATE_SEVERITY,
     message: l10n.t('This id is already on line {0}; which row wins is undefined', String(firstLine + 1)),
-    related: [{ line: firstLine, column: 0, endLine: firstLine, endColumn: firstIdEnd, message: l10n.t('first row with this id') }],
+    related: [
+      {
+        line: firstLine,
+        column: 0,
+        endLine: firstLine,
+        endColumn: firstIdEnd,
+        message: l10n.t('first row with this id'),
+      },
+    ],
   };
 }
 
@@ -83,9 +96,12 @@ export interface FileCounts {
 
 /** The rules about the file as a whole, reported over the header line (line 1). */
 export function fileDiagnostics(header: BatchHeader | undefined, counts: FileCounts): BatchDiagnostic[] {
-  if (!header) return [diagnostic('TP001', 0, 0, 0, l10n.t('The file is empty: it must start with batch= and a header row'))];
+  if (!header) {
+    return [diagnostic('TP001', 0, 0, 0, l10n.t('The file is empty: it must start with batch= and a header row'))];
+  }
   const found: BatchDiagnostic[] = [];
-  const at = (code: RuleCode, message: string) => found.push(diagnostic(code, header.line, 0, header.endColumn, message));
+  const at = (code: RuleCode, message: string) =>
+    found.push(diagnostic(code, header.line, 0, header.endColumn, message));
   const uploads = l10n.t('submit will split it into {0} uploads, each with the header line', count(counts.uploads));
   if (counts.rows > 0 && counts.rowsWithValues === 0) {
     at('TP029', l10n.t('Every data row is empty of values: the server skips the whole upload'));
@@ -94,7 +110,15 @@ export function fileDiagnostics(header: BatchHeader | undefined, counts: FileCou
     at('TP030', l10n.t('The file is {0} bytes; an upload must stay under 50 MB, so {1}', count(counts.bytes), uploads));
   }
   if (counts.rows > MAX_UPLOAD_ROWS) {
-    at('TP031', l10n.t('The file has {0} data rows; an upload holds at most {1}, so {2}', count(counts.rows), count(MAX_UPLOAD_ROWS), uploads));
+    at(
+      'TP031',
+      l10n.t(
+        'The file has {0} data rows; an upload holds at most {1}, so {2}',
+        count(counts.rows),
+        count(MAX_UPLOAD_ROWS),
+        uploads,
+      ),
+    );
   }
   return found;
 }
@@ -123,7 +147,13 @@ class BatchFileScanner {
    * One line without its LF. `knownBytes` is its size on disk when read from a file; `text` is
    * empty with `utf16Length` set for an over-long line the reader did not decode.
    */
-  addLine(text: string, hasLineEnd: boolean, knownBytes?: number, invalidEncoding = false, utf16Length = text.length): void {
+  addLine(
+    text: string,
+    hasLineEnd: boolean,
+    knownBytes?: number,
+    invalidEncoding = false,
+    utf16Length = text.length,
+  ): void {
     const line = this.lineIndex++;
     const lineEnd = hasLineEnd ? 1 : 0;
     if (invalidEncoding) this.diagnostics.push(lineDiagnostic(invalidUtf8(utf16Length), line));
@@ -167,18 +197,36 @@ class BatchFileScanner {
     this.rowsWithValues++;
     this.planner?.addRow(bytes + 1);
     const first = this.ids.addKey(line * 2097152 + idEnd);
-    if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+    if (first !== -1) {
+      this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+    }
   }
 
   /**
    * Lets the kernel accept the clean rows of its chunk from `pos` up to `end` (see RowKernel.scan),
    * as addPlainRow would each, and returns where the first row it did not accept starts.
    */
-  addKernelRows(kernel: RowKernel, slot: number, pos: number, end: number, header: BatchHeader, maxId: number, rowBudget: number): number {
+  addKernelRows(
+    kernel: RowKernel,
+    slot: number,
+    pos: number,
+    end: number,
+    header: BatchHeader,
+    maxId: number,
+    rowBudget: number,
+  ): number {
     const planner = this.planner;
     const next = kernel.scan(
-      pos, end, header.fieldCount!, header.idColumn === 'thirdPartyId', maxId, rowBudget,
-      planner ? planner.rowsLeft : Infinity, planner ? planner.bytesLeft : Infinity, this.lineIndex, slot,
+      pos,
+      end,
+      header.fieldCount!,
+      header.idColumn === 'thirdPartyId',
+      maxId,
+      rowBudget,
+      planner ? planner.rowsLeft : Infinity,
+      planner ? planner.bytesLeft : Infinity,
+      this.lineIndex,
+      slot,
     );
     const count = kernel.count;
     this.lineIndex += count;
@@ -196,7 +244,9 @@ class BatchFileScanner {
   /** Records the id in `ids.key` for `line`, or reports it when an earlier row has it (TP014). */
   private checkDuplicate(line: number, idEnd: number): void {
     const first = this.ids.addKey(line * 2097152 + idEnd);
-    if (first !== -1) this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+    if (first !== -1) {
+      this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
+    }
   }
 
   /** Diagnostics found after the pass (confirmed duplicates). */
@@ -217,7 +267,12 @@ class BatchFileScanner {
 }
 
 export function summaryOf(header: BatchHeader | undefined, counts: FileCounts): BatchSummary {
-  const summary: BatchSummary = { bytes: counts.bytes, rows: counts.rows, attributes: header ? header.attributes : [], uploads: counts.uploads };
+  const summary: BatchSummary = {
+    bytes: counts.bytes,
+    rows: counts.rows,
+    attributes: header ? header.attributes : [],
+    uploads: counts.uploads,
+  };
   if (header?.idColumn) summary.idColumn = header.idColumn;
   return summary;
 }
@@ -322,14 +377,17 @@ export async function validateFile(
   // Without the kernel, the next chunk is read while this one is checked (reading is the system's
   // work, done on another thread), into two buffers in turn. The kernel reads ahead itself, into
   // its own memory (see RowKernel.take).
-  const buffers = kernel ? [] : [Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES), Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES)];
+  const buffers = kernel
+    ? []
+    : [Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES), Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES)];
   let reading: Promise<{ bytesRead: number }> | undefined;
   let ended = true;
   try {
     try {
       handle = await fsp.open(path, 'r');
       const file = handle;
-      const readInto = (into: Buffer, position: number) => file.read(into, 0, KERNEL_CHUNK_BYTES, position).then((r) => r.bytesRead);
+      const readInto = (into: Buffer, position: number) =>
+        file.read(into, 0, KERNEL_CHUNK_BYTES, position).then((r) => r.bytesRead);
       if (kernel) {
         ended = false;
         kernel.startJob(path, totalBytes);
@@ -344,7 +402,8 @@ export async function validateFile(
           ({ slot, length } = await kernel.take(turn, readInto));
         } else {
           length = (await reading!).bytesRead;
-          reading = length > 0 ? file.read(buffers[(turn + 1) & 1], 0, KERNEL_CHUNK_BYTES, bytesRead + length) : undefined;
+          reading =
+            length > 0 ? file.read(buffers[(turn + 1) & 1], 0, KERNEL_CHUNK_BYTES, bytesRead + length) : undefined;
         }
         if (signal?.aborted) throw abortError();
         if (length === 0) break;
@@ -375,7 +434,10 @@ export async function validateFile(
                 kernelHeader = header;
                 maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
                 // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
-                rowBudget = Math.min(MAX_LINE_BYTES, MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0));
+                rowBudget = Math.min(
+                  MAX_LINE_BYTES,
+                  MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0),
+                );
               }
               const next = scanner.addKernelRows(kernel, slot, pos, length, header, maxId, rowBudget);
               if (chunk.byteLength === 0) chunk = chunkOf();
@@ -441,7 +503,11 @@ export async function validateFile(
  * id, if any (a later row with the same id always has the same first line, so they meet). So every
  * duplicate is found, and only real ones are reported.
  */
-async function confirmDuplicates(path: string, candidates: number[], signal: AbortSignal | undefined): Promise<BatchDiagnostic[]> {
+async function confirmDuplicates(
+  path: string,
+  candidates: number[],
+  signal: AbortSignal | undefined,
+): Promise<BatchDiagnostic[]> {
   // The lines to read, in order; then, by their index there, what each one is: a later row's
   // first line's index (-1 for none), and whether some row's first line it is. Typed arrays and a
   // binary search: a file can have hundreds of thousands of duplicates.
@@ -499,7 +565,12 @@ async function confirmDuplicates(path: string, candidates: number[], signal: Abo
  * without its LF, with its index in `lines`. Lines over MAX_LINE_BYTES are never wanted (they
  * have no id) and are skipped.
  */
-async function readLines(path: string, lines: ArrayLike<number>, signal: AbortSignal | undefined, onLine: (index: number, bytes: Buffer) => void): Promise<void> {
+async function readLines(
+  path: string,
+  lines: ArrayLike<number>,
+  signal: AbortSignal | undefined,
+  onLine: (index: number, bytes: Buffer) => void,
+): Promise<void> {
   const buffer = Buffer.allocUnsafe(KERNEL_CHUNK_BYTES);
   let next = 0;
   let line = 0;
@@ -536,7 +607,9 @@ async function readLines(path: string, lines: ArrayLike<number>, signal: AbortSi
       }
     }
     // A last line without LF.
-    if (next < lines.length && line === lines[next] && parts.length > 0) onLine(next, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    if (next < lines.length && line === lines[next] && parts.length > 0) {
+      onLine(next, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    }
   } finally {
     await handle.close();
   }

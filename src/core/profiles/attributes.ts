@@ -58,12 +58,16 @@ function parseJson(text: string): ParsedAttributes {
   } catch (e) {
     return { ok: false, message: l10n.t('Not valid JSON: {0}', (e as Error).message) };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: l10n.t('The JSON must be an object of name: value.') };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, message: l10n.t('The JSON must be an object of name: value.') };
+  }
   const pairs: AttributePairs = [];
   for (const [rawName, raw] of Object.entries(value)) {
     // Target stores strings; an empty value is ignored by Target, so null is dropped rather than sent.
     if (raw === null || raw === undefined) continue;
-    if (typeof raw === 'object') return { ok: false, message: l10n.t("'{0}' is not a string, number or boolean.", rawName) };
+    if (typeof raw === 'object') {
+      return { ok: false, message: l10n.t("'{0}' is not a string, number or boolean.", rawName) };
+    }
     pairs.push([stripProfilePrefix(rawName), String(raw)]);
   }
   return pairs.length ? { ok: true, pairs } : { ok: false, message: l10n.t('The JSON object has no attributes.') };

@@ -22,7 +22,10 @@ export function attributeValue(profile: Record<string, unknown>, name: string): 
   return undefined;
 }
 
-export function compareAttributes(sent: ReadonlyArray<readonly [string, string]>, profile: Record<string, unknown>): VerifyReport {
+export function compareAttributes(
+  sent: ReadonlyArray<readonly [string, string]>,
+  profile: Record<string, unknown>,
+): VerifyReport {
   // The last value sent for a name is the one Target keeps; empty values are ignored by Target.
   const expected = new Map<string, string>();
   for (const [name, value] of sent) if (value !== '') expected.set(name, value);

@@ -162,7 +162,13 @@ export function parseJsonc(text: string): JsonNode {
         pos++;
         return { kind: 'object', start, end: pos, properties };
       }
-      if (text[pos] !== '"') fail(pos >= text.length ? unterminatedObject() : l10n.t('Expected a property name in double quotes but found {0}.', describe(pos)));
+      if (text[pos] !== '"') {
+        fail(
+          pos >= text.length
+            ? unterminatedObject()
+            : l10n.t('Expected a property name in double quotes but found {0}.', describe(pos)),
+        );
+      }
       const key = parseString();
       skipTrivia();
       if (text[pos] !== ':') fail(l10n.t('Expected \':\' after the property name "{0}".', key.value));
@@ -171,7 +177,9 @@ export function parseJsonc(text: string): JsonNode {
       properties.push({ key: key.value, keyStart: key.start, keyEnd: key.end, value });
       skipTrivia();
       if (text[pos] === ',') pos++;
-      else if (text[pos] !== '}') fail(pos >= text.length ? unterminatedObject() : l10n.t("Expected ',' or '}' but found {0}.", describe(pos)));
+      else if (text[pos] !== '}') {
+        fail(pos >= text.length ? unterminatedObject() : l10n.t("Expected ',' or '}' but found {0}.", describe(pos)));
+      }
     }
   }
 
@@ -189,7 +197,9 @@ export function parseJsonc(text: string): JsonNode {
       items.push(parseValue());
       skipTrivia();
       if (text[pos] === ',') pos++;
-      else if (text[pos] !== ']') fail(pos >= text.length ? unterminatedArray() : l10n.t("Expected ',' or ']' but found {0}.", describe(pos)));
+      else if (text[pos] !== ']') {
+        fail(pos >= text.length ? unterminatedArray() : l10n.t("Expected ',' or ']' but found {0}.", describe(pos)));
+      }
     }
   }
 

@@ -12,8 +12,17 @@ import { isTargetError } from '../target/errors';
 import { LookupIdType, Scenario, ScenarioStep, StepType, UpdateIdType, stepLabel } from './scenario';
 
 export interface ScenarioDeps {
-  updateProfile(idType: UpdateIdType, id: string, attributes: Record<string, string>, signal?: AbortSignal): Promise<{ success: boolean; message: string }>;
-  fetchProfile(idType: LookupIdType, id: string, signal?: AbortSignal): Promise<{ found: boolean; profile?: Record<string, unknown>; message?: string }>;
+  updateProfile(
+    idType: UpdateIdType,
+    id: string,
+    attributes: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<{ success: boolean; message: string }>;
+  fetchProfile(
+    idType: LookupIdType,
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<{ found: boolean; profile?: Record<string, unknown>; message?: string }>;
   /** Uploads a batch file (an absolute path); returns the status URLs of its uploads. */
   submitBatch(file: string, apiVersion: 'v1' | 'v2' | undefined, signal?: AbortSignal): Promise<string[]>;
   waitForBatch(statusUrl: string, signal?: AbortSignal): Promise<{ status: string }>;
@@ -53,7 +62,8 @@ export interface ScenarioResult {
   steps: StepResult[];
 }
 
-export type StepEvent = { phase: 'started'; step: ScenarioStep } | { phase: 'finished'; step: ScenarioStep; result: StepResult };
+export type StepEvent =
+  { phase: 'started'; step: ScenarioStep } | { phase: 'finished'; step: ScenarioStep; result: StepResult };
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -88,7 +98,11 @@ function isCancellation(error: unknown, signal?: AbortSignal): boolean {
   return (isTargetError(error) && error.kind === 'cancelled') || !!signal?.aborted;
 }
 
-export async function runScenario(scenario: Scenario, deps: ScenarioDeps, options: RunOptions = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  deps: ScenarioDeps,
+  options: RunOptions = {},
+): Promise<ScenarioResult> {
   const { signal } = options;
   const now = deps.now ?? Date.now;
   const selected = scenario.steps.filter((s) => !options.only || options.only.includes(s.index));
@@ -141,7 +155,12 @@ async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptio
       const answer = await deps.updateProfile(step.idType, step.id, step.attributes, signal);
       // success=false: Target read the update and refused it; the state is not set up.
       if (!answer.success) {
-        return { status: 'errored', message: l10n.t('Target refused the update: {0}', answer.message || l10n.t('no reason given')), attributes: [], errorKind: 'rejected' };
+        return {
+          status: 'errored',
+          message: l10n.t('Target refused the update: {0}', answer.message || l10n.t('no reason given')),
+          attributes: [],
+          errorKind: 'rejected',
+        };
       }
       return { status: 'passed', message: answer.message, attributes: [] };
     }
@@ -151,12 +170,23 @@ async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptio
     case 'batch': {
       const file = path.resolve(options.baseDir ?? process.cwd(), step.file);
       const urls = await deps.submitBatch(file, step.apiVersion, signal);
-      if (!step.wait) return { status: 'passed', message: l10n.t('Submitted {0} upload(s): {1}', count(urls.length), urls.join(' ')), attributes: [] };
+      if (!step.wait) {
+        return {
+          status: 'passed',
+          message: l10n.t('Submitted {0} upload(s): {1}', count(urls.length), urls.join(' ')),
+          attributes: [],
+        };
+      }
       const states: string[] = [];
       for (const url of urls) states.push((await deps.waitForBatch(url, signal)).status);
       if (states.some((s) => s !== 'complete')) {
         // The states are Target's own words (incomplete, stuck), shown as Target gives them.
-        return { status: 'errored', message: l10n.t('The batch did not complete: {0} ({1})', states.join(', '), urls.join(' ')), attributes: [], errorKind: 'server' };
+        return {
+          status: 'errored',
+          message: l10n.t('The batch did not complete: {0} ({1})', states.join(', '), urls.join(' ')),
+          attributes: [],
+          errorKind: 'server',
+        };
       }
       return { status: 'passed', message: l10n.t('{0} upload(s) complete.', count(urls.length)), attributes: [] };
     }
@@ -165,7 +195,11 @@ async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptio
   }
 }
 
-async function verify(step: ScenarioStep & { type: 'verify' }, deps: ScenarioDeps, options: RunOptions): Promise<Outcome> {
+async function verify(
+  step: ScenarioStep & { type: 'verify' },
+  deps: ScenarioDeps,
+  options: RunOptions,
+): Promise<Outcome> {
   const now = deps.now ?? Date.now;
   const budgetMs = (options.verifyWithinSeconds ?? step.within) * 1000;
   const delays = verifyDelays(options.pollMinMs ?? 1000, options.pollMaxMs ?? 10_000, budgetMs);
@@ -177,7 +211,12 @@ async function verify(step: ScenarioStep & { type: 'verify' }, deps: ScenarioDep
     const fetched = await deps.fetchProfile(step.idType, step.id, options.signal);
     if (fetched.found && fetched.profile) {
       const report = compareAttributes(expected, fetched.profile);
-      attributes = report.checks.map((c) => ({ name: c.name, state: c.state, expected: c.expected, ...(c.state === 'differs' ? { actual: c.actual } : {}) }));
+      attributes = report.checks.map((c) => ({
+        name: c.name,
+        state: c.state,
+        expected: c.expected,
+        ...(c.state === 'differs' ? { actual: c.actual } : {}),
+      }));
       if (report.allMatch) {
         const message =
           attempt > 0
@@ -187,7 +226,9 @@ async function verify(step: ScenarioStep & { type: 'verify' }, deps: ScenarioDep
       }
       message = describeMismatches(attributes).join('; ');
     } else {
-      attributes = expected.filter(([, v]) => v !== '').map(([name, value]) => ({ name, state: 'missing' as const, expected: value }));
+      attributes = expected
+        .filter(([, v]) => v !== '')
+        .map(([name, value]) => ({ name, state: 'missing' as const, expected: value }));
       message = l10n.t('Profile not found: {0}', fetched.message ?? l10n.t('no message'));
     }
     // Fetches take time too: stop when the next pause would end past the budget.

@@ -115,7 +115,8 @@ export function parseScenario(text: string): ParsedScenario {
     const at = Math.min(error.offset, text.length);
     return { problems: [{ message: error.message, range: lines.range(at, Math.min(at + 1, text.length)) }], steps };
   }
-  const problem = (node: { start: number; end: number }, message: string) => problems.push({ message, range: lines.range(node.start, node.end) });
+  const problem = (node: { start: number; end: number }, message: string) =>
+    problems.push({ message, range: lines.range(node.start, node.end) });
   if (root.kind !== 'object') {
     problem(root, l10n.t('A scenario is an object with "steps"; this is {0}.', describeKind(root)));
     return { problems, steps };
@@ -125,16 +126,19 @@ export function parseScenario(text: string): ParsedScenario {
   let stepsNode: JsonNode | undefined;
   for (const p of root.properties) {
     const key = { start: p.keyStart, end: p.keyEnd };
-    if (!TOP_LEVEL.includes(p.key)) problem(key, l10n.t('Unknown property "{0}"; a scenario has "connection" and "steps".', p.key));
-    else if (p.key === 'connection') {
-      if (p.value.kind !== 'string' || p.value.value.trim() === '') problem(p.value, l10n.t('"connection" must be a connection name (a non-empty string).'));
-      else connection = p.value.value;
+    if (!TOP_LEVEL.includes(p.key)) {
+      problem(key, l10n.t('Unknown property "{0}"; a scenario has "connection" and "steps".', p.key));
+    } else if (p.key === 'connection') {
+      if (p.value.kind !== 'string' || p.value.value.trim() === '') {
+        problem(p.value, l10n.t('"connection" must be a connection name (a non-empty string).'));
+      } else connection = p.value.value;
     } else if (p.key === 'steps') stepsNode = p.value;
   }
   const parsedSteps: ScenarioStep[] = [];
   if (!stepsNode) problem({ start: root.start, end: root.start + 1 }, l10n.t('The scenario has no "steps".'));
-  else if (stepsNode.kind !== 'array') problem(stepsNode, l10n.t('"steps" must be an array of steps; this is {0}.', describeKind(stepsNode)));
-  else {
+  else if (stepsNode.kind !== 'array') {
+    problem(stepsNode, l10n.t('"steps" must be an array of steps; this is {0}.', describeKind(stepsNode)));
+  } else {
     if (stepsNode.items.length === 0) problem(stepsNode, l10n.t('"steps" is empty; add at least one step.'));
     for (const [index, node] of stepsNode.items.entries()) {
       const step = readStep(node, index, lines, problems, steps);
@@ -145,10 +149,17 @@ export function parseScenario(text: string): ParsedScenario {
   return { scenario: { ...(connection === undefined ? {} : { connection }), steps: parsedSteps }, problems, steps };
 }
 
-function readStep(node: JsonNode, index: number, lines: LineMap, problems: ScenarioProblem[], locations: StepLocation[]): ScenarioStep | undefined {
+function readStep(
+  node: JsonNode,
+  index: number,
+  lines: LineMap,
+  problems: ScenarioProblem[],
+  locations: StepLocation[],
+): ScenarioStep | undefined {
   const where = `steps[${index}]`;
   const range = lines.range(node.start, node.end);
-  const problem = (at: { start: number; end: number }, message: string) => problems.push({ message, range: lines.range(at.start, at.end) });
+  const problem = (at: { start: number; end: number }, message: string) =>
+    problems.push({ message, range: lines.range(at.start, at.end) });
   if (node.kind !== 'object') {
     problem(node, l10n.t('{0} must be an object with a "type"; this is {1}.', where, describeKind(node)));
     return undefined;
@@ -163,7 +174,10 @@ function readStep(node: JsonNode, index: number, lines: LineMap, problems: Scena
     else problem(nameNode, l10n.t('{0}.name must be a non-empty string.', where));
   }
   if (!typeNode) {
-    problem({ start: node.start, end: node.start + 1 }, l10n.t('{0} has no "type"; give one of {1}.', where, STEP_TYPES.map((t) => `"${t}"`).join(', ')));
+    problem(
+      { start: node.start, end: node.start + 1 },
+      l10n.t('{0} has no "type"; give one of {1}.', where, STEP_TYPES.map((t) => `"${t}"`).join(', ')),
+    );
     return undefined;
   }
   if (typeNode.kind !== 'string' || !(STEP_TYPES as readonly string[]).includes(typeNode.value)) {
@@ -175,12 +189,19 @@ function readStep(node: JsonNode, index: number, lines: LineMap, problems: Scena
   const before = problems.length;
   const allowed = STEP_PROPERTIES[type];
   for (const p of node.properties) {
-    if (p.key === 'type' || p.key === 'name' || allowed.required.includes(p.key) || allowed.optional.includes(p.key)) continue;
+    if (p.key === 'type' || p.key === 'name' || allowed.required.includes(p.key) || allowed.optional.includes(p.key)) {
+      continue;
+    }
     const known = [...allowed.required, ...allowed.optional, 'name'].map((k) => `"${k}"`).join(', ');
-    problem({ start: p.keyStart, end: p.keyEnd }, l10n.t('{0}: a {1} step has no property "{2}" (it takes {3}).', where, type, p.key, known));
+    problem(
+      { start: p.keyStart, end: p.keyEnd },
+      l10n.t('{0}: a {1} step has no property "{2}" (it takes {3}).', where, type, p.key, known),
+    );
   }
   for (const key of allowed.required) {
-    if (!props.has(key)) problem({ start: node.start, end: node.start + 1 }, l10n.t('{0}: a {1} step needs "{2}".', where, type, key));
+    if (!props.has(key)) {
+      problem({ start: node.start, end: node.start + 1 }, l10n.t('{0}: a {1} step needs "{2}".', where, type, key));
+    }
   }
   const get = (key: string) => props.get(key)?.value;
   const common = { index, range, ...(location.name === undefined ? {} : { name: location.name }) };
@@ -221,7 +242,9 @@ function readStep(node: JsonNode, index: number, lines: LineMap, problems: Scena
     const values: Record<string, string> = {};
     for (const p of n.properties) {
       const v = p.value;
-      if (p.key.trim() === '') problem({ start: p.keyStart, end: p.keyEnd }, l10n.t('{0}.{1} has an empty attribute name.', where, key));
+      if (p.key.trim() === '') {
+        problem({ start: p.keyStart, end: p.keyEnd }, l10n.t('{0}.{1} has an empty attribute name.', where, key));
+      }
       if (v.kind === 'string') values[p.key] = v.value;
       else if (allowScalars && (v.kind === 'number' || v.kind === 'boolean')) values[p.key] = String(v.value);
       else if (allowScalars) problem(v, l10n.t('{0}.{1}.{2} must be a string, number or boolean.', where, key, p.key));
@@ -232,7 +255,9 @@ function readStep(node: JsonNode, index: number, lines: LineMap, problems: Scena
 
   let step: ScenarioStep | undefined;
   if (type === 'update') {
-    const { idType, id } = idOf(['pcId', 'thirdPartyId'], () => l10n.t('{0}.idType must be "pcId" or "thirdPartyId".', where));
+    const { idType, id } = idOf(['pcId', 'thirdPartyId'], () =>
+      l10n.t('{0}.idType must be "pcId" or "thirdPartyId".', where),
+    );
     const attributes = attributeMap('attributes', true);
     if (idType && id && attributes) step = { ...common, type, idType: idType as UpdateIdType, id, attributes };
   } else if (type === 'wait') {
@@ -244,7 +269,9 @@ function readStep(node: JsonNode, index: number, lines: LineMap, problems: Scena
     );
     const expect = attributeMap('expect', false);
     const within = nonNegative('within', DEFAULT_VERIFY_WITHIN_SECONDS);
-    if (idType && id && expect && within !== undefined) step = { ...common, type, idType: idType as LookupIdType, id, expect, within };
+    if (idType && id && expect && within !== undefined) {
+      step = { ...common, type, idType: idType as LookupIdType, id, expect, within };
+    }
   } else {
     const fileNode = get('file');
     const apiNode = get('apiVersion');

@@ -31,7 +31,10 @@ export interface UploadRecord {
   batchId?: string;
   /** The last status Target reported for an accepted upload. */
   status?: BatchState;
-  counters?: Pick<BatchStatus, 'batchSize' | 'consumedCount' | 'successfulUpdates' | 'profilesNotFound' | 'failedUpdates'>;
+  counters?: Pick<
+    BatchStatus,
+    'batchSize' | 'consumedCount' | 'successfulUpdates' | 'profilesNotFound' | 'failedUpdates'
+  >;
   failedIds?: string[];
   message?: string;
   lastPolledAt?: number;
@@ -56,7 +59,9 @@ export function isTracking(upload: UploadRecord): boolean {
 }
 
 /** What a submission as a whole is, for icons and the status bar. */
-export function submissionState(s: BatchSubmission): 'processing' | 'complete' | 'stuck' | 'not-sent' | 'maybe-accepted' | 'failed' | 'uploading' | 'gave-up' {
+export function submissionState(
+  s: BatchSubmission,
+): 'processing' | 'complete' | 'stuck' | 'not-sent' | 'maybe-accepted' | 'failed' | 'uploading' | 'gave-up' {
   const states = s.uploads.map((u) => u.state);
   if (states.some((x) => x === 'uploading' || x === 'pending')) return 'uploading';
   if (states.includes('failed')) return 'failed';
@@ -80,17 +85,31 @@ export function recoverAfterRestart(s: BatchSubmission): BatchSubmission {
     uploads: s.uploads.map((u) => {
       if (u.state === 'uploading') {
         interrupted = true;
-        return { ...u, state: 'maybe-accepted', message: l10n.t('The window closed during this upload: Target may have received it. It was not sent again.') };
+        return {
+          ...u,
+          state: 'maybe-accepted',
+          message: l10n.t('The window closed during this upload: Target may have received it. It was not sent again.'),
+        };
       }
       // Uploads after an interrupted one were never started.
-      if (u.state === 'pending') return { ...u, state: 'not-sent', message: interrupted ? l10n.t('Not sent: an earlier upload was interrupted.') : l10n.t('Not sent.') };
+      if (u.state === 'pending') {
+        return {
+          ...u,
+          state: 'not-sent',
+          message: interrupted ? l10n.t('Not sent: an earlier upload was interrupted.') : l10n.t('Not sent.'),
+        };
+      }
       return u;
     }),
   };
 }
 
 /** Applies a status answer to an upload. Returns the new record and whether its state changed. */
-export function applyStatus(upload: UploadRecord, status: BatchStatus, now: number): { upload: UploadRecord; changed: boolean } {
+export function applyStatus(
+  upload: UploadRecord,
+  status: BatchStatus,
+  now: number,
+): { upload: UploadRecord; changed: boolean } {
   const next: UploadRecord = {
     ...upload,
     // The legacy per-profile answer carries no status: keep the last one known.
@@ -117,11 +136,24 @@ export function nextPollDelay(upload: UploadRecord, pollsSoFar: number, minMs: n
 }
 
 /** TP040/TP041: the rules that depend on the connection, not on the file (shared/spec/batch-rules.md). */
-export function connectionNotes(idColumn: 'pcId' | 'thirdPartyId' | undefined, apiVersion: 'v1' | 'v2'): { code: 'TP040' | 'TP041'; message: string }[] {
+export function connectionNotes(
+  idColumn: 'pcId' | 'thirdPartyId' | undefined,
+  apiVersion: 'v1' | 'v2',
+): { code: 'TP040' | 'TP041'; message: string }[] {
   const notes: { code: 'TP040' | 'TP041'; message: string }[] = [];
   if (apiVersion === 'v2' && idColumn === 'pcId') {
-    notes.push({ code: 'TP040', message: l10n.t('v2 with a pcId key: for implementations that use the Experience Cloud ID, key on thirdPartyId or use v1.') });
+    notes.push({
+      code: 'TP040',
+      message: l10n.t(
+        'v2 with a pcId key: for implementations that use the Experience Cloud ID, key on thirdPartyId or use v1.',
+      ),
+    });
   }
-  if (apiVersion === 'v1') notes.push({ code: 'TP041', message: l10n.t('v1 never creates profiles: rows for unknown ids are counted as not found.') });
+  if (apiVersion === 'v1') {
+    notes.push({
+      code: 'TP041',
+      message: l10n.t('v1 never creates profiles: rows for unknown ids are counted as not found.'),
+    });
+  }
   return notes;
 }

@@ -47,7 +47,14 @@ import {
 import { count } from '../displayLanguage';
 import { Clock, RateLimiter, systemClock } from './limiter';
 import { PlanOptions, UploadPlan, planUploads, readUploadPart } from './split';
-import { BatchStatus, hasXmlDeclarations, parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer, readTag } from './xml';
+import {
+  BatchStatus,
+  hasXmlDeclarations,
+  parseBatchStatus,
+  parseSubmitAnswer,
+  parseUpdateAnswer,
+  readTag,
+} from './xml';
 
 /** Target's size caps for a single update (§3.1). */
 export const MAX_GET_URL_BYTES = 8 * 1024;
@@ -73,8 +80,7 @@ export interface ProfileUpdateResult {
 }
 
 export type FetchResult =
-  | { found: true; status: number; profile: Record<string, unknown> }
-  | { found: false; status: number; message: string };
+  { found: true; status: number; profile: Record<string, unknown> } | { found: false; status: number; message: string };
 
 /** One accepted upload of a batch file. */
 export interface BatchUpload {
@@ -94,12 +100,18 @@ export class BatchSubmitError extends TargetError {
     readonly failedUpload: number,
     readonly uploads: number,
   ) {
-    super(cause.kind, uploads > 1 ? l10n.t('Upload {0} of {1}: {2}', count(failedUpload + 1), count(uploads), cause.message) : cause.message, {
-      status: cause.status,
-      maybeAccepted: cause.maybeAccepted,
-      serverMessage: cause.serverMessage,
-      cause,
-    });
+    super(
+      cause.kind,
+      uploads > 1
+        ? l10n.t('Upload {0} of {1}: {2}', count(failedUpload + 1), count(uploads), cause.message)
+        : cause.message,
+      {
+        status: cause.status,
+        maybeAccepted: cause.maybeAccepted,
+        serverMessage: cause.serverMessage,
+        cause,
+      },
+    );
     this.name = 'BatchSubmitError';
   }
 }
@@ -183,7 +195,10 @@ function checkId(value: string, what: string): void {
   if (value === '.' || value === '..') throw new TargetError('usage', l10n.t("'{0}' is not a valid {1}.", value, what));
   // §1 [DOC S7]: a thirdPartyId (mbox3rdPartyId) may not contain `+` or `/`; Target could not store it.
   if (what === 'thirdPartyId' && /[+/]/.test(value)) {
-    throw new TargetError('usage', l10n.t("A thirdPartyId may not contain '+' or '/' (Adobe Target does not allow them)."));
+    throw new TargetError(
+      'usage',
+      l10n.t("A thirdPartyId may not contain '+' or '/' (Adobe Target does not allow them)."),
+    );
   }
 }
 
@@ -220,7 +235,8 @@ export function buildProfileUpdateRequest(
   clientCode: string,
   update: ProfileUpdate,
 ): { method: 'GET' | 'POST'; url: URL; body?: string } {
-  const [idParam, idValue] = 'pcId' in update.id ? ['mboxPC', update.id.pcId] : ['mbox3rdPartyId', update.id.thirdPartyId];
+  const [idParam, idValue] =
+    'pcId' in update.id ? ['mboxPC', update.id.pcId] : ['mbox3rdPartyId', update.id.thirdPartyId];
   checkId(idValue, 'pcId' in update.id ? 'pcId' : 'thirdPartyId');
   const pairs = Array.isArray(update.attributes) ? update.attributes : Object.entries(update.attributes);
   if (pairs.length === 0) throw new TargetError('usage', l10n.t('Give at least one attribute to update (NAME=VALUE).'));
@@ -228,8 +244,12 @@ export function buildProfileUpdateRequest(
   for (const [rawName, value] of pairs) {
     const name = rawName.startsWith('profile.') ? rawName.slice('profile.'.length) : rawName;
     if (name === '') throw new TargetError('usage', l10n.t('An attribute name is empty.'));
-    const encodedName = encode(name, () => l10n.t("The attribute name '{0}' contains text that is not valid Unicode (a lone surrogate).", name));
-    params.push(`profile.${encodedName}=${encode(value, () => l10n.t("The value of '{0}' contains text that is not valid Unicode (a lone surrogate).", name))}`);
+    const encodedName = encode(name, () =>
+      l10n.t("The attribute name '{0}' contains text that is not valid Unicode (a lone surrogate).", name),
+    );
+    params.push(
+      `profile.${encodedName}=${encode(value, () => l10n.t("The value of '{0}' contains text that is not valid Unicode (a lone surrogate).", name))}`,
+    );
   }
   const query = params.join('&');
   const path = `${basePath(base)}/m2/${clientCode}/profile/update`;
@@ -327,7 +347,9 @@ export class TargetClient {
     };
     const first = await send();
     const provider = this.options.tokenProvider;
-    if (!provider || first.token === undefined || (first.res.status !== 401 && first.res.status !== 403)) return first.res;
+    if (!provider || first.token === undefined || (first.res.status !== 401 && first.res.status !== 403)) {
+      return first.res;
+    }
     provider.invalidate(first.token);
     return (await send()).res;
   }
@@ -340,7 +362,10 @@ export class TargetClient {
     return url.host === this.base.host || url.hostname.endsWith('.tt.omtrdc.net') || isLoopbackHost(url.hostname);
   }
 
-  private request(req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number }, signal?: AbortSignal): Promise<HttpResponse> {
+  private request(
+    req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number },
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
     return this.sender.send({ timeoutMs: this.options.timeoutMs ?? 30_000, ...req }, signal);
   }
 
@@ -374,7 +399,12 @@ export class TargetClient {
   }
 
   /** The error for an answer that is not what the endpoint gives: clear about what came instead. */
-  private unreadable(res: HttpResponse, what: string, expected: string, details: { maybeAccepted?: boolean } = {}): TargetError {
+  private unreadable(
+    res: HttpResponse,
+    what: string,
+    expected: string,
+    details: { maybeAccepted?: boolean } = {},
+  ): TargetError {
     const got = this.scrub(describeAnswer(res.body));
     const http = String(res.status);
     const message = details.maybeAccepted
@@ -385,7 +415,13 @@ export class TargetClient {
           expected,
           got,
         )
-      : l10n.t("Target's answer to {0} (HTTP {1}) was not understood: expected {2}, got {3}.", what, http, expected, got);
+      : l10n.t(
+          "Target's answer to {0} (HTTP {1}) was not understood: expected {2}, got {3}.",
+          what,
+          http,
+          expected,
+          got,
+        );
     return new TargetError('server', message, { status: res.status, ...details });
   }
 
@@ -404,7 +440,11 @@ export class TargetClient {
           what,
           http,
         )
-      : l10n.t("Target's answer to {0} (HTTP {1}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read.", what, http);
+      : l10n.t(
+          "Target's answer to {0} (HTTP {1}) contains a <!DOCTYPE> or <!ENTITY> declaration, which Target's answers never have; it was not read.",
+          what,
+          http,
+        );
     throw new TargetError('server', message, { status: res.status, ...details });
   }
 
@@ -412,10 +452,14 @@ export class TargetClient {
     const { clientCode } = this.options.connection;
     const built = buildProfileUpdateRequest(this.base, clientCode, update);
     mustStayOn(built.url, this.base, `${basePath(this.base)}/m2/${clientCode}/profile/update`);
-    const headers: Record<string, string> = built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
+    const headers: Record<string, string> =
+      built.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' };
     const what = callName.update();
     // Setting the same values twice is harmless, so a single update may be retried like a GET.
-    const res = await this.authorized({ method: built.method, url: built.url, headers, body: built.body, idempotent: true, what }, options.signal);
+    const res = await this.authorized(
+      { method: built.method, url: built.url, headers, body: built.body, idempotent: true, what },
+      options.signal,
+    );
     if (!isSuccess(res.status)) throw this.statusError(res, what);
     this.checkXml(res, what);
     const answer = parseUpdateAnswer(res.body);
@@ -451,7 +495,9 @@ export class TargetClient {
       return { found: false, status: 404, message: this.scrub((json as { message: string }).message) };
     }
     if (!isSuccess(res.status)) throw this.errorForStatus(res.status, what);
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw this.unreadable(res, what, l10n.t('a JSON object'));
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+      throw this.unreadable(res, what, l10n.t('a JSON object'));
+    }
     return { found: true, status: res.status, profile: json as Record<string, unknown> };
   }
 
@@ -480,7 +526,8 @@ export class TargetClient {
       try {
         accepted.push(await this.upload(url, plan, part, options.signal));
       } catch (error) {
-        const cause = error instanceof TargetError ? error : new TargetError('network', String(error), { cause: error });
+        const cause =
+          error instanceof TargetError ? error : new TargetError('network', String(error), { cause: error });
         throw new BatchSubmitError(cause, accepted, index, plan.parts.length);
       }
       options.onProgress?.({ phase: 'uploading', done: index + 1, total: plan.parts.length });
@@ -488,7 +535,12 @@ export class TargetClient {
     return accepted;
   }
 
-  private async upload(url: URL, plan: UploadPlan, part: UploadPlan['parts'][number], signal?: AbortSignal): Promise<BatchUpload> {
+  private async upload(
+    url: URL,
+    plan: UploadPlan,
+    part: UploadPlan['parts'][number],
+    signal?: AbortSignal,
+  ): Promise<BatchUpload> {
     // Not multipart: the body is the file itself, `batch=` first, as `curl --data-binary` sends it (§4.2 [INF]).
     const headers = {
       'content-type': 'application/x-www-form-urlencoded',
@@ -524,7 +576,10 @@ export class TargetClient {
 
   async batchStatus(statusUrl: string, options: StatusOptions = {}): Promise<BatchStatus> {
     if (this.scrub(statusUrl) !== statusUrl) {
-      throw new TargetError('usage', l10n.t('The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).'));
+      throw new TargetError(
+        'usage',
+        l10n.t('The batch status URL contains the profile API token; it was not requested (tokens never go in URLs).'),
+      );
     }
     const given = checkSafeUrl(statusUrl, 'batch status URL');
     // Target's URL is opaque (§2 [INF]): keep its query as is and only append showDetails.

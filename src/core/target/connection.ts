@@ -20,7 +20,10 @@ export function checkClientCode(code: string): void {
   if (!CLIENT_CODE.test(code)) {
     throw new TargetError(
       'usage',
-      l10n.t("'{0}' is not a Target client code: use only lower-case letters and digits, as shown in Target under Administration → Implementation.", code),
+      l10n.t(
+        "'{0}' is not a Target client code: use only lower-case letters and digits, as shown in Target under Administration → Implementation.",
+        code,
+      ),
     );
   }
 }
@@ -58,7 +61,10 @@ export type UrlName = keyof typeof URL_NAMES;
 
 /** The usage error for a URL with a query or a fragment, which neither base URLs nor API roots may have. */
 export function queryOrFragmentError(what: UrlName): TargetError {
-  return new TargetError('usage', l10n.t('The {0} must not contain a query (?...) or a fragment (#...).', URL_NAMES[what]()));
+  return new TargetError(
+    'usage',
+    l10n.t('The {0} must not contain a query (?...) or a fragment (#...).', URL_NAMES[what]()),
+  );
 }
 
 /**
@@ -77,7 +83,12 @@ export function checkSafeUrl(raw: string, what: UrlName): URL {
     throw new TargetError(
       'usage',
       /[\p{L}\p{N}\p{P}\p{S}]/u.test(odd[0])
-        ? l10n.t("The {0} must be plain ASCII without spaces or backslashes; it contains U+{1} ('{2}').", name, code, odd[0])
+        ? l10n.t(
+            "The {0} must be plain ASCII without spaces or backslashes; it contains U+{1} ('{2}').",
+            name,
+            code,
+            odd[0],
+          )
         : l10n.t('The {0} must be plain ASCII without spaces or backslashes; it contains U+{1}.', name, code),
     );
   }
@@ -102,7 +113,11 @@ export function checkSafeUrl(raw: string, what: UrlName): URL {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new TargetError(
       'usage',
-      l10n.t('The {0} must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and [::1]): {1}', name, url.origin),
+      l10n.t(
+        'The {0} must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and [::1]): {1}',
+        name,
+        url.origin,
+      ),
     );
   }
   return url;

@@ -76,7 +76,11 @@ export function errorForStatus(status: number, what: string, serverMessage?: str
   if (status === 503 || status === 429) {
     return new TargetError(
       'rate-limited',
-      l10n.t('Target is limiting requests (HTTP {0}) for {1}; bulk and status calls are capped at 50 per minute. Try again in a minute.', http, what),
+      l10n.t(
+        'Target is limiting requests (HTTP {0}) for {1}; bulk and status calls are capped at 50 per minute. Try again in a minute.',
+        http,
+        what,
+      ),
       { status, serverMessage },
     );
   }

@@ -32,7 +32,11 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** The error for an answer over `limit` bytes; for an upload, Target may still have taken the batch. */
 export function responseTooLargeError(req: Pick<HttpRequest, 'what' | 'idempotent'>, limit: number): TargetError {
   const message = req.idempotent
-    ? l10n.t("The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read.", req.what, String(limit))
+    ? l10n.t(
+        "The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read.",
+        req.what,
+        String(limit),
+      )
     : l10n.t(
         "The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read. Target may or may not have accepted it: check its batch status before sending it again.",
         req.what,
@@ -135,7 +139,9 @@ export function redactUrl(url: URL): string {
   copy.username = '';
   copy.password = '';
   const keep = new Set(['client', 'batchId', 'showDetails', 'm2Node']);
-  const params = [...copy.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${keep.has(k) ? encodeURIComponent(v) : '***'}`);
+  const params = [...copy.searchParams].map(
+    ([k, v]) => `${encodeURIComponent(k)}=${keep.has(k) ? encodeURIComponent(v) : '***'}`,
+  );
   copy.search = params.length ? `?${params.join('&')}` : '';
   return copy.href;
 }
@@ -175,7 +181,10 @@ export const undiciDispatchers: DispatcherFactory = {
 };
 
 /** The undici options `UndiciTransport` uses for a direct connection and for a proxy at `uri`. */
-export function dispatcherOptions(settings: ProxySettings): { agent: AgentOptions; proxyAgent: (uri: string) => ProxyAgentOptions } {
+export function dispatcherOptions(settings: ProxySettings): {
+  agent: AgentOptions;
+  proxyAgent: (uri: string) => ProxyAgentOptions;
+} {
   const tls = { rejectUnauthorized: settings.strictSSL !== false };
   return {
     agent: { connect: { ...tls } },
@@ -312,7 +321,10 @@ export class HttpSender {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw cancelledError();
       // The slot is held for the whole attempt and counted from its end (see RateLimiter.begin).
-      const release = req.rateLimitKey && this.options.limiter ? await this.options.limiter.begin(req.rateLimitKey, signal) : undefined;
+      const release =
+        req.rateLimitKey && this.options.limiter
+          ? await this.options.limiter.begin(req.rateLimitKey, signal)
+          : undefined;
       let outcome: Awaited<ReturnType<HttpSender['attempt']>>;
       try {
         outcome = await this.attempt(req, attempt, signal);
@@ -361,7 +373,9 @@ export class HttpSender {
       const response = await this.options.transport(req, controller.signal);
       // Transports other than undici's (tests, the editor's) get the same cap on what is read.
       const limit = req.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-      if (response.body.length > limit || Buffer.byteLength(response.body) > limit) throw responseTooLargeError(req, limit);
+      if (response.body.length > limit || Buffer.byteLength(response.body) > limit) {
+        throw responseTooLargeError(req, limit);
+      }
       log(response.status);
       return { response };
     } catch (error) {
@@ -393,7 +407,11 @@ export class HttpSender {
     // Refused means the connection never opened: nothing was sent, so even a batch may be retried.
     if (code === 'ECONNREFUSED') {
       return {
-        error: new TargetError('network', l10n.t('Could not connect to {0} for {1} (connection refused).', req.url.host, req.what), { cause: error }),
+        error: new TargetError(
+          'network',
+          l10n.t('Could not connect to {0} for {1} (connection refused).', req.url.host, req.what),
+          { cause: error },
+        ),
         retryable: true,
       };
     }

@@ -78,7 +78,10 @@ export async function planUploads(path: string, options: PlanOptions = {}): Prom
       if (headerEnd === -1) {
         headerChunks.push(chunk);
         if (offset + chunk.length > MAX_HEADER_BYTES && chunk.indexOf(10) === -1) {
-          throw new TargetError('usage', l10n.t('{0}: the first line is longer than 1 MiB; this is not a batch file header.', path));
+          throw new TargetError(
+            'usage',
+            l10n.t('{0}: the first line is longer than 1 MiB; this is not a batch file header.', path),
+          );
         }
       }
       let pos = 0;
@@ -100,7 +103,9 @@ export async function planUploads(path: string, options: PlanOptions = {}): Prom
   }
   // A last line without a line ending.
   if (lineStart < offset) onLine(lineStart, offset, offset - lineStart === 1 && lastByte === 13);
-  if (headerEnd === -1) throw new TargetError('usage', l10n.t("{0} is empty: a batch file starts with a 'batch=' header line.", path));
+  if (headerEnd === -1) {
+    throw new TargetError('usage', l10n.t("{0} is empty: a batch file starts with a 'batch=' header line.", path));
+  }
   // Copied out so the plan does not keep the whole first chunk alive.
   const header = Buffer.from(Buffer.concat(headerChunks).subarray(0, headerEnd));
   if (parts.length === 0) parts.push({ rows: 0, bytes: 0, start: headerEnd, end: headerEnd });
@@ -112,5 +117,9 @@ export async function planUploads(path: string, options: PlanOptions = {}): Prom
 export async function* readUploadPart(plan: UploadPlan, part: UploadPart): AsyncGenerator<Uint8Array> {
   yield plan.header;
   if (part.end <= part.start) return;
-  yield* fs.createReadStream(plan.path, { start: part.start, end: part.end - 1, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>;
+  yield* fs.createReadStream(plan.path, {
+    start: part.start,
+    end: part.end - 1,
+    highWaterMark: CHUNK_BYTES,
+  }) as AsyncIterable<Buffer>;
 }

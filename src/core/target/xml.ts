@@ -127,9 +127,16 @@ export function parseBatchStatus(body: string): BatchStatus | undefined {
   const batchId = readTag(outer, 'batchId');
   if (batchId === undefined) return undefined;
   const state = readTag(outer, 'status');
-  const status: BatchStatus['status'] = state === 'complete' || state === 'incomplete' || state === 'stuck' ? state : '';
+  const status: BatchStatus['status'] =
+    state === 'complete' || state === 'incomplete' || state === 'stuck' ? state : '';
   const result: BatchStatus = { batchId, status, profiles };
-  for (const name of ['batchSize', 'consumedCount', 'successfulUpdates', 'profilesNotFound', 'failedUpdates'] as const) {
+  for (const name of [
+    'batchSize',
+    'consumedCount',
+    'successfulUpdates',
+    'profilesNotFound',
+    'failedUpdates',
+  ] as const) {
     const count = readCount(outer, name);
     if (count !== undefined) result[name] = count;
   }

@@ -12,7 +12,9 @@ export const BATCH_STATUS_SCHEME = 'target-batch-status';
 /** A submission passed by a tree node, or its id. */
 function submissionArg(arg: unknown): { submissionId?: string; index?: number } {
   if (typeof arg === 'string') return { submissionId: arg };
-  if (arg && typeof arg === 'object') return { submissionId: (arg as { submissionId?: string }).submissionId, index: (arg as { index?: number }).index };
+  if (arg && typeof arg === 'object') {
+    return { submissionId: (arg as { submissionId?: string }).submissionId, index: (arg as { index?: number }).index };
+  }
   return {};
 }
 
@@ -31,7 +33,8 @@ export const register: FeatureRegistration = (_context, services) => {
   };
 
   const details = new vscode.EventEmitter<vscode.Uri>();
-  const detailsUri = (id: string) => vscode.Uri.from({ scheme: BATCH_STATUS_SCHEME, path: `/${id}.txt`, query: new URLSearchParams({ id }).toString() });
+  const detailsUri = (id: string) =>
+    vscode.Uri.from({ scheme: BATCH_STATUS_SCHEME, path: `/${id}.txt`, query: new URLSearchParams({ id }).toString() });
 
   // Uploads cut short by the last window's end are marked before anything is polled.
   void journal.recover().then(() => {
@@ -68,7 +71,9 @@ export const register: FeatureRegistration = (_context, services) => {
     }),
     vscode.commands.registerCommand(Commands.copyBatchStatusUrl, async (arg?: unknown) => {
       const { submissionId, index } = submissionArg(arg);
-      const upload = journal.get(submissionId ?? '')?.uploads.find((u) => u.batchStatus && (index === undefined || u.index === index));
+      const upload = journal
+        .get(submissionId ?? '')
+        ?.uploads.find((u) => u.batchStatus && (index === undefined || u.index === index));
       if (!upload?.batchStatus) return undefined;
       await vscode.env.clipboard.writeText(upload.batchStatus);
       return upload.batchStatus;
@@ -83,24 +88,35 @@ export const register: FeatureRegistration = (_context, services) => {
       onDidChange: details.event,
       provideTextDocumentContent: (uri) => {
         const submission = journal.get(new URLSearchParams(uri.query).get('id') ?? '');
-        return submission ? describeSubmission(submission, services) : vscode.l10n.t('This batch is no longer in the list.');
+        return submission
+          ? describeSubmission(submission, services)
+          : vscode.l10n.t('This batch is no longer in the list.');
       },
     }),
-    vscode.languages.registerCodeLensProvider({ language: BATCH_LANGUAGE_ID }, {
-      provideCodeLenses: (document) => {
-        if (document.uri.scheme !== 'file') return [];
-        const active = services.connections.active();
-        const range = new vscode.Range(0, 0, 0, 0);
-        return [
-          new vscode.CodeLens(range, {
-            title: active ? `$(cloud-upload) ${vscode.l10n.t('Submit to {0}', active.name)}` : `$(cloud-upload) ${vscode.l10n.t('Submit…')}`,
-            command: Commands.submitBatch,
-            arguments: [document.uri],
-          }),
-          new vscode.CodeLens(range, { title: `$(checklist) ${vscode.l10n.t('Validate from disk')}`, command: Commands.validateBatchFile, arguments: [document.uri] }),
-        ];
+    vscode.languages.registerCodeLensProvider(
+      { language: BATCH_LANGUAGE_ID },
+      {
+        provideCodeLenses: (document) => {
+          if (document.uri.scheme !== 'file') return [];
+          const active = services.connections.active();
+          const range = new vscode.Range(0, 0, 0, 0);
+          return [
+            new vscode.CodeLens(range, {
+              title: active
+                ? `$(cloud-upload) ${vscode.l10n.t('Submit to {0}', active.name)}`
+                : `$(cloud-upload) ${vscode.l10n.t('Submit…')}`,
+              command: Commands.submitBatch,
+              arguments: [document.uri],
+            }),
+            new vscode.CodeLens(range, {
+              title: `$(checklist) ${vscode.l10n.t('Validate from disk')}`,
+              command: Commands.validateBatchFile,
+              arguments: [document.uri],
+            }),
+          ];
+        },
       },
-    }),
+    ),
   );
 };
 
@@ -115,7 +131,9 @@ function describeSubmission(s: BatchSubmission, services: Services): string {
     '',
   ];
   for (const u of s.uploads) {
-    lines.push(`${vscode.l10n.t('Upload')} ${u.index + 1}/${s.uploads.length}: ${u.state}${u.status ? ` / ${u.status}` : ''}${u.gaveUp ? ' (tracking stopped)' : ''}`);
+    lines.push(
+      `${vscode.l10n.t('Upload')} ${u.index + 1}/${s.uploads.length}: ${u.state}${u.status ? ` / ${u.status}` : ''}${u.gaveUp ? ' (tracking stopped)' : ''}`,
+    );
     lines.push(`  ${vscode.l10n.t('rows')}: ${u.rows}, ${vscode.l10n.t('bytes')}: ${u.bytes}`);
     if (u.batchId) lines.push(`  batchId: ${u.batchId}`);
     if (u.batchStatus) lines.push(`  batchStatus: ${u.batchStatus}`);

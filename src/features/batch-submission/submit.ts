@@ -42,39 +42,61 @@ export async function submitBatchFile(
   const uri = target ?? (await pickFile());
   if (!uri) return { refused: 'cancelled', uploads: [] };
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Only files on disk can be submitted: the upload streams the file.'));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Only files on disk can be submitted: the upload streams the file.'),
+    );
     return { refused: 'cancelled', uploads: [] };
   }
   // The upload reads the file from disk, so unsaved edits would silently not be sent.
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty && !(await open.save())) return { refused: 'cancelled', uploads: [] };
 
-  const connection = input.connectionId ? services.connections.get(input.connectionId) : await chooseConnection(services);
+  const connection = input.connectionId
+    ? services.connections.get(input.connectionId)
+    : await chooseConnection(services);
   if (!connection) return { refused: 'cancelled', uploads: [] };
   const apiVersion = input.apiVersion ?? (input.connectionId ? connection.apiVersion : await chooseVersion(connection));
   if (!apiVersion) return { refused: 'cancelled', uploads: [] };
   const name = path.basename(uri.fsPath);
 
-  const validation = await services.targets.withProgress(vscode.l10n.t('Validating {0}', name), (signal) => validateFile(uri.fsPath, { signal }));
+  const validation = await services.targets.withProgress(vscode.l10n.t('Validating {0}', name), (signal) =>
+    validateFile(uri.fsPath, { signal }),
+  );
   services.batchProblems.publishFromDisk(uri, validation.diagnostics, validation.summary);
   const errors = validation.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     void vscode.commands.executeCommand('workbench.actions.view.problems');
-    void vscode.window.showErrorMessage(vscode.l10n.t('{0} has {1} error(s) and was not submitted. See the Problems panel.', name, errors.length));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('{0} has {1} error(s) and was not submitted. See the Problems panel.', name, errors.length),
+    );
     services.log.warn(`refused to submit ${uri.fsPath}: ${errors.length} error(s)`);
     return { refused: 'errors', uploads: [] };
   }
 
   const notes = connectionNotes(validation.summary.idColumn, apiVersion);
-  const confirm = input.confirm ?? vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
+  const confirm =
+    input.confirm ??
+    vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
   if (confirm || !vscode.workspace.isTrusted) {
     const submit = vscode.l10n.t('Submit');
     const detail = [
-      vscode.l10n.t('{0} rows, {1} bytes, {2} upload(s), API {3}.', validation.summary.rows, validation.summary.bytes, validation.summary.uploads, apiVersion),
+      vscode.l10n.t(
+        '{0} rows, {1} bytes, {2} upload(s), API {3}.',
+        validation.summary.rows,
+        validation.summary.bytes,
+        validation.summary.uploads,
+        apiVersion,
+      ),
       ...notes.map((n) => `${n.code}: ${n.message}`),
       vscode.workspace.isTrusted ? '' : vscode.l10n.t('This workspace is not trusted.'),
-    ].filter(Boolean).join('\n');
-    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Submit {0} to {1}?', name, connection.name), { modal: true, detail }, submit);
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const answer = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Submit {0} to {1}?', name, connection.name),
+      { modal: true, detail },
+      submit,
+    );
     if (answer !== submit) return { refused: 'declined', uploads: [] };
   }
   for (const note of notes) services.log.info(`${note.code} ${name}: ${note.message}`);
@@ -89,55 +111,102 @@ export async function submitBatchFile(
     uploads: [],
   };
   try {
-    return await services.targets.withProgress(vscode.l10n.t('Submitting {0} to {1}', name, connection.name), async (signal) => {
-      const plan = await client.planBatch(uri.fsPath, { signal, maxRows: input.maxRows, maxBytes: input.maxBytes });
-      submission.uploads = plan.parts.map((part, index) => ({ index, rows: part.rows, bytes: part.bytes, state: 'pending' as const }));
-      // Journalled before the first byte goes out.
-      await journal.add(submission);
-      let stopped = false;
-      for (const [index, part] of plan.parts.entries()) {
-        if (stopped || signal.aborted) {
-          await journal.updateUpload(submission.id, index, (u) => ({ ...u, state: 'not-sent', message: signal.aborted ? 'Cancelled before this upload started.' : 'Not sent: an earlier upload failed.' }));
-          continue;
-        }
-        await journal.updateUpload(submission.id, index, (u) => ({ ...u, state: 'uploading' }));
-        try {
-          const [accepted] = await client.submitPlan({ ...plan, parts: [part] }, { signal });
-          await journal.updateUpload(submission.id, index, (u) => ({ ...u, state: 'accepted', status: 'incomplete', batchStatus: accepted.batchStatus, message: accepted.message }));
-          services.log.info(`uploaded ${name} part ${index + 1}/${plan.parts.length} (${part.rows} rows): ${accepted.batchStatus}`);
-        } catch (error) {
-          stopped = true;
-          const cause = isTargetError(error) && error.cause && isTargetError(error.cause) ? error.cause : error;
-          // A cancelled upload ends before its body is complete, and a server does not act on a
-          // request whose body never fully arrived: it is recorded as not sent.
-          const maybe = !signal.aborted && isTargetError(cause) && cause.maybeAccepted;
-          const notSent = signal.aborted || (isTargetError(cause) && !cause.maybeAccepted && ['cancelled', 'rate-limited', 'network', 'usage', 'too-large'].includes(cause.kind));
-          const state = maybe ? 'maybe-accepted' : notSent ? 'not-sent' : 'failed';
-          const message = signal.aborted ? vscode.l10n.t('Cancelled: the upload was stopped and is recorded as not sent.') : describeError(error);
-          await journal.updateUpload(submission.id, index, (u) => ({ ...u, state, message }));
-          services.log.error(`upload ${index + 1}/${plan.parts.length} of ${name}: ${state}: ${message}`);
-          if (!signal.aborted) {
-            void vscode.window.showErrorMessage(
-              state === 'maybe-accepted'
-                ? vscode.l10n.t('The connection broke during the upload of {0}: Target may have received it, so it was not sent again. {1}', name, message)
-                : vscode.l10n.t('Submitting {0} failed: {1}', name, message),
+    return await services.targets.withProgress(
+      vscode.l10n.t('Submitting {0} to {1}', name, connection.name),
+      async (signal) => {
+        const plan = await client.planBatch(uri.fsPath, { signal, maxRows: input.maxRows, maxBytes: input.maxBytes });
+        submission.uploads = plan.parts.map((part, index) => ({
+          index,
+          rows: part.rows,
+          bytes: part.bytes,
+          state: 'pending' as const,
+        }));
+        // Journalled before the first byte goes out.
+        await journal.add(submission);
+        let stopped = false;
+        for (const [index, part] of plan.parts.entries()) {
+          if (stopped || signal.aborted) {
+            await journal.updateUpload(submission.id, index, (u) => ({
+              ...u,
+              state: 'not-sent',
+              message: signal.aborted ? 'Cancelled before this upload started.' : 'Not sent: an earlier upload failed.',
+            }));
+            continue;
+          }
+          await journal.updateUpload(submission.id, index, (u) => ({ ...u, state: 'uploading' }));
+          try {
+            const [accepted] = await client.submitPlan({ ...plan, parts: [part] }, { signal });
+            await journal.updateUpload(submission.id, index, (u) => ({
+              ...u,
+              state: 'accepted',
+              status: 'incomplete',
+              batchStatus: accepted.batchStatus,
+              message: accepted.message,
+            }));
+            services.log.info(
+              `uploaded ${name} part ${index + 1}/${plan.parts.length} (${part.rows} rows): ${accepted.batchStatus}`,
             );
+          } catch (error) {
+            stopped = true;
+            const cause = isTargetError(error) && error.cause && isTargetError(error.cause) ? error.cause : error;
+            // A cancelled upload ends before its body is complete, and a server does not act on a
+            // request whose body never fully arrived: it is recorded as not sent.
+            const maybe = !signal.aborted && isTargetError(cause) && cause.maybeAccepted;
+            const notSent =
+              signal.aborted ||
+              (isTargetError(cause) &&
+                !cause.maybeAccepted &&
+                ['cancelled', 'rate-limited', 'network', 'usage', 'too-large'].includes(cause.kind));
+            const state = maybe ? 'maybe-accepted' : notSent ? 'not-sent' : 'failed';
+            const message = signal.aborted
+              ? vscode.l10n.t('Cancelled: the upload was stopped and is recorded as not sent.')
+              : describeError(error);
+            await journal.updateUpload(submission.id, index, (u) => ({ ...u, state, message }));
+            services.log.error(`upload ${index + 1}/${plan.parts.length} of ${name}: ${state}: ${message}`);
+            if (!signal.aborted) {
+              void vscode.window.showErrorMessage(
+                state === 'maybe-accepted'
+                  ? vscode.l10n.t(
+                      'The connection broke during the upload of {0}: Target may have received it, so it was not sent again. {1}',
+                      name,
+                      message,
+                    )
+                  : vscode.l10n.t('Submitting {0} failed: {1}', name, message),
+              );
+            }
           }
         }
-      }
-      tracker.resume();
-      const final = journal.get(submission.id)!;
-      const accepted = final.uploads.filter((u) => u.state === 'accepted').length;
-      if (accepted > 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1} of {2} upload(s) accepted; following their status in the Target Profiles view.', name, accepted, final.uploads.length));
-      }
-      return { submissionId: submission.id, uploads: final.uploads, refused: signal.aborted && accepted === 0 ? 'cancelled' : undefined };
-    });
+        tracker.resume();
+        const final = journal.get(submission.id)!;
+        const accepted = final.uploads.filter((u) => u.state === 'accepted').length;
+        if (accepted > 0) {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t(
+              '{0}: {1} of {2} upload(s) accepted; following their status in the Target Profiles view.',
+              name,
+              accepted,
+              final.uploads.length,
+            ),
+          );
+        }
+        return {
+          submissionId: submission.id,
+          uploads: final.uploads,
+          refused: signal.aborted && accepted === 0 ? 'cancelled' : undefined,
+        };
+      },
+    );
   } catch (error) {
     // Planning failed (unreadable file, cancelled while reading): nothing was sent.
     const message = describeError(error);
-    if (submission.uploads.length === 0 && !(isTargetError(error) && error.kind === 'cancelled')) void vscode.window.showErrorMessage(vscode.l10n.t('Submitting {0} failed: {1}', name, message));
-    return { submissionId: journal.get(submission.id) ? submission.id : undefined, uploads: journal.get(submission.id)?.uploads ?? [], refused: 'cancelled' };
+    if (submission.uploads.length === 0 && !(isTargetError(error) && error.kind === 'cancelled')) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Submitting {0} failed: {1}', name, message));
+    }
+    return {
+      submissionId: journal.get(submission.id) ? submission.id : undefined,
+      uploads: journal.get(submission.id)?.uploads ?? [],
+      refused: 'cancelled',
+    };
   } finally {
     void client.close();
   }
@@ -146,16 +215,25 @@ export async function submitBatchFile(
 async function pickFile(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;
   if (active?.languageId === BATCH_LANGUAGE_ID) return active.uri;
-  const picked = await vscode.window.showOpenDialog({ openLabel: vscode.l10n.t('Submit'), filters: { [vscode.l10n.t('Batch files')]: ['batch', 'txt', 'csv'] } });
+  const picked = await vscode.window.showOpenDialog({
+    openLabel: vscode.l10n.t('Submit'),
+    filters: { [vscode.l10n.t('Batch files')]: ['batch', 'txt', 'csv'] },
+  });
   return picked?.[0];
 }
 
 async function chooseConnection(services: Services): Promise<Connection | undefined> {
   const list = services.connections.list();
-  if (list.length <= 1) return list[0] ?? (void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.')), undefined);
+  if (list.length <= 1) {
+    return (
+      list[0] ?? (void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.')), undefined)
+    );
+  }
   const active = services.connections.active();
   const pick = await vscode.window.showQuickPick(
-    [...list].sort((a, b) => (a.id === active?.id ? -1 : b.id === active?.id ? 1 : 0)).map((c) => ({ label: c.name, description: c.clientCode, connection: c })),
+    [...list]
+      .sort((a, b) => (a.id === active?.id ? -1 : b.id === active?.id ? 1 : 0))
+      .map((c) => ({ label: c.name, description: c.clientCode, connection: c })),
     { placeHolder: vscode.l10n.t('Submit to which connection?') },
   );
   return pick ? connectionArg(pick.connection, services.connections.get.bind(services.connections)) : undefined;

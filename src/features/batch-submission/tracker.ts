@@ -1,6 +1,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { applyStatus, isTracking, nextPollDelay, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
+import {
+  applyStatus,
+  isTracking,
+  nextPollDelay,
+  type BatchSubmission,
+  type UploadRecord,
+} from '../../core/submissions/journal';
 import { SETTINGS_SECTION } from '../../contributions';
 import type { Services } from '../../services';
 import { describeError } from '../../services/targetAccess';
@@ -40,7 +46,9 @@ export class BatchTracker implements vscode.Disposable {
     const submission = this.journal.get(submissionId);
     if (!submission) return;
     for (const upload of submission.uploads) {
-      if (upload.state === 'accepted' && (index === undefined || upload.index === index)) await this.poll(submissionId, upload.index, true);
+      if (upload.state === 'accepted' && (index === undefined || upload.index === index)) {
+        await this.poll(submissionId, upload.index, true);
+      }
     }
   }
 
@@ -74,7 +82,11 @@ export class BatchTracker implements vscode.Disposable {
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const maxTrackingMs = settings.get<number>('batch.maxTrackingHours', 24) * 3_600_000;
     if (!manual && Date.now() - submission.createdAt > maxTrackingMs) {
-      await this.journal.updateUpload(submissionId, index, (u) => ({ ...u, gaveUp: true, message: 'Tracking stopped after the maximum tracking time; use Refresh Status to check again.' }));
+      await this.journal.updateUpload(submissionId, index, (u) => ({
+        ...u,
+        gaveUp: true,
+        message: 'Tracking stopped after the maximum tracking time; use Refresh Status to check again.',
+      }));
       return;
     }
     const connection = this.services.connections.get(submission.connectionId);
@@ -95,7 +107,12 @@ export class BatchTracker implements vscode.Disposable {
     } catch (error) {
       const message = describeError(error);
       this.services.log.warn(`batch status of ${path.basename(submission.sourceFile)} upload ${index + 1}: ${message}`);
-      await this.journal.updateUpload(submissionId, index, (u) => ({ ...u, pollErrors: (u.pollErrors ?? 0) + 1, message, lastPolledAt: Date.now() }));
+      await this.journal.updateUpload(submissionId, index, (u) => ({
+        ...u,
+        pollErrors: (u.pollErrors ?? 0) + 1,
+        message,
+        lastPolledAt: Date.now(),
+      }));
       next = this.journal.get(submissionId)?.uploads.find((u) => u.index === index);
     } finally {
       this.inFlight.delete(key);
@@ -116,10 +133,23 @@ export class BatchTracker implements vscode.Disposable {
     this.services.log.info(`batch ${name}${which} is ${upload.status}: ${JSON.stringify(c)}`);
     if (upload.status === 'complete') {
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('Batch {0}{1} is complete: {2} updated, {3} not found, {4} failed.', name, which, c.successfulUpdates ?? '?', c.profilesNotFound ?? '?', c.failedUpdates ?? '?'),
+        vscode.l10n.t(
+          'Batch {0}{1} is complete: {2} updated, {3} not found, {4} failed.',
+          name,
+          which,
+          c.successfulUpdates ?? '?',
+          c.profilesNotFound ?? '?',
+          c.failedUpdates ?? '?',
+        ),
       );
     } else if (upload.status === 'stuck') {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Batch {0}{1} is stuck: Target could not complete it. Check its details, then submit it again or contact Adobe support.', name, which));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'Batch {0}{1} is stuck: Target could not complete it. Check its details, then submit it again or contact Adobe support.',
+          name,
+          which,
+        ),
+      );
     }
   }
 }

@@ -14,15 +14,32 @@ export function registerAllProblems(problems: BatchProblems): vscode.Disposable 
     provideTextDocumentContent(uri) {
       const source = vscode.Uri.parse(new URLSearchParams(uri.query).get('source') ?? '');
       const entry = problems.entryFor(source);
-      if (!entry) return vscode.l10n.t('No problems are known for {0}. Open it or run "Validate Batch File…" first.', source.toString());
+      if (!entry) {
+        return vscode.l10n.t(
+          'No problems are known for {0}. Open it or run "Validate Batch File…" first.',
+          source.toString(),
+        );
+      }
       const name = source.scheme === 'file' ? source.fsPath : source.toString();
       const lines = entry.diagnostics.map((d) => cliLine(name, d));
-      lines.push('', vscode.l10n.t('{0} problems; {1} rows, {2} bytes', entry.diagnostics.length, entry.summary.rows, entry.summary.bytes));
+      lines.push(
+        '',
+        vscode.l10n.t(
+          '{0} problems; {1} rows, {2} bytes',
+          entry.diagnostics.length,
+          entry.summary.rows,
+          entry.summary.bytes,
+        ),
+      );
       return lines.join('\n') + '\n';
     },
   };
   const listUri = (source: vscode.Uri) =>
-    vscode.Uri.from({ scheme: ALL_PROBLEMS_SCHEME, path: `/${path.basename(source.path)}.problems`, query: new URLSearchParams({ source: source.toString() }).toString() });
+    vscode.Uri.from({
+      scheme: ALL_PROBLEMS_SCHEME,
+      path: `/${path.basename(source.path)}.problems`,
+      query: new URLSearchParams({ source: source.toString() }).toString(),
+    });
   return vscode.Disposable.from(
     changed,
     vscode.workspace.registerTextDocumentContentProvider(ALL_PROBLEMS_SCHEME, provider),
@@ -30,7 +47,8 @@ export function registerAllProblems(problems: BatchProblems): vscode.Disposable 
     problems.onDidPublish((source) => changed.fire(listUri(source))),
     vscode.commands.registerCommand(Commands.showAllBatchProblems, async (target?: vscode.Uri) => {
       const active = vscode.window.activeTextEditor?.document;
-      const source = target instanceof vscode.Uri ? target : active?.languageId === BATCH_LANGUAGE_ID ? active.uri : undefined;
+      const source =
+        target instanceof vscode.Uri ? target : active?.languageId === BATCH_LANGUAGE_ID ? active.uri : undefined;
       if (!source) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Open a batch file first.'));
         return undefined;

@@ -16,13 +16,20 @@ export class BatchFixes implements vscode.CodeActionProvider {
 
   constructor(private readonly problems: BatchProblems) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const lineAt = (i: number) => document.lineAt(i).text;
     const actions: vscode.CodeAction[] = [];
     if (!context.only || context.only.contains(vscode.CodeActionKind.QuickFix)) {
       for (const diagnostic of context.diagnostics) {
         if (diagnostic.source === DIAGNOSTIC_SOURCE && codeValue(diagnostic) === MORE_PROBLEMS_CODE) {
-          const show = new vscode.CodeAction(vscode.l10n.t('Show all batch file problems'), vscode.CodeActionKind.QuickFix);
+          const show = new vscode.CodeAction(
+            vscode.l10n.t('Show all batch file problems'),
+            vscode.CodeActionKind.QuickFix,
+          );
           show.command = { command: Commands.showAllBatchProblems, title: show.title, arguments: [document.uri] };
           show.diagnostics = [diagnostic];
           actions.push(show);
@@ -48,7 +55,10 @@ export class BatchFixes implements vscode.CodeActionProvider {
         }
       }
     }
-    if (context.only && (context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only))) {
+    if (
+      context.only &&
+      (context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only))
+    ) {
       // Asked for by name (fix-all on save, Source Action): computed now, over the whole file.
       const edit = this.fixAllEdit(document);
       if (edit) actions.push(this.fixAllAction(document, edit));
@@ -67,7 +77,10 @@ export class BatchFixes implements vscode.CodeActionProvider {
   }
 
   private fixAllAction(document: vscode.TextDocument, edit?: vscode.WorkspaceEdit): vscode.CodeAction {
-    const action: FixAllAction = new vscode.CodeAction(vscode.l10n.t('Fix all safe batch file problems'), BatchFixes.fixAllKind);
+    const action: FixAllAction = new vscode.CodeAction(
+      vscode.l10n.t('Fix all safe batch file problems'),
+      BatchFixes.fixAllKind,
+    );
     action.document = document;
     action.edit = edit;
     return action;
@@ -81,7 +94,9 @@ export class BatchFixes implements vscode.CodeActionProvider {
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     if (edits.length === 0 && !crlf) return undefined;
     const edit = workspaceEdit(document.uri, edits);
-    if (crlf) edit.set(document.uri, [...(edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
+    if (crlf) {
+      edit.set(document.uri, [...(edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
+    }
     return edit;
   }
 }
@@ -95,10 +110,17 @@ function codeValue(d: vscode.Diagnostic): unknown {
 
 function workspaceEdit(uri: vscode.Uri, edits: TextEdit[]): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
-  edit.set(uri, edits.map((e) => new vscode.TextEdit(toRange(e), e.newText)));
+  edit.set(
+    uri,
+    edits.map((e) => new vscode.TextEdit(toRange(e), e.newText)),
+  );
   return edit;
 }
 
 export function registerFixes(problems: BatchProblems): vscode.Disposable {
-  return vscode.languages.registerCodeActionsProvider({ language: BATCH_LANGUAGE_ID }, new BatchFixes(problems), BatchFixes.metadata);
+  return vscode.languages.registerCodeActionsProvider(
+    { language: BATCH_LANGUAGE_ID },
+    new BatchFixes(problems),
+    BatchFixes.metadata,
+  );
 }

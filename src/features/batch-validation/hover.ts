@@ -18,7 +18,9 @@ export function registerHeaderHover(): vscode.Disposable {
           md.appendMarkdown(vscode.l10n.t('**Id column** `{0}`', column.decoded || ' '));
         } else {
           md.appendMarkdown(vscode.l10n.t('**Attribute** `{0}` (column {1})', column.decoded || ' ', column.index + 1));
-          if (column.decoded !== column.written) md.appendMarkdown('\n\n' + vscode.l10n.t('Written as `{0}`', column.written));
+          if (column.decoded !== column.written) {
+            md.appendMarkdown('\n\n' + vscode.l10n.t('Written as `{0}`', column.written));
+          }
           md.appendMarkdown('\n\n' + vscode.l10n.t('Shown in Target as `profile.{0}`', column.decoded));
         }
         md.appendMarkdown('\n\n' + vscode.l10n.t('{0} rows set it, {1} leave it empty', usage.set, usage.empty));

@@ -12,10 +12,14 @@ const BATCH_FIRST_LINE = /^\uFEFF?\s*batch=/i;
 export function registerLanguageAssociation(): vscode.Disposable {
   const apply = (document: vscode.TextDocument) => {
     if (document.languageId === BATCH_LANGUAGE_ID || document.uri.scheme === 'output' || document.isClosed) return;
-    const patterns = vscode.workspace.getConfiguration(SETTINGS_SECTION, document).get<string[]>(Settings.batchFilePatterns, []);
+    const patterns = vscode.workspace
+      .getConfiguration(SETTINGS_SECTION, document)
+      .get<string[]>(Settings.batchFilePatterns, []);
     // Only plain-text-like documents are taken over; a user's explicit language choice stays.
     if (!['plaintext', 'csv'].includes(document.languageId)) return;
-    const byName = patterns.some((p) => vscode.languages.match({ pattern: p.includes('/') ? p : `**/${p}` }, document) > 0);
+    const byName = patterns.some(
+      (p) => vscode.languages.match({ pattern: p.includes('/') ? p : `**/${p}` }, document) > 0,
+    );
     if (byName || (document.lineCount > 0 && BATCH_FIRST_LINE.test(document.lineAt(0).text))) {
       void vscode.languages.setTextDocumentLanguage(document, BATCH_LANGUAGE_ID);
     }
@@ -24,7 +28,9 @@ export function registerLanguageAssociation(): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.workspace.onDidOpenTextDocument(apply),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.batchFilePatterns}`)) vscode.workspace.textDocuments.forEach(apply);
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.${Settings.batchFilePatterns}`)) {
+        vscode.workspace.textDocuments.forEach(apply);
+      }
     }),
   );
 }

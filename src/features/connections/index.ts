@@ -4,7 +4,12 @@ import { checkClientCode, checkSafeUrl, type UrlName } from '../../core/target/c
 import { Commands } from '../../contributions';
 import type { FeatureRegistration, Services } from '../../services';
 import { describeError } from '../../services/targetAccess';
-import { connectionArg, describeConnection, type Connection, type ConnectionCredentials } from '../../services/connectionStore';
+import {
+  connectionArg,
+  describeConnection,
+  type Connection,
+  type ConnectionCredentials,
+} from '../../services/connectionStore';
 
 /** What "Add Connection" can be given instead of asking (tests, walkthrough, "Try the emulator"). */
 export interface ConnectionInput {
@@ -43,13 +48,19 @@ function credentialsOf(input: CredentialsInput): ConnectionCredentials {
 /** Connections: add, edit, remove, switch the active one; the active one in the status bar. */
 export const register: FeatureRegistration = (_context, services) => {
   const { connections } = services;
-  const status = vscode.window.createStatusBarItem('targetProfiles.activeConnection', vscode.StatusBarAlignment.Left, 10);
+  const status = vscode.window.createStatusBarItem(
+    'targetProfiles.activeConnection',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   status.name = vscode.l10n.t('Target Profiles connection');
   status.command = Commands.switchConnection;
   const refreshStatus = () => {
     const active = connections.active();
     status.text = active ? `$(target) ${active.name}` : `$(target) ${vscode.l10n.t('No Target connection')}`;
-    status.tooltip = active ? vscode.l10n.t('Target connection: {0}. Click to switch.', describeConnection(active)) : vscode.l10n.t('Add a Target connection');
+    status.tooltip = active
+      ? vscode.l10n.t('Target connection: {0}. Click to switch.', describeConnection(active))
+      : vscode.l10n.t('Add a Target connection');
     status.show();
   };
   refreshStatus();
@@ -62,12 +73,18 @@ export const register: FeatureRegistration = (_context, services) => {
     }
     const active = connections.active();
     const pick = await vscode.window.showQuickPick(
-      list.map((c) => ({ label: c.name, description: describeConnection(c), detail: c.id === active?.id ? vscode.l10n.t('Active') : undefined, connection: c })),
+      list.map((c) => ({
+        label: c.name,
+        description: describeConnection(c),
+        detail: c.id === active?.id ? vscode.l10n.t('Active') : undefined,
+        connection: c,
+      })),
       { placeHolder },
     );
     return pick?.connection;
   };
-  const target = async (arg: unknown, placeHolder: string) => connectionArg(arg, connections.get.bind(connections)) ?? (await pickConnection(placeHolder));
+  const target = async (arg: unknown, placeHolder: string) =>
+    connectionArg(arg, connections.get.bind(connections)) ?? (await pickConnection(placeHolder));
 
   return vscode.Disposable.from(
     status,
@@ -75,8 +92,12 @@ export const register: FeatureRegistration = (_context, services) => {
     vscode.commands.registerCommand(Commands.addConnection, async (input?: ConnectionInput) => {
       const answers = input ?? (await askConnection());
       if (!answers) return undefined;
-      if (answers.token && answers.credentials) throw new Error(vscode.l10n.t('Give either a profile API token or Developer Console credentials, not both.'));
-      if (answers.credentials && !answers.credentials.clientSecret) throw new Error(vscode.l10n.t('The Developer Console client secret is empty.'));
+      if (answers.token && answers.credentials) {
+        throw new Error(vscode.l10n.t('Give either a profile API token or Developer Console credentials, not both.'));
+      }
+      if (answers.credentials && !answers.credentials.clientSecret) {
+        throw new Error(vscode.l10n.t('The Developer Console client secret is empty.'));
+      }
       const connection: Connection = {
         id: connections.newId(),
         name: answers.name,
@@ -110,7 +131,10 @@ export const register: FeatureRegistration = (_context, services) => {
           baseUrl: answers.baseUrl || undefined,
           credentials,
           // A status found with other credentials says nothing about these.
-          authStatus: credentials && JSON.stringify(credentials) === JSON.stringify(connection.credentials) ? connection.authStatus : undefined,
+          authStatus:
+            credentials && JSON.stringify(credentials) === JSON.stringify(connection.credentials)
+              ? connection.authStatus
+              : undefined,
         },
         // Switching to credentials removes a pasted token; switching to a token removes the secret (save does).
         credentials ? null : answers.token === undefined ? undefined : answers.token || null,
@@ -122,7 +146,7 @@ export const register: FeatureRegistration = (_context, services) => {
       if (!connection) return;
       const token = await vscode.window.showInputBox({
         title: vscode.l10n.t('Profile API token for {0}', connection.name),
-        prompt: vscode.l10n.t('Stored in VS Code\'s secret storage only. Leave empty to remove the token.'),
+        prompt: vscode.l10n.t("Stored in VS Code's secret storage only. Leave empty to remove the token."),
         password: true,
         ignoreFocusOut: true,
       });
@@ -163,12 +187,19 @@ export const register: FeatureRegistration = (_context, services) => {
         )) === rotate;
       if (!confirmed) return undefined;
       try {
-        await services.targets.withProgress(vscode.l10n.t('Rotating the profile API token of {0}', connection.name), async (signal) => {
-          const provider = await services.targets.tokenProviderFor(connection);
-          await provider!.rotate(signal);
-        });
-        services.log.info(`rotated the profile API token of tenant ${connection.credentials!.tenant} (connection ${connection.name})`);
-        void vscode.window.showInformationMessage(vscode.l10n.t('The profile API token of {0} was rotated; the old token no longer works.', connection.name));
+        await services.targets.withProgress(
+          vscode.l10n.t('Rotating the profile API token of {0}', connection.name),
+          async (signal) => {
+            const provider = await services.targets.tokenProviderFor(connection);
+            await provider!.rotate(signal);
+          },
+        );
+        services.log.info(
+          `rotated the profile API token of tenant ${connection.credentials!.tenant} (connection ${connection.name})`,
+        );
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('The profile API token of {0} was rotated; the old token no longer works.', connection.name),
+        );
         return true;
       } catch (error) {
         const message = describeError(error);
@@ -177,7 +208,9 @@ export const register: FeatureRegistration = (_context, services) => {
         return false;
       }
     }),
-    vscode.commands.registerCommand(Commands.checkAuthentication, async (arg?: unknown) => checkAuthentication(services, await target(arg, vscode.l10n.t('Connection to check')))),
+    vscode.commands.registerCommand(Commands.checkAuthentication, async (arg?: unknown) =>
+      checkAuthentication(services, await target(arg, vscode.l10n.t('Connection to check'))),
+    ),
   );
 };
 
@@ -194,19 +227,31 @@ function needsCredentials(connection: Connection): boolean {
 }
 
 /** Fetches "Require Authentication" (enableProfileApiAuthentication), records it for the tree and shows it. */
-async function checkAuthentication(services: Services, connection: Connection | undefined): Promise<boolean | undefined> {
+async function checkAuthentication(
+  services: Services,
+  connection: Connection | undefined,
+): Promise<boolean | undefined> {
   if (!connection || !needsCredentials(connection)) return undefined;
   try {
-    const required = await services.targets.withProgress(vscode.l10n.t('Checking Require Authentication for {0}', connection.name), async (signal) => {
-      const provider = await services.targets.tokenProviderFor(connection);
-      return provider!.authenticationRequired(signal);
-    });
+    const required = await services.targets.withProgress(
+      vscode.l10n.t('Checking Require Authentication for {0}', connection.name),
+      async (signal) => {
+        const provider = await services.targets.tokenProviderFor(connection);
+        return provider!.authenticationRequired(signal);
+      },
+    );
     await services.connections.setAuthStatus(connection.id, required);
     services.tree.refresh();
     void vscode.window.showInformationMessage(
       required
-        ? vscode.l10n.t('{0}: "Require Authentication" is on; every Profile API call carries the token from the Admin API.', connection.name)
-        : vscode.l10n.t('{0}: "Require Authentication" is off; Target accepts Profile API calls without a token.', connection.name),
+        ? vscode.l10n.t(
+            '{0}: "Require Authentication" is on; every Profile API call carries the token from the Admin API.',
+            connection.name,
+          )
+        : vscode.l10n.t(
+            '{0}: "Require Authentication" is off; Target accepts Profile API calls without a token.',
+            connection.name,
+          ),
     );
     return required;
   } catch (error) {
@@ -216,7 +261,6 @@ async function checkAuthentication(services: Services, connection: Connection | 
     return undefined;
   }
 }
-
 
 /** The multi-step input of Add/Edit Connection; every step validates as the user types. */
 async function askConnection(existing?: Connection): Promise<ConnectionInput | undefined> {
@@ -229,11 +273,21 @@ async function askConnection(existing?: Connection): Promise<ConnectionInput | u
     validateInput: (v) => problemOf(() => checkClientCode(v.trim())),
   });
   if (clientCode === undefined) return undefined;
-  const name = await vscode.window.showInputBox({ title: `${title} (2/5)`, prompt: vscode.l10n.t('A name for this connection'), value: existing?.name ?? clientCode.trim(), ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Give it a name.')) });
+  const name = await vscode.window.showInputBox({
+    title: `${title} (2/5)`,
+    prompt: vscode.l10n.t('A name for this connection'),
+    value: existing?.name ?? clientCode.trim(),
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Give it a name.')),
+  });
   if (name === undefined) return undefined;
   const version = await vscode.window.showQuickPick(
     [
-      { label: 'v2', description: vscode.l10n.t('Bulk updates create missing profiles (current version)'), value: 'v2' as const },
+      {
+        label: 'v2',
+        description: vscode.l10n.t('Bulk updates create missing profiles (current version)'),
+        value: 'v2' as const,
+      },
       { label: 'v1', description: vscode.l10n.t('Bulk updates only change existing profiles'), value: 'v1' as const },
     ],
     { title: `${title} (3/5)`, placeHolder: vscode.l10n.t('Default bulk API version'), ignoreFocusOut: true },
@@ -241,34 +295,53 @@ async function askConnection(existing?: Connection): Promise<ConnectionInput | u
   if (!version) return undefined;
   const baseUrl = await vscode.window.showInputBox({
     title: `${title} (4/5)`,
-    prompt: vscode.l10n.t('Base URL: leave empty for https://{0}.tt.omtrdc.net, or give an edge host or a local emulator', clientCode.trim()),
+    prompt: vscode.l10n.t(
+      'Base URL: leave empty for https://{0}.tt.omtrdc.net, or give an edge host or a local emulator',
+      clientCode.trim(),
+    ),
     value: existing?.baseUrl ?? '',
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), 'base URL'))),
   });
   if (baseUrl === undefined) return undefined;
-  const byToken = { label: vscode.l10n.t('Profile API token'), description: vscode.l10n.t('Pasted from Target (Administration → Implementation → Profile API), or none'), value: 'token' as const };
+  const byToken = {
+    label: vscode.l10n.t('Profile API token'),
+    description: vscode.l10n.t('Pasted from Target (Administration → Implementation → Profile API), or none'),
+    value: 'token' as const,
+  };
   const byCredentials = {
     label: vscode.l10n.t('Developer Console credentials'),
-    description: vscode.l10n.t('OAuth server-to-server client id and secret: the token is fetched and refreshed for you'),
+    description: vscode.l10n.t(
+      'OAuth server-to-server client id and secret: the token is fetched and refreshed for you',
+    ),
     value: 'credentials' as const,
   };
   const method = await vscode.window.showQuickPick(
     // The connection's current way first.
     existing?.credentials ? [byCredentials, byToken] : [byToken, byCredentials],
-    { title: `${title} (5/5)`, placeHolder: vscode.l10n.t('How this connection authenticates when "Require Authentication" is on'), ignoreFocusOut: true },
+    {
+      title: `${title} (5/5)`,
+      placeHolder: vscode.l10n.t('How this connection authenticates when "Require Authentication" is on'),
+      ignoreFocusOut: true,
+    },
   );
   if (!method) return undefined;
-  const common = { name: name.trim(), clientCode: clientCode.trim(), apiVersion: version.value, baseUrl: baseUrl.trim() || undefined };
+  const common = {
+    name: name.trim(),
+    clientCode: clientCode.trim(),
+    apiVersion: version.value,
+    baseUrl: baseUrl.trim() || undefined,
+  };
   if (method.value === 'credentials') {
     const credentials = await askCredentials(title, existing?.credentials);
     return credentials && { ...common, credentials };
   }
   const token = await vscode.window.showInputBox({
     title: `${title} (5/5)`,
-    prompt: existing && !existing.credentials
-      ? vscode.l10n.t('Profile API token: leave empty to keep the stored one (use "Set Token" to remove it)')
-      : vscode.l10n.t('Profile API token, if "Require Authentication" is on: kept in VS Code\'s secret storage only'),
+    prompt:
+      existing && !existing.credentials
+        ? vscode.l10n.t('Profile API token: leave empty to keep the stored one (use "Set Token" to remove it)')
+        : vscode.l10n.t('Profile API token, if "Require Authentication" is on: kept in VS Code\'s secret storage only'),
     password: true,
     ignoreFocusOut: true,
   });
@@ -280,38 +353,72 @@ async function askConnection(existing?: Connection): Promise<ConnectionInput | u
 async function askCredentials(title: string, existing?: ConnectionCredentials): Promise<CredentialsInput | undefined> {
   const ask = (step: string, prompt: string, options: vscode.InputBoxOptions = {}) =>
     vscode.window.showInputBox({ title: `${title}: ${step}`, prompt, ignoreFocusOut: true, ...options });
-  const clientId = await ask(vscode.l10n.t('client id'), vscode.l10n.t('Client ID of the Developer Console project\'s OAuth server-to-server credential'), {
-    value: existing?.clientId,
-    validateInput: (v) => (/^[\x21-\x7e]+$/.test(v.trim()) ? undefined : vscode.l10n.t('Paste the client ID (no spaces).')),
-  });
+  const clientId = await ask(
+    vscode.l10n.t('client id'),
+    vscode.l10n.t("Client ID of the Developer Console project's OAuth server-to-server credential"),
+    {
+      value: existing?.clientId,
+      validateInput: (v) =>
+        /^[\x21-\x7e]+$/.test(v.trim()) ? undefined : vscode.l10n.t('Paste the client ID (no spaces).'),
+    },
+  );
   if (clientId === undefined) return undefined;
   const clientSecret = await ask(
     vscode.l10n.t('client secret'),
-    existing ? vscode.l10n.t('Client secret: leave empty to keep the stored one') : vscode.l10n.t('Client secret: kept in VS Code\'s secret storage only'),
-    { password: true, validateInput: (v) => (existing || v.trim() ? undefined : vscode.l10n.t('Paste the client secret.')) },
+    existing
+      ? vscode.l10n.t('Client secret: leave empty to keep the stored one')
+      : vscode.l10n.t("Client secret: kept in VS Code's secret storage only"),
+    {
+      password: true,
+      validateInput: (v) => (existing || v.trim() ? undefined : vscode.l10n.t('Paste the client secret.')),
+    },
   );
   if (clientSecret === undefined) return undefined;
-  const tenant = await ask(vscode.l10n.t('tenant'), vscode.l10n.t('Target tenant of the Admin API (mc.adobe.io/TENANT/target/...): not the client code'), {
-    value: existing?.tenant,
-    validateInput: (v) => problemOf(() => checkCredentials({ clientId: 'x', tenant: v.trim() })),
-  });
+  const tenant = await ask(
+    vscode.l10n.t('tenant'),
+    vscode.l10n.t('Target tenant of the Admin API (mc.adobe.io/TENANT/target/...): not the client code'),
+    {
+      value: existing?.tenant,
+      validateInput: (v) => problemOf(() => checkCredentials({ clientId: 'x', tenant: v.trim() })),
+    },
+  );
   if (tenant === undefined) return undefined;
-  const scopes = await ask(vscode.l10n.t('scopes'), vscode.l10n.t('Scopes, comma-separated, as the credential in Developer Console lists them'), {
-    value: (existing?.scopes ?? DEFAULT_SCOPES).join(','),
-  });
+  const scopes = await ask(
+    vscode.l10n.t('scopes'),
+    vscode.l10n.t('Scopes, comma-separated, as the credential in Developer Console lists them'),
+    {
+      value: (existing?.scopes ?? DEFAULT_SCOPES).join(','),
+    },
+  );
   if (scopes === undefined) return undefined;
-  const url = (what: UrlName) => (v: string) => (v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), what)));
-  const imsUrl = await ask(vscode.l10n.t('IMS URL'), vscode.l10n.t('Adobe IMS: leave empty for https://ims-na1.adobelogin.com (a local emulator may stand in)'), {
-    value: existing?.imsUrl ?? '',
-    validateInput: url('Adobe IMS URL'),
-  });
+  const url = (what: UrlName) => (v: string) =>
+    v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), what));
+  const imsUrl = await ask(
+    vscode.l10n.t('IMS URL'),
+    vscode.l10n.t('Adobe IMS: leave empty for https://ims-na1.adobelogin.com (a local emulator may stand in)'),
+    {
+      value: existing?.imsUrl ?? '',
+      validateInput: url('Adobe IMS URL'),
+    },
+  );
   if (imsUrl === undefined) return undefined;
-  const adminUrl = await ask(vscode.l10n.t('Admin API URL'), vscode.l10n.t('Target Admin API: leave empty for https://mc.adobe.io'), {
-    value: existing?.adminUrl ?? '',
-    validateInput: url('Target Admin API URL'),
-  });
+  const adminUrl = await ask(
+    vscode.l10n.t('Admin API URL'),
+    vscode.l10n.t('Target Admin API: leave empty for https://mc.adobe.io'),
+    {
+      value: existing?.adminUrl ?? '',
+      validateInput: url('Target Admin API URL'),
+    },
+  );
   if (adminUrl === undefined) return undefined;
-  return { clientId: clientId.trim(), clientSecret: clientSecret.trim(), tenant: tenant.trim(), scopes, imsUrl: imsUrl.trim() || undefined, adminUrl: adminUrl.trim() || undefined };
+  return {
+    clientId: clientId.trim(),
+    clientSecret: clientSecret.trim(),
+    tenant: tenant.trim(),
+    scopes,
+    imsUrl: imsUrl.trim() || undefined,
+    adminUrl: adminUrl.trim() || undefined,
+  };
 }
 
 function problemOf(check: () => unknown): string | undefined {

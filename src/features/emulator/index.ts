@@ -34,7 +34,10 @@ export const register: FeatureRegistration = (_context, services) => {
       }
       const id = await connectTo(services, emulator.url);
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('The local emulator runs at {0}. Try "Update Profile…" with thirdPartyId crm-1001.', emulator.url),
+        vscode.l10n.t(
+          'The local emulator runs at {0}. Try "Update Profile…" with thirdPartyId crm-1001.',
+          emulator.url,
+        ),
       );
       return { url: emulator.url, connectionId: id };
     }),
@@ -44,8 +47,16 @@ export const register: FeatureRegistration = (_context, services) => {
 
 /** Adds (or points at the new address) the emulator's connection and makes it active. */
 async function connectTo(services: Services, url: string): Promise<string> {
-  const existing = services.connections.list().find((c) => c.name === EMULATOR_CONNECTION_NAME && c.clientCode === EMULATOR_CLIENT_CODE);
-  const connection = { id: existing?.id ?? services.connections.newId(), name: EMULATOR_CONNECTION_NAME, clientCode: EMULATOR_CLIENT_CODE, apiVersion: 'v2' as const, baseUrl: url };
+  const existing = services.connections
+    .list()
+    .find((c) => c.name === EMULATOR_CONNECTION_NAME && c.clientCode === EMULATOR_CLIENT_CODE);
+  const connection = {
+    id: existing?.id ?? services.connections.newId(),
+    name: EMULATOR_CONNECTION_NAME,
+    clientCode: EMULATOR_CLIENT_CODE,
+    apiVersion: 'v2' as const,
+    baseUrl: url,
+  };
   await services.connections.save(connection);
   await services.connections.setActive(connection.id);
   return connection.id;

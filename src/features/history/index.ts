@@ -7,7 +7,12 @@ import type { FeatureRegistration } from '../../services';
 export const register: FeatureRegistration = (_context, services) =>
   vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.copyAsCurl, async (arg?: unknown) => {
-      const id = typeof arg === 'string' ? arg : arg && typeof arg === 'object' ? (arg as { entryId?: string }).entryId : undefined;
+      const id =
+        typeof arg === 'string'
+          ? arg
+          : arg && typeof arg === 'object'
+            ? (arg as { entryId?: string }).entryId
+            : undefined;
       let entry = id ? services.history.get(id) : undefined;
       if (!entry) {
         const withRequests = services.history.all().filter((e) => e.request);

@@ -1,5 +1,10 @@
 import * as vscode from 'vscode';
-import { parseAttributeInput, pcIdProblem, thirdPartyIdProblem, type AttributePairs } from '../../core/profiles/attributes';
+import {
+  parseAttributeInput,
+  pcIdProblem,
+  thirdPartyIdProblem,
+  type AttributePairs,
+} from '../../core/profiles/attributes';
 import { compareAttributes, verifyDelays, type VerifyReport } from '../../core/profiles/verify';
 import { buildProfileUpdateRequest, type FetchResult, type ProfileLookup } from '../../core/target/client';
 import { resolveBaseUrl } from '../../core/target/connection';
@@ -43,7 +48,11 @@ export const register: FeatureRegistration = (_context, services) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
       const parsed = target?.scheme === PROFILE_SCHEME ? parseProfileUri(target) : undefined;
       if (!parsed) return undefined;
-      return fetchProfile(services, documents, { connectionId: parsed.connectionId, idType: parsed.idType, id: parsed.id });
+      return fetchProfile(services, documents, {
+        connectionId: parsed.connectionId,
+        idType: parsed.idType,
+        id: parsed.id,
+      });
     }),
     vscode.commands.registerCommand(Commands.verifyUpdate, (arg?: unknown) => verifyUpdate(services, arg)),
   );
@@ -65,10 +74,16 @@ function describeUpdate(idType: string, id: string, pairs: AttributePairs): stri
   return `${idType} ${id}: ${shown.join(', ')}${pairs.length > 4 ? `, +${pairs.length - 4}` : ''}`;
 }
 
-async function updateProfile(services: Services, input?: UpdateInput, connectionId?: string): Promise<HistoryEntry | undefined> {
+async function updateProfile(
+  services: Services,
+  input?: UpdateInput,
+  connectionId?: string,
+): Promise<HistoryEntry | undefined> {
   const connection = resolveConnection(services, input?.connectionId ?? connectionId);
   if (!connection) return undefined;
-  const asked = input ? { ...input, attributes: Array.isArray(input.attributes) ? input.attributes : Object.entries(input.attributes) } : await askUpdate(services, connection);
+  const asked = input
+    ? { ...input, attributes: Array.isArray(input.attributes) ? input.attributes : Object.entries(input.attributes) }
+    : await askUpdate(services, connection);
   if (!asked) return undefined;
   const pairs = asked.attributes as AttributePairs;
   if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile update')))) return undefined;
@@ -77,8 +92,17 @@ async function updateProfile(services: Services, input?: UpdateInput, connection
   const token = await services.connections.token(connection.id);
   let request: HistoryEntry['request'];
   try {
-    const built = buildProfileUpdateRequest(resolveBaseUrl(connection), connection.clientCode, { id, attributes: pairs });
-    request = { method: built.method, url: built.url.toString(), body: built.body, contentType: built.body === undefined ? undefined : 'application/x-www-form-urlencoded', authenticated: !!token || !!connection.credentials };
+    const built = buildProfileUpdateRequest(resolveBaseUrl(connection), connection.clientCode, {
+      id,
+      attributes: pairs,
+    });
+    request = {
+      method: built.method,
+      url: built.url.toString(),
+      body: built.body,
+      contentType: built.body === undefined ? undefined : 'application/x-www-form-urlencoded',
+      authenticated: !!token || !!connection.credentials,
+    };
   } catch (error) {
     void vscode.window.showErrorMessage(describeError(error));
     return undefined;
@@ -102,14 +126,31 @@ async function updateProfile(services: Services, input?: UpdateInput, connection
     const verify = vscode.l10n.t('Verify');
     const curl = vscode.l10n.t('Copy as cURL');
     const show = result.success ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
-    void show(vscode.l10n.t('Profile update for {0}: {1}', asked.id, result.message || (result.success ? 'accepted' : 'refused')), verify, curl).then((pick) => {
+    void show(
+      vscode.l10n.t(
+        'Profile update for {0}: {1}',
+        asked.id,
+        result.message || (result.success ? 'accepted' : 'refused'),
+      ),
+      verify,
+      curl,
+    ).then((pick) => {
       if (pick === verify) void vscode.commands.executeCommand(Commands.verifyUpdate, entry.id);
       if (pick === curl) void vscode.commands.executeCommand(Commands.copyAsCurl, entry.id);
     });
     return entry;
   } catch (error) {
     const message = describeError(error);
-    const entry = await services.history.add({ connectionId: connection.id, kind: 'update', summary, ok: false, result: message, request, profileId: { type: asked.idType, value: asked.id }, attributes: pairs });
+    const entry = await services.history.add({
+      connectionId: connection.id,
+      kind: 'update',
+      summary,
+      ok: false,
+      result: message,
+      request,
+      profileId: { type: asked.idType, value: asked.id },
+      attributes: pairs,
+    });
     services.log.error(`update ${summary} on ${connection.name} failed: ${message}`);
     void vscode.window.showErrorMessage(vscode.l10n.t('Profile update for {0} failed: {1}', asked.id, message));
     return entry;
@@ -119,12 +160,19 @@ async function updateProfile(services: Services, input?: UpdateInput, connection
 }
 
 /** The multi-step input: id type, id, then name=value pairs one by one (or pasted at once). */
-async function askUpdate(services: Services, connection: Connection): Promise<{ idType: 'pcId' | 'thirdPartyId'; id: string; attributes: AttributePairs } | undefined> {
+async function askUpdate(
+  services: Services,
+  connection: Connection,
+): Promise<{ idType: 'pcId' | 'thirdPartyId'; id: string; attributes: AttributePairs } | undefined> {
   const title = vscode.l10n.t('Update Profile on {0}', connection.name);
   const recent = services.history.forConnection(connection.id, 'update');
   const idTypePick = await vscode.window.showQuickPick(
     [
-      { label: 'thirdPartyId', description: vscode.l10n.t('Your CRM or customer id (mbox3rdPartyId)'), value: 'thirdPartyId' as const },
+      {
+        label: 'thirdPartyId',
+        description: vscode.l10n.t('Your CRM or customer id (mbox3rdPartyId)'),
+        value: 'thirdPartyId' as const,
+      },
       { label: 'pcId', description: vscode.l10n.t('Target visitor id (mboxPC)'), value: 'pcId' as const },
     ],
     { title: `${title} (1/3)`, placeHolder: vscode.l10n.t('Which id identifies the visitor?'), ignoreFocusOut: true },
@@ -147,9 +195,15 @@ async function askUpdate(services: Services, connection: Connection): Promise<{ 
     // Checked as the user types: the encoded size decides GET (8 KB) or POST (60 KB), or refusal.
     const sizeCheck = (extra: AttributePairs): vscode.InputBoxValidationMessage | string | undefined => {
       try {
-        const built = buildProfileUpdateRequest(base, connection.clientCode, { id: idType === 'pcId' ? { pcId: id } : { thirdPartyId: id }, attributes: [...pairs, ...extra] });
+        const built = buildProfileUpdateRequest(base, connection.clientCode, {
+          id: idType === 'pcId' ? { pcId: id } : { thirdPartyId: id },
+          attributes: [...pairs, ...extra],
+        });
         if (built.method === 'POST') {
-          return { message: vscode.l10n.t('Over 8 KB once encoded: it will be sent as a POST (limit 60 KB).'), severity: vscode.InputBoxValidationSeverity.Info };
+          return {
+            message: vscode.l10n.t('Over 8 KB once encoded: it will be sent as a POST (limit 60 KB).'),
+            severity: vscode.InputBoxValidationSeverity.Info,
+          };
         }
         return undefined;
       } catch (e) {
@@ -160,8 +214,15 @@ async function askUpdate(services: Services, connection: Connection): Promise<{ 
       title: `${title} (3/3)`,
       prompt:
         pairs.length === 0
-          ? vscode.l10n.t('name=value, or paste a=1&b=2 or a JSON object{0}', recentNames.length ? ` (${vscode.l10n.t('recent: {0}', recentNames.join(', '))})` : '')
-          : vscode.l10n.t('{0} attribute(s) so far: {1}. Another name=value, or press Enter on an empty line to send.', pairs.length, pairs.map(([n]) => n).join(', ')),
+          ? vscode.l10n.t(
+              'name=value, or paste a=1&b=2 or a JSON object{0}',
+              recentNames.length ? ` (${vscode.l10n.t('recent: {0}', recentNames.join(', '))})` : '',
+            )
+          : vscode.l10n.t(
+              '{0} attribute(s) so far: {1}. Another name=value, or press Enter on an empty line to send.',
+              pairs.length,
+              pairs.map(([n]) => n).join(', '),
+            ),
       ignoreFocusOut: true,
       validateInput: (v) => {
         if (v.trim() === '') return pairs.length ? undefined : vscode.l10n.t('Give at least one name=value.');
@@ -178,7 +239,11 @@ async function askUpdate(services: Services, connection: Connection): Promise<{ 
 }
 
 function lookupOf(idType: IdType, id: string): ProfileLookup {
-  return idType === 'pcId' ? { pcId: id } : idType === 'thirdPartyId' ? { thirdPartyId: id } : { marketingCloudVisitorId: id };
+  return idType === 'pcId'
+    ? { pcId: id }
+    : idType === 'thirdPartyId'
+      ? { thirdPartyId: id }
+      : { marketingCloudVisitorId: id };
 }
 
 async function fetchProfile(
@@ -196,13 +261,25 @@ async function fetchProfile(
       [
         { label: 'thirdPartyId', value: 'thirdPartyId' as const },
         { label: 'pcId', value: 'pcId' as const },
-        { label: 'marketingCloudVisitorId', description: vscode.l10n.t('Experience Cloud ID'), value: 'marketingCloudVisitorId' as const },
+        {
+          label: 'marketingCloudVisitorId',
+          description: vscode.l10n.t('Experience Cloud ID'),
+          value: 'marketingCloudVisitorId' as const,
+        },
       ],
-      { title: vscode.l10n.t('Fetch Profile from {0}', connection.name), placeHolder: vscode.l10n.t('Look the profile up by') },
+      {
+        title: vscode.l10n.t('Fetch Profile from {0}', connection.name),
+        placeHolder: vscode.l10n.t('Look the profile up by'),
+      },
     );
     if (!pick) return undefined;
     idType = pick.value;
-    id = await vscode.window.showInputBox({ title: vscode.l10n.t('Fetch Profile from {0}', connection.name), prompt: idType, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('The id is empty.')) });
+    id = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Fetch Profile from {0}', connection.name),
+      prompt: idType,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('The id is empty.')),
+    });
     if (id === undefined) return undefined;
   }
   if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile look-up')))) return undefined;
@@ -218,20 +295,31 @@ async function fetchProfile(
     const message = describeError(error);
     services.log.error(`fetch ${idType} ${id} on ${connection.name} failed: ${message}`);
     if (!input?.silent) {
-      await services.history.add({ connectionId: connection.id, kind: 'fetch', summary: `${idType} ${id}`, ok: false, result: message, profileId: { type: idType, value: id } });
+      await services.history.add({
+        connectionId: connection.id,
+        kind: 'fetch',
+        summary: `${idType} ${id}`,
+        ok: false,
+        result: message,
+        profileId: { type: idType, value: id },
+      });
       void vscode.window.showErrorMessage(vscode.l10n.t('Fetching profile {0} failed: {1}', id, message));
     }
     return { found: false, message };
   } finally {
     void client.close();
   }
-  if (input?.silent) return result.found ? { found: true, profile: result.profile } : { found: false, message: result.message };
+  if (input?.silent) {
+    return result.found ? { found: true, profile: result.profile } : { found: false, message: result.message };
+  }
   await services.history.add({
     connectionId: connection.id,
     kind: 'fetch',
     summary: `${idType} ${id}`,
     ok: result.found,
-    result: result.found ? vscode.l10n.t('{0} attributes', Object.keys((result.profile.profileAttributes as object) ?? {}).length) : result.message,
+    result: result.found
+      ? vscode.l10n.t('{0} attributes', Object.keys((result.profile.profileAttributes as object) ?? {}).length)
+      : result.message,
     profileId: { type: idType, value: id },
   });
   if (!result.found) {
@@ -248,14 +336,19 @@ async function fetchProfile(
 
 /** Fetches the profile of an update until every sent attribute matches or the time is up. */
 async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyReport | undefined> {
-  const entryId = typeof arg === 'string' ? arg : arg && typeof arg === 'object' ? (arg as { entryId?: string }).entryId : undefined;
+  const entryId =
+    typeof arg === 'string' ? arg : arg && typeof arg === 'object' ? (arg as { entryId?: string }).entryId : undefined;
   const connectionFromArg = connectionArg(arg, services.connections.get.bind(services.connections));
   let entry = entryId ? services.history.get(entryId) : undefined;
   if (!entry) {
     const connection = connectionFromArg ?? services.connections.active();
-    const updates = (connection ? services.history.forConnection(connection.id, 'update') : []).filter((e) => e.ok && e.attributes?.length);
+    const updates = (connection ? services.history.forConnection(connection.id, 'update') : []).filter(
+      (e) => e.ok && e.attributes?.length,
+    );
     if (updates.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Send a profile update first; Verify checks that it landed.'));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Send a profile update first; Verify checks that it landed.'),
+      );
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
@@ -267,16 +360,26 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
   if (!entry?.profileId || !entry.attributes) return undefined;
   const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   const budgetMs = settings.get<number>('verify.timeoutSeconds', 60) * 1000;
-  const delays = verifyDelays(settings.get<number>('polling.minSeconds', 2) * 1000, settings.get<number>('polling.maxSeconds', 30) * 1000, budgetMs);
+  const delays = verifyDelays(
+    settings.get<number>('polling.minSeconds', 2) * 1000,
+    settings.get<number>('polling.maxSeconds', 30) * 1000,
+    budgetMs,
+  );
   const { profileId, attributes } = entry;
   const connectionId = entry.connectionId;
   let report: VerifyReport | undefined;
   let lastMessage = '';
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Verifying update of {0}', profileId.value), cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Verifying update of {0}', profileId.value),
+      cancellable: true,
+    },
     async (progress, token) => {
       for (let attempt = 0; attempt <= delays.length && !token.isCancellationRequested; attempt++) {
-        const fetched = await vscode.commands.executeCommand<{ found: boolean; profile?: Record<string, unknown>; message?: string } | undefined>(Commands.fetchProfile, {
+        const fetched = await vscode.commands.executeCommand<
+          { found: boolean; profile?: Record<string, unknown>; message?: string } | undefined
+        >(Commands.fetchProfile, {
           connectionId,
           idType: profileId.type,
           id: profileId.value,
@@ -287,7 +390,9 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
           if (report.allMatch) return;
         } else lastMessage = fetched?.message ?? '';
         if (attempt === delays.length) return;
-        progress.report({ message: vscode.l10n.t('not there yet; checking again in {0} s', Math.round(delays[attempt] / 1000)) });
+        progress.report({
+          message: vscode.l10n.t('not there yet; checking again in {0} s', Math.round(delays[attempt] / 1000)),
+        });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delays[attempt]);
           token.onCancellationRequested(() => {
@@ -298,17 +403,45 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
       }
     },
   );
-  const counts = report ? { match: report.checks.filter((c) => c.state === 'match'), differs: report.checks.filter((c) => c.state === 'differs'), missing: report.checks.filter((c) => c.state === 'missing') } : undefined;
+  const counts = report
+    ? {
+        match: report.checks.filter((c) => c.state === 'match'),
+        differs: report.checks.filter((c) => c.state === 'differs'),
+        missing: report.checks.filter((c) => c.state === 'missing'),
+      }
+    : undefined;
   const text = counts
     ? [
         vscode.l10n.t('{0} match', counts.match.length),
-        ...counts.differs.map((c) => vscode.l10n.t('{0} differs (sent "{1}", profile has "{2}")', c.name, c.expected, c.state === 'differs' ? c.actual : '')),
+        ...counts.differs.map((c) =>
+          vscode.l10n.t(
+            '{0} differs (sent "{1}", profile has "{2}")',
+            c.name,
+            c.expected,
+            c.state === 'differs' ? c.actual : '',
+          ),
+        ),
         ...counts.missing.map((c) => vscode.l10n.t('{0} missing', c.name)),
       ].join('; ')
     : vscode.l10n.t('profile not found ({0})', lastMessage);
-  await services.history.add({ connectionId, kind: 'verify', summary: entry.summary, ok: !!report?.allMatch, result: text, profileId });
+  await services.history.add({
+    connectionId,
+    kind: 'verify',
+    summary: entry.summary,
+    ok: !!report?.allMatch,
+    result: text,
+    profileId,
+  });
   services.log.info(`verify ${entry.summary}: ${text}`);
-  if (report?.allMatch) void vscode.window.showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text));
-  else void vscode.window.showWarningMessage(vscode.l10n.t('Update of {0} not (yet) visible: {1}', profileId.value, text));
-  return report ?? { checks: attributes.filter(([, v]) => v !== '').map(([name, expected]) => ({ name, state: 'missing', expected })), allMatch: false };
+  if (report?.allMatch) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text));
+  } else {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Update of {0} not (yet) visible: {1}', profileId.value, text));
+  }
+  return (
+    report ?? {
+      checks: attributes.filter(([, v]) => v !== '').map(([name, expected]) => ({ name, state: 'missing', expected })),
+      allMatch: false,
+    }
+  );
 }

@@ -36,7 +36,9 @@ export class ProfileDocuments implements vscode.TextDocumentContentProvider, vsc
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? vscode.l10n.t('// Not fetched in this window yet: run "Refresh Profile".');
+    return (
+      this.contents.get(uri.toString()) ?? vscode.l10n.t('// Not fetched in this window yet: run "Refresh Profile".')
+    );
   }
 
   dispose(): void {

@@ -1,7 +1,18 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { describeMismatches, runScenario, type RunOptions, type ScenarioResult, type StepResult } from '../../core/scenarios/runner';
-import { SCENARIO_FILE_PATTERN, SCENARIO_GLOB, parseScenario, type ParsedScenario } from '../../core/scenarios/scenario';
+import {
+  describeMismatches,
+  runScenario,
+  type RunOptions,
+  type ScenarioResult,
+  type StepResult,
+} from '../../core/scenarios/runner';
+import {
+  SCENARIO_FILE_PATTERN,
+  SCENARIO_GLOB,
+  parseScenario,
+  type ParsedScenario,
+} from '../../core/scenarios/scenario';
 import { targetScenarioDeps } from '../../core/scenarios/targetDeps';
 import type { SourceRange } from '../../core/scenarios/jsonc';
 import type { TargetClient } from '../../core/target/client';
@@ -26,7 +37,15 @@ export interface ScenarioSummary {
   discovered: boolean;
   /** The file's test item and its children as the Test Explorer shows them. */
   tests: { id: string; label: string; children: { id: string; label: string; line: number }[] };
-  steps: { index: number; type: string; name: string; status: string; durationMs: number; message: string; attributes: { name: string; state: string; expected: string; actual: string | null }[] }[];
+  steps: {
+    index: number;
+    type: string;
+    name: string;
+    status: string;
+    durationMs: number;
+    message: string;
+    attributes: { name: string; state: string; expected: string; actual: string | null }[];
+  }[];
   error?: string;
 }
 
@@ -47,7 +66,9 @@ class ScenarioTests extends Disposable {
 
   constructor(private readonly services: Services) {
     super();
-    this.controller = this.register(vscode.tests.createTestController('targetProfiles.scenarios', vscode.l10n.t('Target Profile Scenarios')));
+    this.controller = this.register(
+      vscode.tests.createTestController('targetProfiles.scenarios', vscode.l10n.t('Target Profile Scenarios')),
+    );
     this.register(this.lensesChanged);
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
@@ -57,7 +78,12 @@ class ScenarioTests extends Disposable {
       await this.discoverAll();
     };
     this.register(
-      this.controller.createRunProfile(vscode.l10n.t('Run'), vscode.TestRunProfileKind.Run, (request, token) => this.runRequest(request, token), true),
+      this.controller.createRunProfile(
+        vscode.l10n.t('Run'),
+        vscode.TestRunProfileKind.Run,
+        (request, token) => this.runRequest(request, token),
+        true,
+      ),
     );
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(SCENARIO_GLOB));
     this.register(watcher.onDidCreate((uri) => void this.refreshFile(uri)));
@@ -80,17 +106,18 @@ class ScenarioTests extends Disposable {
 
     this.register(
       vscode.languages.registerCodeLensProvider(
-        [
-          { pattern: '**/*.targetprofile.json' },
-          { pattern: '**/*.targetprofile.jsonc' },
-        ],
+        [{ pattern: '**/*.targetprofile.json' }, { pattern: '**/*.targetprofile.jsonc' }],
         { onDidChangeCodeLenses: this.lensesChanged.event, provideCodeLenses: (document) => this.codeLenses(document) },
       ),
     );
-    this.register(vscode.commands.registerCommand(Commands.runScenario, (uri?: vscode.Uri) => this.runFromCommand(uri)));
     this.register(
-      vscode.commands.registerCommand(Commands.runScenarioStep, (uri: vscode.Uri, stepIndex: number, options?: { once?: boolean }) =>
-        this.runFromCommand(uri, { only: [stepIndex], once: options?.once }),
+      vscode.commands.registerCommand(Commands.runScenario, (uri?: vscode.Uri) => this.runFromCommand(uri)),
+    );
+    this.register(
+      vscode.commands.registerCommand(
+        Commands.runScenarioStep,
+        (uri: vscode.Uri, stepIndex: number, options?: { once?: boolean }) =>
+          this.runFromCommand(uri, { only: [stepIndex], once: options?.once }),
       ),
     );
   }
@@ -134,7 +161,11 @@ class ScenarioTests extends Disposable {
       : undefined;
     const children: vscode.TestItem[] = [];
     for (const step of parsed.steps.filter((s) => s.type === 'verify')) {
-      const child = this.controller.createTestItem(`${uri.toString()}#${step.index}`, step.name ?? vscode.l10n.t('verify (step {0})', step.index + 1), uri);
+      const child = this.controller.createTestItem(
+        `${uri.toString()}#${step.index}`,
+        step.name ?? vscode.l10n.t('verify (step {0})', step.index + 1),
+        uri,
+      );
       child.range = toRange(step.range);
       children.push(child);
     }
@@ -145,10 +176,22 @@ class ScenarioTests extends Disposable {
 
   private codeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const parsed = this.parsed.get(document.uri.toString()) ?? this.update(document.uri, document.getText());
-    const lenses = [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('Run scenario'), command: Commands.runScenario, arguments: [document.uri] })];
+    const lenses = [
+      new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+        title: vscode.l10n.t('Run scenario'),
+        command: Commands.runScenario,
+        arguments: [document.uri],
+      }),
+    ];
     for (const step of parsed.steps) {
       const at = new vscode.Range(step.range.line, step.range.column, step.range.line, step.range.column);
-      lenses.push(new vscode.CodeLens(at, { title: vscode.l10n.t('Run step'), command: Commands.runScenarioStep, arguments: [document.uri, step.index] }));
+      lenses.push(
+        new vscode.CodeLens(at, {
+          title: vscode.l10n.t('Run step'),
+          command: Commands.runScenarioStep,
+          arguments: [document.uri, step.index],
+        }),
+      );
       if (step.type === 'verify') {
         lenses.push(
           new vscode.CodeLens(at, {
@@ -191,7 +234,10 @@ class ScenarioTests extends Disposable {
   }
 
   /** "Run scenario" / "Run step" / "Verify": a TestRun too, so that the results show in the Test Explorer. */
-  private async runFromCommand(uri: vscode.Uri | undefined, options: { only?: number[]; once?: boolean } = {}): Promise<ScenarioSummary | undefined> {
+  private async runFromCommand(
+    uri: vscode.Uri | undefined,
+    options: { only?: number[]; once?: boolean } = {},
+  ): Promise<ScenarioSummary | undefined> {
     uri ??= vscode.window.activeTextEditor?.document.uri;
     if (!uri || !isScenarioUri(uri)) {
       void vscode.window.showWarningMessage(vscode.l10n.t('Open a scenario file (*.targetprofile.json) first.'));
@@ -205,10 +251,17 @@ class ScenarioTests extends Disposable {
     const controller = new AbortController();
     try {
       return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Running scenario {0}', path.basename(uri.path)), cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Running scenario {0}', path.basename(uri.path)),
+          cancellable: true,
+        },
         async (_progress, token) => {
           token.onCancellationRequested(() => controller.abort());
-          const summary = await this.runFile(item, run, controller.signal, { only: options.only, verifyWithinSeconds: options.once ? 0 : undefined });
+          const summary = await this.runFile(item, run, controller.signal, {
+            only: options.only,
+            verifyWithinSeconds: options.once ? 0 : undefined,
+          });
           return { ...summary, discovered };
         },
       );
@@ -218,20 +271,36 @@ class ScenarioTests extends Disposable {
   }
 
   private connectionFor(name: string | undefined): Connection | undefined {
-    return name === undefined ? this.services.connections.active() : this.services.connections.list().find((c) => c.name === name);
+    return name === undefined
+      ? this.services.connections.active()
+      : this.services.connections.list().find((c) => c.name === name);
   }
 
-  private async runFile(item: vscode.TestItem, run: vscode.TestRun, signal: AbortSignal, options: Pick<RunOptions, 'only' | 'verifyWithinSeconds'>): Promise<Omit<ScenarioSummary, 'discovered'>> {
+  private async runFile(
+    item: vscode.TestItem,
+    run: vscode.TestRun,
+    signal: AbortSignal,
+    options: Pick<RunOptions, 'only' | 'verifyWithinSeconds'>,
+  ): Promise<Omit<ScenarioSummary, 'discovered'>> {
     const uri = item.uri!;
     const children = [...this.itemsOf(item.children)];
-    const tests = { id: item.id, label: item.label, children: children.map((c) => ({ id: c.id, label: c.label, line: c.range?.start.line ?? 0 })) };
+    const tests = {
+      id: item.id,
+      label: item.label,
+      children: children.map((c) => ({ id: c.id, label: c.label, line: c.range?.start.line ?? 0 })),
+    };
     const parsed = this.parsed.get(uri.toString()) ?? (await this.refreshFile(uri));
     const fail = (message: string): Omit<ScenarioSummary, 'discovered'> => {
       run.errored(item, new vscode.TestMessage(message));
       this.services.log.error(`scenario ${uri.fsPath}: ${message}`);
       return { path: uri.fsPath, passed: false, tests, steps: [], error: message };
     };
-    if (!parsed?.scenario) return fail(parsed?.problems.map((p) => `line ${p.range.line + 1}: ${p.message}`).join('\n') ?? vscode.l10n.t('The scenario could not be read.'));
+    if (!parsed?.scenario) {
+      return fail(
+        parsed?.problems.map((p) => `line ${p.range.line + 1}: ${p.message}`).join('\n') ??
+          vscode.l10n.t('The scenario could not be read.'),
+      );
+    }
     const scenario = parsed.scenario;
     const connection = this.connectionFor(scenario.connection);
     if (!connection) {
@@ -241,7 +310,11 @@ class ScenarioTests extends Disposable {
           : vscode.l10n.t('No connection is named "{0}"; add it or change "connection".', scenario.connection),
       );
     }
-    if (!(await this.services.targets.mayConnect(connection, vscode.l10n.t('the requests of scenario {0}', item.label)))) return fail(vscode.l10n.t('Not run: the workspace is not trusted.'));
+    if (
+      !(await this.services.targets.mayConnect(connection, vscode.l10n.t('the requests of scenario {0}', item.label)))
+    ) {
+      return fail(vscode.l10n.t('Not run: the workspace is not trusted.'));
+    }
 
     const byIndex = new Map(children.map((c) => [Number(c.id.slice(c.id.lastIndexOf('#') + 1)), c]));
     const steps = new Map(scenario.steps.map((s) => [s.index, s]));
@@ -271,7 +344,9 @@ class ScenarioTests extends Disposable {
             return;
           }
           const r = event.result;
-          run.appendOutput(`${r.status.toUpperCase()} ${r.name} (${Math.round(r.durationMs)} ms)${r.message ? `: ${r.message}` : ''}\r\n`);
+          run.appendOutput(
+            `${r.status.toUpperCase()} ${r.name} (${Math.round(r.durationMs)} ms)${r.message ? `: ${r.message}` : ''}\r\n`,
+          );
           const location = new vscode.Location(uri, toRange(event.step.range));
           if (child) this.report(run, child, r, location);
           else if (r.status === 'errored') run.appendOutput(`  ${r.message}\r\n`, location, item);
@@ -293,8 +368,22 @@ class ScenarioTests extends Disposable {
         }),
         duration,
       );
-    } else run.failed(item, new vscode.TestMessage(vscode.l10n.t('{0} of {1} step(s) did not pass.', result.steps.filter((s) => s.status !== 'passed').length, result.steps.length)), duration);
-    this.services.log.info(`scenario ${uri.fsPath} on ${connection.name}: ${result.passed ? 'passed' : 'did not pass'} (${result.steps.map((s) => s.status).join(', ')})`);
+    } else {
+      run.failed(
+        item,
+        new vscode.TestMessage(
+          vscode.l10n.t(
+            '{0} of {1} step(s) did not pass.',
+            result.steps.filter((s) => s.status !== 'passed').length,
+            result.steps.length,
+          ),
+        ),
+        duration,
+      );
+    }
+    this.services.log.info(
+      `scenario ${uri.fsPath} on ${connection.name}: ${result.passed ? 'passed' : 'did not pass'} (${result.steps.map((s) => s.status).join(', ')})`,
+    );
     return {
       path: uri.fsPath,
       passed: result.passed,
@@ -306,7 +395,12 @@ class ScenarioTests extends Disposable {
         status: s.status,
         durationMs: Math.round(s.durationMs),
         message: s.message,
-        attributes: s.attributes.map((a) => ({ name: a.name, state: a.state, expected: a.expected, actual: a.actual ?? null })),
+        attributes: s.attributes.map((a) => ({
+          name: a.name,
+          state: a.state,
+          expected: a.expected,
+          actual: a.actual ?? null,
+        })),
       })),
     };
   }

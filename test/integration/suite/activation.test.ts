@@ -12,9 +12,9 @@ describe('activation', () => {
 
   it('registers exactly the commands package.json contributes', async () => {
     await activateExtension();
-    const contributed: string[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands.map(
-      (c: { command: string }) => c.command,
-    );
+    const contributed: string[] = vscode.extensions
+      .getExtension(EXTENSION_ID)!
+      .packageJSON.contributes.commands.map((c: { command: string }) => c.command);
     // VS Code generates focus/open/... commands for every contributed view; those are not ours.
     const viewIds = Object.values(vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.views ?? {})
       .flat()
@@ -33,9 +33,15 @@ describe('activation', () => {
     // The channel's document appears once the Output view shows it, and fills as the log flushes.
     const found = await waitFor(() =>
       vscode.workspace.textDocuments.find(
-        (d) => d.uri.scheme === 'output' && d.uri.path.includes(OUTPUT_CHANNEL_NAME) && /Target Profiles .* activated/.test(d.getText()),
+        (d) =>
+          d.uri.scheme === 'output' &&
+          d.uri.path.includes(OUTPUT_CHANNEL_NAME) &&
+          /Target Profiles .* activated/.test(d.getText()),
       ),
     );
-    assert.ok(found, `no output document with the activation line; open: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`);
+    assert.ok(
+      found,
+      `no output document with the activation line; open: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`,
+    );
   });
 });

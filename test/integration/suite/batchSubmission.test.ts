@@ -29,12 +29,19 @@ describe('batch submission and tracking', () => {
   let connectionId: string;
 
   const submit = (uri: vscode.Uri, extra: Record<string, unknown> = {}) =>
-    vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, { connectionId, apiVersion: 'v2', confirm: false, ...extra });
+    vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, {
+      connectionId,
+      apiVersion: 'v2',
+      confirm: false,
+      ...extra,
+    });
 
   async function finished(submissionId: string, timeoutMs = 20_000): Promise<BatchSubmission> {
     const done = await waitFor(() => {
       const s = api.services.batches.get(submissionId);
-      return s && ['complete', 'stuck', 'failed', 'not-sent', 'maybe-accepted'].includes(submissionState(s)) ? s : undefined;
+      return s && ['complete', 'stuck', 'failed', 'not-sent', 'maybe-accepted'].includes(submissionState(s))
+        ? s
+        : undefined;
     }, timeoutMs);
     assert.ok(done, `submission never finished: ${JSON.stringify(api.services.batches.get(submissionId))}`);
     return done;
@@ -43,7 +50,12 @@ describe('batch submission and tracking', () => {
   before(async () => {
     api = await activateExtension();
     emulator = await startEmulator({ statusDelayMs: 1200, token: KNOWN_TOKEN });
-    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Batches', clientCode: 'bulk', baseUrl: emulator.url, token: KNOWN_TOKEN }))!;
+    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Batches',
+      clientCode: 'bulk',
+      baseUrl: emulator.url,
+      token: KNOWN_TOKEN,
+    }))!;
     const config = vscode.workspace.getConfiguration('targetProfiles');
     await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
@@ -52,7 +64,9 @@ describe('batch submission and tracking', () => {
   after(async () => {
     await emulator?.close();
     const config = vscode.workspace.getConfiguration('targetProfiles');
-    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('submits a valid file and follows it to complete, with the counters in the tree', async () => {
@@ -64,8 +78,17 @@ describe('batch submission and tracking', () => {
     // Tracking starts incomplete; the emulator completes it after its delay.
     const done = await finished(result.submissionId!);
     assert.strictEqual(submissionState(done), 'complete');
-    assert.deepStrictEqual(done.uploads[0].counters, { batchSize: 3, consumedCount: 3, successfulUpdates: 3, profilesNotFound: 0, failedUpdates: 0 });
-    assert.deepStrictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1')?.attributes.tier.value, 'gold');
+    assert.deepStrictEqual(done.uploads[0].counters, {
+      batchSize: 3,
+      consumedCount: 3,
+      successfulUpdates: 3,
+      profilesNotFound: 0,
+      failedUpdates: 0,
+    });
+    assert.deepStrictEqual(
+      emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1')?.attributes.tier.value,
+      'gold',
+    );
     // The tree shows it under the connection's Batches group.
     const tree = api.services.tree;
     const connection = tree.getChildren().find((n) => n.connectionId === connectionId)!;
@@ -75,7 +98,9 @@ describe('batch submission and tracking', () => {
     assert.ok(item, `tree items: ${items.map((i) => i.label).join(', ')}`);
     assert.match(String(item.description), /^complete · 3 rows/);
     assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'pass');
-    const detailsUri = await vscode.commands.executeCommand<vscode.Uri>(Commands.showBatchDetails, { submissionId: result.submissionId });
+    const detailsUri = await vscode.commands.executeCommand<vscode.Uri>(Commands.showBatchDetails, {
+      submissionId: result.submissionId,
+    });
     const details = (await vscode.workspace.openTextDocument(detailsUri)).getText();
     assert.match(details, /successfulUpdates: 3/);
   });
@@ -95,14 +120,20 @@ describe('batch submission and tracking', () => {
     const uri = rowsFile('large.batch', 600_000);
     const before = emulator.uploads();
     const result = await submit(uri);
-    assert.deepStrictEqual(result.uploads.map((u) => [u.rows, u.state]), [
-      [500_000, 'accepted'],
-      [100_000, 'accepted'],
-    ]);
+    assert.deepStrictEqual(
+      result.uploads.map((u) => [u.rows, u.state]),
+      [
+        [500_000, 'accepted'],
+        [100_000, 'accepted'],
+      ],
+    );
     assert.strictEqual(emulator.uploads() - before, 2);
     const done = await finished(result.submissionId!, 60_000);
     assert.strictEqual(submissionState(done), 'complete');
-    assert.deepStrictEqual(done.uploads.map((u) => u.counters?.successfulUpdates), [500_000, 100_000]);
+    assert.deepStrictEqual(
+      done.uploads.map((u) => u.counters?.successfulUpdates),
+      [500_000, 100_000],
+    );
   });
 
   it('records a batch cancelled mid-upload as not sent', async function () {
@@ -112,7 +143,11 @@ describe('batch submission and tracking', () => {
     emulator.setDelay(8000);
     try {
       const pending = submit(uri, { maxRows: 1_000_000 });
-      const uploading = await waitFor(() => api.services.batches.all().find((s) => s.sourceFile === uri.fsPath && s.uploads[0]?.state === 'uploading'), 20_000);
+      const uploading = await waitFor(
+        () =>
+          api.services.batches.all().find((s) => s.sourceFile === uri.fsPath && s.uploads[0]?.state === 'uploading'),
+        20_000,
+      );
       assert.ok(uploading, 'the upload never started');
       await new Promise((r) => setTimeout(r, 300));
       await vscode.commands.executeCommand(Commands.cancelRequests);
@@ -131,7 +166,10 @@ describe('batch submission and tracking', () => {
     const result = await submit(uri);
     assert.strictEqual(result.uploads[0].state, 'accepted', JSON.stringify(result));
     const uploads = emulator.requests.filter((r) => r.route === 'batchUpdate').slice(before);
-    assert.deepStrictEqual(uploads.map((r) => r.status), [503, 200]);
+    assert.deepStrictEqual(
+      uploads.map((r) => r.status),
+      [503, 200],
+    );
     assert.strictEqual(submissionState(await finished(result.submissionId!)), 'complete');
   });
 

@@ -42,10 +42,16 @@ describe('batch files in the editor', () => {
   });
 
   it('recognises a batch file by its first line and shows one problem per occurrence', async () => {
-    const uri = workspaceFile('crm-export.txt', 'batch=thirdPartyId,profile.tier,age\ncrm-1,gold&silver,34\ncrm-2,a&b,\ncrm-1,bronze,40\n');
+    const uri = workspaceFile(
+      'crm-export.txt',
+      'batch=thirdPartyId,profile.tier,age\ncrm-1,gold&silver,34\ncrm-2,a&b,\ncrm-1,bronze,40\n',
+    );
     const editor = await open(uri);
     assert.strictEqual(editor.document.languageId, BATCH_LANGUAGE_ID);
-    const found = await diagnosticsMatching(uri, (c) => c.includes('TP004') && c.filter((x) => x === 'TP020').length === 2);
+    const found = await diagnosticsMatching(
+      uri,
+      (c) => c.includes('TP004') && c.filter((x) => x === 'TP020').length === 2,
+    );
     assert.ok(found.includes('TP014'), `duplicate id expected in ${found}`);
     const tp020 = vscode.languages.getDiagnostics(uri).filter((d) => (d.code as { value: string }).value === 'TP020');
     assert.deepStrictEqual(
@@ -58,7 +64,9 @@ describe('batch files in the editor', () => {
     const first = tp020[0];
     assert.strictEqual(first.severity, vscode.DiagnosticSeverity.Error);
     assert.match(String((first.code as { target: vscode.Uri }).target), /rules\.md#tp020$/);
-    const duplicate = vscode.languages.getDiagnostics(uri).find((d) => (d.code as { value: string }).value === 'TP014')!;
+    const duplicate = vscode.languages
+      .getDiagnostics(uri)
+      .find((d) => (d.code as { value: string }).value === 'TP014')!;
     assert.strictEqual(duplicate.relatedInformation?.[0]?.location.range.start.line, 1);
   });
 
@@ -78,9 +86,18 @@ describe('batch files in the editor', () => {
     const uri = workspaceFile('quickfix.batch', 'batch=thirdPartyId,profile.age\ncrm-1,34\n');
     const editor = await open(uri);
     await diagnosticsMatching(uri, (c) => c.includes('TP004'));
-    const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => (d.code as { value: string }).value === 'TP004')!;
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
-    const fix = actions.find((a) => a.kind?.value === vscode.CodeActionKind.QuickFix.value && a.edit && /profile\./.test(a.title));
+    const diagnostic = vscode.languages
+      .getDiagnostics(uri)
+      .find((d) => (d.code as { value: string }).value === 'TP004')!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const fix = actions.find(
+      (a) => a.kind?.value === vscode.CodeActionKind.QuickFix.value && a.edit && /profile\./.test(a.title),
+    );
     assert.ok(fix, `no TP004 fix among ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit!));
     assert.strictEqual(editor.document.lineAt(0).text, 'batch=thirdPartyId,age');
@@ -88,7 +105,10 @@ describe('batch files in the editor', () => {
   });
 
   it('fixes every safe problem at once with source.fixAll.targetBatch', async () => {
-    const uri = workspaceFile('fixall.batch', 'batch=thirdPartyId,profile.tier,note\ncrm-1, gold ,a&b\ncrm-2,silver,50%\n\ncrm-3,x+y,\n');
+    const uri = workspaceFile(
+      'fixall.batch',
+      'batch=thirdPartyId,profile.tier,note\ncrm-1, gold ,a&b\ncrm-2,silver,50%\n\ncrm-3,x+y,\n',
+    );
     const editor = await open(uri);
     await diagnosticsMatching(uri, (c) => c.includes('TP020') && c.includes('TP021') && c.includes('TP027'));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
@@ -98,10 +118,19 @@ describe('batch files in the editor', () => {
       FIX_ALL_KIND,
     );
     const fixAll = actions.find((a) => a.kind?.value === FIX_ALL_KIND);
-    assert.ok(fixAll?.edit, `no fix-all action among ${actions.map((a) => `${a.title} (${a.kind?.value})`).join(', ')}`);
+    assert.ok(
+      fixAll?.edit,
+      `no fix-all action among ${actions.map((a) => `${a.title} (${a.kind?.value})`).join(', ')}`,
+    );
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
-    assert.strictEqual(editor.document.getText(), 'batch=thirdPartyId,tier,note\ncrm-1,gold,a%26b\ncrm-2,silver,50%25\ncrm-3,x%2By,\n');
-    await diagnosticsMatching(uri, (c) => !c.some((x) => ['TP004', 'TP020', 'TP021', 'TP022', 'TP027', 'TP028'].includes(x)));
+    assert.strictEqual(
+      editor.document.getText(),
+      'batch=thirdPartyId,tier,note\ncrm-1,gold,a%26b\ncrm-2,silver,50%25\ncrm-3,x%2By,\n',
+    );
+    await diagnosticsMatching(
+      uri,
+      (c) => !c.some((x) => ['TP004', 'TP020', 'TP021', 'TP022', 'TP027', 'TP028'].includes(x)),
+    );
   });
 
   it('offers fix-all in the lightbulb of a problem, computing it only when resolved', async () => {
@@ -109,19 +138,36 @@ describe('batch files in the editor', () => {
     await open(uri);
     await diagnosticsMatching(uri, (c) => c.includes('TP020'));
     const at = vscode.languages.getDiagnostics(uri).find((d) => (d.code as { value: string }).value === 'TP020')!.range;
-    const unresolved = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, at);
+    const unresolved = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      at,
+    );
     assert.strictEqual(unresolved.find((a) => a.kind?.value === FIX_ALL_KIND)?.edit, undefined);
-    const resolved = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, at, undefined, 10);
+    const resolved = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      at,
+      undefined,
+      10,
+    );
     const fixAll = resolved.find((a) => a.kind?.value === FIX_ALL_KIND);
     assert.ok(fixAll?.edit, 'resolving gives the fix-all edit');
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
-    assert.strictEqual((await vscode.workspace.openTextDocument(uri)).getText(), 'batch=thirdPartyId,tier\ncrm-1,a%26b\n');
+    assert.strictEqual(
+      (await vscode.workspace.openTextDocument(uri)).getText(),
+      'batch=thirdPartyId,tier\ncrm-1,a%26b\n',
+    );
   });
 
   it('describes a header column on hover', async () => {
     const uri = workspaceFile('hover.batch', 'batch=pcId,loyalty%20tier,age\n1,gold,\n2,,40\n3,silver,41\n');
     await open(uri);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(0, 14));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(0, 14),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /loyalty tier/);
     assert.match(text, /2 rows set it, 1 leave it empty/);
@@ -148,7 +194,13 @@ describe('batch files in the editor', () => {
       assert.match(summary.message, /^7 more problems/);
       const listUri = await vscode.commands.executeCommand<vscode.Uri>(Commands.showAllBatchProblems, uri);
       const list = await vscode.workspace.openTextDocument(listUri);
-      assert.strictEqual(list.getText().split('\n').filter((l) => / error TP020 /.test(l)).length, 10);
+      assert.strictEqual(
+        list
+          .getText()
+          .split('\n')
+          .filter((l) => / error TP020 /.test(l)).length,
+        10,
+      );
       assert.match(list.getText(), /capped\.batch:2:6: error TP020 /);
     } finally {
       await config.update('batch.maxDiagnostics', undefined, vscode.ConfigurationTarget.Global);

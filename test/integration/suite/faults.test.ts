@@ -34,7 +34,11 @@ async function deadPort(): Promise<number> {
 }
 
 /** A loopback server that reads each request to its last body byte, then closes the connection without answering. */
-async function closingServer(): Promise<{ url: string; requests: { method: string; url: string; bytes: number }[]; close(): Promise<void> }> {
+async function closingServer(): Promise<{
+  url: string;
+  requests: { method: string; url: string; bytes: number }[];
+  close(): Promise<void>;
+}> {
   const requests: { method: string; url: string; bytes: number }[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -74,7 +78,11 @@ describe('network faults at the editor level', function () {
   const config = () => vscode.workspace.getConfiguration('targetProfiles');
 
   const submit = (uri: vscode.Uri, connection = connectionId) =>
-    vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, { connectionId: connection, apiVersion: 'v2', confirm: false });
+    vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, {
+      connectionId: connection,
+      apiVersion: 'v2',
+      confirm: false,
+    });
   const journalEntry = (id: string): BatchSubmission | undefined => api.services.batches.get(id);
   const upload = (id: string, index = 0): UploadRecord | undefined => journalEntry(id)?.uploads[index];
   const batchUploads = () => emulator.requests.filter((r) => r.route === 'batchUpdate');
@@ -95,10 +103,19 @@ describe('network faults at the editor level', function () {
 
   before(async () => {
     api = await activateExtension();
-    emulator = await startEmulator({ statusDelayMs: 1200, token: KNOWN_TOKEN, seed: [{ clientCode: 'faults', thirdPartyId: 'crm-1001', attributes: { tier: 'silver' } }] });
+    emulator = await startEmulator({
+      statusDelayMs: 1200,
+      token: KNOWN_TOKEN,
+      seed: [{ clientCode: 'faults', thirdPartyId: 'crm-1001', attributes: { tier: 'silver' } }],
+    });
     // Other suites' calls must not run into the emulator's own 50-per-minute cap here.
     emulator.setRateLimit(10_000, 60_000);
-    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Faults', clientCode: 'faults', baseUrl: emulator.url, token: KNOWN_TOKEN }))!;
+    connectionId = (await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Faults',
+      clientCode: 'faults',
+      baseUrl: emulator.url,
+      token: KNOWN_TOKEN,
+    }))!;
     await config().update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config().update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
   });
@@ -111,7 +128,9 @@ describe('network faults at the editor level', function () {
 
   after(async () => {
     await emulator?.close();
-    for (const key of ['polling.minSeconds', 'polling.maxSeconds', 'requestTimeoutSeconds']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds', 'requestTimeoutSeconds']) {
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('connection reset mid-upload: maybe-accepted, a clear message, never uploaded again (even after a reload)', async () => {
@@ -125,19 +144,30 @@ describe('network faults at the editor level', function () {
     assert.strictEqual(emulator.uploads(), before + 1, 'a dropped upload must not be retried');
     reload();
     await new Promise((r) => setTimeout(r, 2500));
-    assert.strictEqual(upload(result.submissionId!)?.state, 'maybe-accepted', 'the journal keeps the truth across a reload');
+    assert.strictEqual(
+      upload(result.submissionId!)?.state,
+      'maybe-accepted',
+      'the journal keeps the truth across a reload',
+    );
     assert.strictEqual(emulator.uploads(), before + 1, 'the reload sent it again');
   });
 
   it('server closing before the response: the whole body went out, so maybe-accepted and sent once', async () => {
     const server = await closingServer();
     try {
-      const closingId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Closing', clientCode: 'closing', baseUrl: server.url }))!;
+      const closingId = (await vscode.commands.executeCommand<string>(Commands.addConnection, {
+        name: 'Closing',
+        clientCode: 'closing',
+        baseUrl: server.url,
+      }))!;
       const result = await submit(batchFile('closed.batch', 'batch=thirdPartyId,tier\nc-1,gold\n'), closingId);
       assert.strictEqual(result.uploads[0].state, 'maybe-accepted', JSON.stringify(result));
       assert.match(result.uploads[0].message ?? '', /connection to 127\.0\.0\.1:\d+ failed during the batch upload/);
       assert.match(result.uploads[0].message ?? '', /check its batch status or the profiles before sending it again/);
-      assert.deepStrictEqual(server.requests.map((r) => [r.method, r.bytes]), [['POST', fs.statSync(vscode.Uri.file(journalEntry(result.submissionId!)!.sourceFile).fsPath).size]]);
+      assert.deepStrictEqual(
+        server.requests.map((r) => [r.method, r.bytes]),
+        [['POST', fs.statSync(vscode.Uri.file(journalEntry(result.submissionId!)!.sourceFile).fsPath).size]],
+      );
       reload();
       await new Promise((r) => setTimeout(r, 2500));
       assert.strictEqual(server.requests.length, 1, 'nothing was sent again after the reload');
@@ -154,7 +184,10 @@ describe('network faults at the editor level', function () {
     const uploadsAfter = emulator.uploads();
     // Every attempt of the next poll (it retries a broken connection) is cut off mid-answer.
     emulator.dropNext(4);
-    const errored = await waitFor(() => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined), 30_000);
+    const errored = await waitFor(
+      () => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined),
+      30_000,
+    );
     assert.ok(errored, `no poll error was recorded: ${JSON.stringify(upload(result.submissionId!))}`);
     assert.match(errored.message ?? '', /connection to 127\.0\.0\.1:\d+ failed during the batch status/);
     reload();
@@ -165,11 +198,19 @@ describe('network faults at the editor level', function () {
   it('a single update slower than requestTimeoutSeconds fails with a clear message in the history', async function () {
     await config().update('requestTimeoutSeconds', 1, vscode.ConfigurationTarget.Global);
     emulator.setDelay(2500);
-    const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, { connectionId, idType: 'thirdPartyId', id: 'crm-1001', attributes: { tier: 'gold' } });
+    const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+      connectionId,
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+      attributes: { tier: 'gold' },
+    });
     assert.ok(entry, 'the update returned no history entry');
     assert.strictEqual(entry.ok, false, entry.result);
     assert.match(entry.result, /No answer from 127\.0\.0\.1:\d+ within 1 s for the profile update/);
-    assert.ok(api.services.history.all().some((e) => e.id === entry.id && !e.ok), 'the failure is in the history');
+    assert.ok(
+      api.services.history.all().some((e) => e.id === entry.id && !e.ok),
+      'the failure is in the history',
+    );
   });
 
   it('status polls slower than the timeout: pollErrors grows, polling goes on and reaches complete once the server is fast again', async () => {
@@ -179,10 +220,17 @@ describe('network faults at the editor level', function () {
     const result = await submit(batchFile('slow-status.batch', 'batch=thirdPartyId,tier\ns-1,gold\n'));
     assert.strictEqual(result.uploads[0].state, 'accepted', JSON.stringify(result));
     const uploadsAfter = emulator.uploads();
-    const errored = await waitFor(() => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined), 45_000);
+    const errored = await waitFor(
+      () => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined),
+      45_000,
+    );
     assert.ok(errored, `no poll error was recorded: ${JSON.stringify(upload(result.submissionId!))}`);
     assert.match(errored.message ?? '', /No answer from 127\.0\.0\.1:\d+ within 1 s for the batch status/);
-    assert.strictEqual(submissionState(journalEntry(result.submissionId!)!), 'processing', 'a slow status is not a final state');
+    assert.strictEqual(
+      submissionState(journalEntry(result.submissionId!)!),
+      'processing',
+      'a slow status is not a final state',
+    );
     emulator.setDelay(0);
     await config().update('requestTimeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
     reload();
@@ -197,7 +245,10 @@ describe('network faults at the editor level', function () {
     const uploadsAfter = emulator.uploads();
     const statusBefore = emulator.requests.filter((r) => r.route === 'batchStatus').length;
     emulator.failNext(10, 503, '1');
-    const errored = await waitFor(() => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined), 30_000);
+    const errored = await waitFor(
+      () => ((upload(result.submissionId!)?.pollErrors ?? 0) >= 1 ? upload(result.submissionId!) : undefined),
+      30_000,
+    );
     assert.ok(errored, `no poll error was recorded: ${JSON.stringify(upload(result.submissionId!))}`);
     assert.match(errored.message ?? '', /Target is limiting requests \(HTTP 503\) for the batch status/);
     reload();
@@ -215,21 +266,39 @@ describe('network faults at the editor level', function () {
     const result = await submit(batchFile('429.batch', 'batch=thirdPartyId,tier\nq-1,gold\n'));
     assert.strictEqual(result.uploads[0].state, 'accepted', JSON.stringify(result));
     assert.ok(Date.now() - started >= 1000, 'Retry-After was honoured');
-    assert.deepStrictEqual(batchUploads().slice(before).map((r) => r.status), [429, 200], 'sent once after the refusal');
+    assert.deepStrictEqual(
+      batchUploads()
+        .slice(before)
+        .map((r) => r.status),
+      [429, 200],
+      'sent once after the refusal',
+    );
     const done = await reaches(result.submissionId!, 'complete');
     assert.strictEqual(done.uploads[0].counters?.batchSize, 1);
   });
 
   it('a base URL whose host does not resolve: a clear message and not-sent', async () => {
-    const dnsId = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Nowhere', clientCode: 'nowhere', baseUrl: 'https://nonexistent.invalid' }))!;
+    const dnsId = (await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Nowhere',
+      clientCode: 'nowhere',
+      baseUrl: 'https://nonexistent.invalid',
+    }))!;
     try {
       const result = await submit(batchFile('dns.batch', 'batch=thirdPartyId,tier\nn-1,gold\n'), dnsId);
       assert.strictEqual(result.uploads[0].state, 'not-sent', JSON.stringify(result));
-      assert.match(result.uploads[0].message ?? '', /Could not find the host nonexistent\.invalid .*DNS lookup failed.*nothing was sent/);
+      assert.match(
+        result.uploads[0].message ?? '',
+        /Could not find the host nonexistent\.invalid .*DNS lookup failed.*nothing was sent/,
+      );
       assert.strictEqual(upload(result.submissionId!)?.state, 'not-sent');
       assert.strictEqual(submissionState(journalEntry(result.submissionId!)!), 'not-sent');
       // A single update to it fails the same way, in the history.
-      const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, { connectionId: dnsId, idType: 'thirdPartyId', id: 'n-1', attributes: { a: '1' } });
+      const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+        connectionId: dnsId,
+        idType: 'thirdPartyId',
+        id: 'n-1',
+        attributes: { a: '1' },
+      });
       assert.strictEqual(entry?.ok, false);
       assert.match(entry.result, /Could not find the host nonexistent\.invalid/);
       reload();
@@ -249,14 +318,26 @@ describe('network faults at the editor level', function () {
       apiVersion: 'v2',
       sourceFile: '/tmp/unreachable.batch',
       createdAt: Date.now(),
-      uploads: [{ index: 0, rows: 1, bytes: 30, state: 'accepted', status: 'incomplete', batchStatus: `http://127.0.0.1:${port}/m2/faults/v2/profile/batchStatus?batchId=gone` }],
+      uploads: [
+        {
+          index: 0,
+          rows: 1,
+          bytes: 30,
+          state: 'accepted',
+          status: 'incomplete',
+          batchStatus: `http://127.0.0.1:${port}/m2/faults/v2/profile/batchStatus?batchId=gone`,
+        },
+      ],
     });
     try {
       // The tracker picks journal entries up when it starts, as after a reload.
       reload();
       const first = await waitFor(() => ((upload(id)?.pollErrors ?? 0) >= 1 ? upload(id) : undefined), 30_000);
       assert.ok(first, JSON.stringify(upload(id)));
-      assert.match(first.message ?? '', new RegExp(`Could not connect to 127\\.0\\.0\\.1:${port} for the batch status \\(connection refused\\)`));
+      assert.match(
+        first.message ?? '',
+        new RegExp(`Could not connect to 127\\.0\\.0\\.1:${port} for the batch status \\(connection refused\\)`),
+      );
       assert.strictEqual(first.state, 'accepted', 'a failed poll does not change what the upload is');
       reload();
       const again = await waitFor(() => ((upload(id)?.pollErrors ?? 0) >= 2 ? upload(id) : undefined), 30_000);

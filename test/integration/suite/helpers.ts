@@ -10,7 +10,10 @@ export async function activateExtension(): Promise<ExtensionApi> {
 }
 
 /** Polls `probe` until it returns something truthy or the time is up (then returns undefined). */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T | undefined> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

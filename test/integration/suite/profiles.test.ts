@@ -21,7 +21,14 @@ describe('connections and profiles', () => {
     api = await activateExtension();
     emulator = await startEmulator({
       token: TOKEN,
-      seed: [{ clientCode: 'acme', thirdPartyId: 'crm-1001', pcId: '1368007744041-575948.01_00', attributes: { loyaltyTier: 'silver' } }],
+      seed: [
+        {
+          clientCode: 'acme',
+          thirdPartyId: 'crm-1001',
+          pcId: '1368007744041-575948.01_00',
+          attributes: { loyaltyTier: 'silver' },
+        },
+      ],
     });
     const config = vscode.workspace.getConfiguration('targetProfiles');
     await config.update('verify.timeoutSeconds', 3, vscode.ConfigurationTarget.Global);
@@ -32,7 +39,9 @@ describe('connections and profiles', () => {
   after(async () => {
     await emulator?.close();
     const config = vscode.workspace.getConfiguration('targetProfiles');
-    for (const key of ['verify.timeoutSeconds', 'polling.minSeconds', 'polling.maxSeconds']) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['verify.timeoutSeconds', 'polling.minSeconds', 'polling.maxSeconds']) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('adds a connection whose token lives only in SecretStorage', async () => {
@@ -45,16 +54,31 @@ describe('connections and profiles', () => {
     }))!;
     assert.ok(connectionId);
     const stored = api.services.connections.get(connectionId)!;
-    assert.deepStrictEqual(stored, { id: connectionId, name: 'Acme (emulator)', clientCode: 'acme', apiVersion: 'v1', baseUrl: emulator.url });
+    assert.deepStrictEqual(stored, {
+      id: connectionId,
+      name: 'Acme (emulator)',
+      clientCode: 'acme',
+      apiVersion: 'v1',
+      baseUrl: emulator.url,
+    });
     assert.strictEqual(await api.services.connections.token(connectionId), TOKEN);
     assert.strictEqual(api.services.connections.active()?.id, connectionId);
     // Nowhere else: not in global state, not in any settings scope or file.
     const state = api.globalState;
-    for (const key of state.keys()) assert.ok(!JSON.stringify(state.get(key)).includes(TOKEN), `token found in global state key ${key}`);
+    for (const key of state.keys()) {
+      assert.ok(!JSON.stringify(state.get(key)).includes(TOKEN), `token found in global state key ${key}`);
+    }
     const inspected = JSON.stringify(vscode.workspace.getConfiguration().inspect('targetProfiles'));
     assert.ok(!inspected.includes(TOKEN));
-    const userSettings = path.join(path.dirname(path.dirname(path.dirname(api.globalStorageUri.fsPath))), 'User', 'settings.json');
-    for (const file of [userSettings, path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'settings.json')]) {
+    const userSettings = path.join(
+      path.dirname(path.dirname(path.dirname(api.globalStorageUri.fsPath))),
+      'User',
+      'settings.json',
+    );
+    for (const file of [
+      userSettings,
+      path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'settings.json'),
+    ]) {
       if (fs.existsSync(file)) assert.ok(!fs.readFileSync(file, 'utf8').includes(TOKEN), `token found in ${file}`);
     }
   });
@@ -65,7 +89,13 @@ describe('connections and profiles', () => {
       /client code/i,
     );
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand(Commands.addConnection, { name: 'x', clientCode: 'acme', baseUrl: 'http://example.com' })),
+      Promise.resolve(
+        vscode.commands.executeCommand(Commands.addConnection, {
+          name: 'x',
+          clientCode: 'acme',
+          baseUrl: 'http://example.com',
+        }),
+      ),
       /https/i,
     );
   });
@@ -90,7 +120,10 @@ describe('connections and profiles', () => {
   });
 
   it('fetches a profile into a read-only JSON document and lists it', async () => {
-    const result = await vscode.commands.executeCommand<{ found: boolean; uri: vscode.Uri }>(Commands.fetchProfile, { idType: 'thirdPartyId', id: 'crm-1001' });
+    const result = await vscode.commands.executeCommand<{ found: boolean; uri: vscode.Uri }>(Commands.fetchProfile, {
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+    });
     assert.ok(result?.found);
     const document = await vscode.workspace.openTextDocument(result.uri);
     assert.strictEqual(document.languageId, 'json');
@@ -100,18 +133,27 @@ describe('connections and profiles', () => {
     // Refresh picks up a change made on the server.
     emulator.seedProfile({ clientCode: 'acme', thirdPartyId: 'crm-1001', attributes: { city: 'Sevilla' } });
     await vscode.commands.executeCommand(Commands.refreshProfile, result.uri);
-    const refreshed = await waitFor(() => (JSON.parse(document.getText()).profileAttributes.city?.value === 'Sevilla' ? true : undefined));
+    const refreshed = await waitFor(() =>
+      JSON.parse(document.getText()).profileAttributes.city?.value === 'Sevilla' ? true : undefined,
+    );
     assert.ok(refreshed, document.getText());
   });
 
   it('reports a missing profile clearly', async () => {
-    const result = await vscode.commands.executeCommand<{ found: boolean; message: string }>(Commands.fetchProfile, { idType: 'thirdPartyId', id: 'nobody' });
+    const result = await vscode.commands.executeCommand<{ found: boolean; message: string }>(Commands.fetchProfile, {
+      idType: 'thirdPartyId',
+      id: 'nobody',
+    });
     assert.strictEqual(result?.found, false);
     assert.match(result.message, /No profile found/);
   });
 
   it('verifies an update: matching, and an attribute that differs', async () => {
-    const entry = (await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, { idType: 'thirdPartyId', id: 'crm-1001', attributes: { loyaltyTier: 'platinum', age: '35' } }))!;
+    const entry = (await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+      attributes: { loyaltyTier: 'platinum', age: '35' },
+    }))!;
     const ok = await vscode.commands.executeCommand<VerifyReport>(Commands.verifyUpdate, entry.id);
     assert.ok(ok?.allMatch, JSON.stringify(ok));
     // Someone else changes the tier afterwards: Verify says which attribute differs and how.
@@ -129,7 +171,11 @@ describe('connections and profiles', () => {
     emulator.setDelay(5000);
     try {
       const started = Date.now();
-      const pending = vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, { idType: 'thirdPartyId', id: 'crm-1001', attributes: { slow: 'yes' } });
+      const pending = vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+        idType: 'thirdPartyId',
+        id: 'crm-1001',
+        attributes: { slow: 'yes' },
+      });
       await waitFor(() => emulator.requests.some((r) => r.url.includes('profile.slow=')) || undefined, 3000);
       const cancelled = await vscode.commands.executeCommand<number>(Commands.cancelRequests);
       assert.strictEqual(cancelled, 1);
@@ -152,7 +198,11 @@ describe('connections and profiles', () => {
   });
 
   it('switches and removes connections, and clears history', async () => {
-    const other = (await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Other', clientCode: 'other', baseUrl: emulator.url }))!;
+    const other = (await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Other',
+      clientCode: 'other',
+      baseUrl: emulator.url,
+    }))!;
     assert.strictEqual(api.services.connections.active()?.id, other);
     await vscode.commands.executeCommand(Commands.switchConnection, connectionId);
     assert.strictEqual(api.services.connections.active()?.id, connectionId);

@@ -21,7 +21,12 @@ describe('QA scenarios', () => {
         { clientCode: 'qa', thirdPartyId: 'crm-1002', attributes: { loyaltyTier: 'gold' } },
       ],
     });
-    await vscode.commands.executeCommand(Commands.addConnection, { name: connectionName, clientCode: 'qa', baseUrl: emulator.url, apiVersion: 'v1' });
+    await vscode.commands.executeCommand(Commands.addConnection, {
+      name: connectionName,
+      clientCode: 'qa',
+      baseUrl: emulator.url,
+      apiVersion: 'v1',
+    });
     const config = vscode.workspace.getConfiguration('targetProfiles');
     await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
@@ -45,14 +50,21 @@ describe('QA scenarios', () => {
     await emulator?.close();
     if (file) fs.rmSync(file, { force: true });
     const config = vscode.workspace.getConfiguration('targetProfiles');
-    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('discovers the scenario file and its verify steps as tests', async () => {
     // The file watcher (or the open document) adds the file to the Test Explorer before any run.
     await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await new Promise((r) => setTimeout(r, 1500));
-    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenarioStep, vscode.Uri.file(file), 1, { once: true });
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(
+      Commands.runScenarioStep,
+      vscode.Uri.file(file),
+      1,
+      { once: true },
+    );
     assert.ok(summary, 'no summary');
     assert.strictEqual(summary.discovered, true);
     assert.strictEqual(summary.tests.label, 'gold.targetprofile.jsonc');
@@ -78,14 +90,29 @@ describe('QA scenarios', () => {
       ],
     );
     assert.strictEqual(summary.steps[2].message, 'loyaltyTier: expected "platinum", got "gold" (after 1 s)');
-    assert.deepStrictEqual(summary.steps[2].attributes, [{ name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' }]);
-    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value, 'gold');
+    assert.deepStrictEqual(summary.steps[2].attributes, [
+      { name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' },
+    ]);
+    assert.strictEqual(
+      emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value,
+      'gold',
+    );
   });
 
   it('runs a single step', async () => {
     const before = emulator.requests.length;
-    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenarioStep, vscode.Uri.file(file), 1);
-    assert.deepStrictEqual(summary?.steps.map((s) => [s.index, s.status]), [[1, 'passed']]);
-    assert.ok(emulator.requests.slice(before).every((r) => r.route === 'fetch'), 'only the verify step ran');
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(
+      Commands.runScenarioStep,
+      vscode.Uri.file(file),
+      1,
+    );
+    assert.deepStrictEqual(
+      summary?.steps.map((s) => [s.index, s.status]),
+      [[1, 'passed']],
+    );
+    assert.ok(
+      emulator.requests.slice(before).every((r) => r.route === 'fetch'),
+      'only the verify step ran',
+    );
   });
 });

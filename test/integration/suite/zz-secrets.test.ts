@@ -43,10 +43,23 @@ describe('secret hygiene after the whole run', () => {
   });
 
   it('the token was used: an authenticated update, fetch and failure went out', async () => {
-    const emulator = await startEmulator({ token: KNOWN_TOKEN, seed: [{ clientCode: 'secret', thirdPartyId: 's-1', attributes: { a: '1' } }] });
+    const emulator = await startEmulator({
+      token: KNOWN_TOKEN,
+      seed: [{ clientCode: 'secret', thirdPartyId: 's-1', attributes: { a: '1' } }],
+    });
     try {
-      const connectionId = await vscode.commands.executeCommand<string>(Commands.addConnection, { name: 'Secrets', clientCode: 'secret', baseUrl: emulator.url, token: KNOWN_TOKEN });
-      const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, { connectionId, idType: 'thirdPartyId', id: 's-1', attributes: { a: '2' } });
+      const connectionId = await vscode.commands.executeCommand<string>(Commands.addConnection, {
+        name: 'Secrets',
+        clientCode: 'secret',
+        baseUrl: emulator.url,
+        token: KNOWN_TOKEN,
+      });
+      const entry = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+        connectionId,
+        idType: 'thirdPartyId',
+        id: 's-1',
+        attributes: { a: '2' },
+      });
       assert.ok(entry?.ok, entry?.result);
       await vscode.commands.executeCommand(Commands.fetchProfile, { connectionId, idType: 'thirdPartyId', id: 's-1' });
       // A refused request too: error paths must not echo the token either.
@@ -55,7 +68,12 @@ describe('secret hygiene after the whole run', () => {
       assert.ok(emulator.requests.every((r) => r.authorization === `Bearer ${KNOWN_TOKEN}`));
       // A server that echoes the request back in its error must not put the token in a notification.
       emulator.failNext(1, 500);
-      await vscode.commands.executeCommand(Commands.updateProfile, { connectionId, idType: 'thirdPartyId', id: 's-1', attributes: { b: KNOWN_TOKEN.slice(0, 4) } });
+      await vscode.commands.executeCommand(Commands.updateProfile, {
+        connectionId,
+        idType: 'thirdPartyId',
+        id: 's-1',
+        attributes: { b: KNOWN_TOKEN.slice(0, 4) },
+      });
     } finally {
       await emulator.close();
     }
@@ -63,7 +81,10 @@ describe('secret hygiene after the whole run', () => {
 
   it('appears in no notification shown', () => {
     assert.ok(shown.length >= 3, `notifications recorded: ${JSON.stringify(shown)}`);
-    assert.ok(shown.some((m) => /failed/i.test(m)), 'a failure notification was shown');
+    assert.ok(
+      shown.some((m) => /failed/i.test(m)),
+      'a failure notification was shown',
+    );
     for (const message of shown) assert.ok(!message.includes(KNOWN_TOKEN), message);
   });
 
@@ -71,18 +92,26 @@ describe('secret hygiene after the whole run', () => {
     await vscode.commands.executeCommand(Commands.showOutput);
     // After the reload tests there may be an older, closed channel of the same name: take the live one.
     const log = await waitFor(() =>
-      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && d.uri.path.includes(OUTPUT_CHANNEL_NAME) && d.getText().includes('/m2/secret/')),
+      vscode.workspace.textDocuments.find(
+        (d) =>
+          d.uri.scheme === 'output' && d.uri.path.includes(OUTPUT_CHANNEL_NAME) && d.getText().includes('/m2/secret/'),
+      ),
     );
     assert.ok(log, 'no log with the requests of this suite');
     const text = log.getText();
     // Debug lines prove the request log was on: the scan covered the headers it writes.
-    assert.match(text, /\[debug\] (GET|POST) http:\/\/127\.0\.0\.1:\d+\/m2\/.* headers \{.*"authorization":"Bearer \*\*\*"/i);
+    assert.match(
+      text,
+      /\[debug\] (GET|POST) http:\/\/127\.0\.0\.1:\d+\/m2\/.* headers \{.*"authorization":"Bearer \*\*\*"/i,
+    );
     assert.ok(!text.includes(KNOWN_TOKEN), 'the token is in the log channel');
   });
 
   it('appears in no global state, history, batch journal or settings file', async () => {
     const api = await activateExtension();
-    for (const key of api.globalState.keys()) assert.ok(!JSON.stringify(api.globalState.get(key)).includes(KNOWN_TOKEN), `global state ${key}`);
+    for (const key of api.globalState.keys()) {
+      assert.ok(!JSON.stringify(api.globalState.get(key)).includes(KNOWN_TOKEN), `global state ${key}`);
+    }
     assert.ok(!JSON.stringify(api.services.history.all()).includes(KNOWN_TOKEN));
     assert.ok(!JSON.stringify(api.services.batches.all()).includes(KNOWN_TOKEN));
     const userData = path.dirname(path.dirname(path.dirname(api.globalStorageUri.fsPath)));
@@ -90,7 +119,9 @@ describe('secret hygiene after the whole run', () => {
       path.join(userData, 'User', 'settings.json'),
       ...filesUnder(vscode.workspace.workspaceFolders![0].uri.fsPath).filter((f) => f.endsWith('settings.json')),
     ];
-    for (const file of settingsFiles) if (fs.existsSync(file)) assert.ok(!fs.readFileSync(file, 'utf8').includes(KNOWN_TOKEN), file);
+    for (const file of settingsFiles) {
+      if (fs.existsSync(file)) assert.ok(!fs.readFileSync(file, 'utf8').includes(KNOWN_TOKEN), file);
+    }
     // The extension's own storage folders and log files.
     for (const file of [...filesUnder(api.globalStorageUri.fsPath), ...filesUnder(path.join(userData, 'logs'))]) {
       assert.ok(!fs.readFileSync(file).includes(KNOWN_TOKEN), file);

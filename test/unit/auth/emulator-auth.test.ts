@@ -6,17 +6,34 @@ import { main } from '../../../src/cli';
 import { CliIO } from '../../../src/cli/io';
 import { Emulator, startEmulator } from '../../../src/emulator/server';
 
-const CREDENTIALS = { clientId: 'console-client-7f3a', clientSecret: 'p8e-SECRET-d41d8cd98f00b204', tenant: 'acmetenant' };
+const CREDENTIALS = {
+  clientId: 'console-client-7f3a',
+  clientSecret: 'p8e-SECRET-d41d8cd98f00b204',
+  tenant: 'acmetenant',
+};
 
 /** Plain fetch against the emulator (loopback only). */
-async function call(url: string, init: RequestInit = {}): Promise<{ status: number; json: Record<string, unknown>; type: string }> {
+async function call(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; json: Record<string, unknown>; type: string }> {
   const res = await fetch(url, init);
   const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, type: res.headers.get('content-type') ?? '' };
+  return {
+    status: res.status,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    type: res.headers.get('content-type') ?? '',
+  };
 }
 
 function imsForm(overrides: Record<string, string> = {}): RequestInit {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CREDENTIALS.clientId, client_secret: CREDENTIALS.clientSecret, scope: 'openid,AdobeID,target_sdk', ...overrides });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: CREDENTIALS.clientId,
+    client_secret: CREDENTIALS.clientSecret,
+    scope: 'openid,AdobeID,target_sdk',
+    ...overrides,
+  });
   return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
 }
 
@@ -32,7 +49,10 @@ describe('emulator: Adobe IMS and the Target Admin API', () => {
     assert.strictEqual(r.status, 200);
     return r.json.access_token as string;
   }
-  const admin = (token: string, apiKey = CREDENTIALS.clientId) => ({ authorization: `Bearer ${token}`, 'x-api-key': apiKey });
+  const admin = (token: string, apiKey = CREDENTIALS.clientId) => ({
+    authorization: `Bearer ${token}`,
+    'x-api-key': apiKey,
+  });
 
   it('IMS issues tokens for the configured credential only, with expires_in in seconds', async () => {
     const ok = await call(`${emulator.url}/ims/token/v3`, imsForm());
@@ -44,7 +64,10 @@ describe('emulator: Adobe IMS and the Target Admin API', () => {
       assert.strictEqual(r.json.error, 'invalid_client');
       assert.strictEqual(typeof r.json.error_description, 'string');
     }
-    assert.strictEqual((await call(`${emulator.url}/ims/token/v3`, imsForm({ grant_type: 'password' }))).json.error, 'unsupported_grant_type');
+    assert.strictEqual(
+      (await call(`${emulator.url}/ims/token/v3`, imsForm({ grant_type: 'password' }))).json.error,
+      'unsupported_grant_type',
+    );
   });
 
   it('Admin API: GET gives the current profile token, POST rotates it (201) and the old one stops working', async () => {
@@ -59,7 +82,9 @@ describe('emulator: Adobe IMS and the Target Admin API', () => {
     assert.strictEqual(rotated.status, 201);
     assert.notStrictEqual(rotated.json.accessToken, 'first-token');
     assert.strictEqual(emulator.currentToken(), rotated.json.accessToken);
-    const oldFetch = await fetch(`${emulator.url}/rest/v1/profiles/thirdPartyId/x?client=acme`, { headers: { authorization: 'Bearer first-token' } });
+    const oldFetch = await fetch(`${emulator.url}/rest/v1/profiles/thirdPartyId/x?client=acme`, {
+      headers: { authorization: 'Bearer first-token' },
+    });
     assert.strictEqual(oldFetch.status, 401);
     await oldFetch.text();
   });
@@ -70,10 +95,15 @@ describe('emulator: Adobe IMS and the Target Admin API', () => {
     assert.strictEqual((await call(url)).status, 401);
     assert.strictEqual((await call(url, { headers: admin('ims-made-up') })).status, 401);
     assert.strictEqual((await call(url, { headers: admin(ims, 'other-key') })).status, 403);
-    const other = await call(`${emulator.url}/othertenant/target/authentication/token?authorizationScope=profile_api`, { headers: admin(ims) });
+    const other = await call(`${emulator.url}/othertenant/target/authentication/token?authorizationScope=profile_api`, {
+      headers: admin(ims),
+    });
     assert.strictEqual(other.status, 404);
     assert.deepStrictEqual(Object.keys(other.json).sort(), ['errors', 'httpStatus', 'requestId', 'requestTime']);
-    assert.strictEqual((await call(`${emulator.url}/acmetenant/target/authentication/token`, { headers: admin(ims) })).status, 400);
+    assert.strictEqual(
+      (await call(`${emulator.url}/acmetenant/target/authentication/token`, { headers: admin(ims) })).status,
+      400,
+    );
     emulator.expireImsTokens();
     assert.strictEqual((await call(url, { headers: admin(ims) })).status, 401);
   });
@@ -92,7 +122,11 @@ describe('emulator: Adobe IMS and the Target Admin API', () => {
     assert.strictEqual((await call(url, { headers: admin(ims) })).json.enableProfileApiAuthentication, false);
     emulator.setAuth('t-1');
     assert.strictEqual((await call(url, { headers: admin(ims) })).json.enableProfileApiAuthentication, true);
-    const patched = await call(url, { method: 'PATCH', headers: { ...admin(ims), 'content-type': 'application/json' }, body: JSON.stringify({ enableProfileApiAuthentication: false }) });
+    const patched = await call(url, {
+      method: 'PATCH',
+      headers: { ...admin(ims), 'content-type': 'application/json' },
+      body: JSON.stringify({ enableProfileApiAuthentication: false }),
+    });
     assert.strictEqual(patched.json.enableProfileApiAuthentication, false);
     assert.strictEqual(emulator.authEnabled(), false);
   });
@@ -104,7 +138,10 @@ describe('command line: Developer Console credentials from the environment', () 
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
-    emulator = await startEmulator({ credentials: CREDENTIALS, seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }] });
+    emulator = await startEmulator({
+      credentials: CREDENTIALS,
+      seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }],
+    });
     emulator.rotateToken();
     env = {
       TARGET_BASE_URL: emulator.url,
@@ -131,7 +168,9 @@ describe('command line: Developer Console credentials from the environment', () 
     };
     const code = await main(args, io);
     const printed = io.out + io.err;
-    for (const secret of [CREDENTIALS.clientSecret, emulator.currentToken()!]) assert.ok(!printed.includes(secret), 'a secret was printed');
+    for (const secret of [CREDENTIALS.clientSecret, emulator.currentToken()!]) {
+      assert.ok(!printed.includes(secret), 'a secret was printed');
+    }
     return { code, out: io.out, err: io.err };
   }
 
@@ -149,11 +188,18 @@ describe('command line: Developer Console credentials from the environment', () 
     const statusUrl = JSON.parse(submit.out).batches[0].batchStatus as string;
     const status = await run(['status', statusUrl, '--json']);
     assert.strictEqual(status.code, 0, status.err);
-    assert.ok(emulator.requests.filter((r) => r.route !== 'imsToken' && r.route !== 'adminToken').every((r) => r.status === 200));
+    assert.ok(
+      emulator.requests
+        .filter((r) => r.route !== 'imsToken' && r.route !== 'adminToken')
+        .every((r) => r.status === 200),
+    );
   });
 
   it('wrong secret: exit 3 and a message naming Adobe IMS; partial credentials: exit 2', async () => {
-    const wrong = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1'], { ...env, TARGET_CLIENT_SECRET: 'not-the-secret' });
+    const wrong = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1'], {
+      ...env,
+      TARGET_CLIENT_SECRET: 'not-the-secret',
+    });
     assert.strictEqual(wrong.code, 3);
     assert.match(wrong.err, /Adobe IMS refused the client credentials \(invalid_client/);
     assert.ok(!wrong.err.includes('not-the-secret'));
@@ -161,7 +207,10 @@ describe('command line: Developer Console credentials from the environment', () 
     assert.strictEqual(partial.code, 2);
     assert.match(partial.err, /TARGET_TENANT is not set/);
     const before = emulator.requests.length;
-    const insecure = await run(['fetch', '--client', 'acme', '--pc-id', 'pc-1'], { ...env, TARGET_IMS_URL: 'http://ims.example.com' });
+    const insecure = await run(['fetch', '--client', 'acme', '--pc-id', 'pc-1'], {
+      ...env,
+      TARGET_IMS_URL: 'http://ims.example.com',
+    });
     assert.strictEqual(insecure.code, 2);
     assert.strictEqual(emulator.requests.length, before, 'nothing is sent with an insecure IMS URL');
   });

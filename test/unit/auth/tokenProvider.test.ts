@@ -2,14 +2,23 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CredentialsError, ProfileTokenProvider, ProfileTokenProviderOptions, credentialsFromEnvironment } from '../../../src/core/auth/tokenProvider';
+import {
+  CredentialsError,
+  ProfileTokenProvider,
+  ProfileTokenProviderOptions,
+  credentialsFromEnvironment,
+} from '../../../src/core/auth/tokenProvider';
 import { TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
 import type { RequestLogEntry } from '../../../src/core/target/http';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { Emulator, startEmulator } from '../../../src/emulator/server';
 
-const CREDENTIALS = { clientId: 'console-client-7f3a', clientSecret: 'p8e-SECRET-d41d8cd98f00b204', tenant: 'acmetenant' };
+const CREDENTIALS = {
+  clientId: 'console-client-7f3a',
+  clientSecret: 'p8e-SECRET-d41d8cd98f00b204',
+  tenant: 'acmetenant',
+};
 
 /** A clock the test moves by hand (only `now` matters to the provider). */
 class ManualClock {
@@ -65,9 +74,19 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
 
   /** Neither the client secret nor any token the emulator issued appears in `text`. */
   function assertNoSecrets(text: string, extra: string[] = []): void {
-    const imsTokens = emulator.requests.map((r) => /^Bearer (ims-.+)$/.exec(r.authorization ?? '')?.[1]).filter((t): t is string => !!t);
-    const profileTokens = emulator.requests.map((r) => /^Bearer (?!ims-)(.+)$/.exec(r.authorization ?? '')?.[1]).filter((t): t is string => !!t);
-    for (const secret of [CREDENTIALS.clientSecret, ...imsTokens, ...profileTokens, emulator.currentToken() ?? '', ...extra]) {
+    const imsTokens = emulator.requests
+      .map((r) => /^Bearer (ims-.+)$/.exec(r.authorization ?? '')?.[1])
+      .filter((t): t is string => !!t);
+    const profileTokens = emulator.requests
+      .map((r) => /^Bearer (?!ims-)(.+)$/.exec(r.authorization ?? '')?.[1])
+      .filter((t): t is string => !!t);
+    for (const secret of [
+      CREDENTIALS.clientSecret,
+      ...imsTokens,
+      ...profileTokens,
+      emulator.currentToken() ?? '',
+      ...extra,
+    ]) {
       if (secret.length >= 4) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}...) leaked`);
     }
   }
@@ -91,7 +110,10 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     const result = await c.updateProfile({ id: { thirdPartyId: 'crm-1' }, attributes: { tier: 'gold' } });
     assert.ok(result.success);
     assert.strictEqual(emulator.exportProfiles()[0].attributes.tier.value, 'gold');
-    assert.strictEqual(emulator.requests.filter((r) => r.route === 'update')[0].authorization, `Bearer ${emulator.currentToken()}`);
+    assert.strictEqual(
+      emulator.requests.filter((r) => r.route === 'update')[0].authorization,
+      `Bearer ${emulator.currentToken()}`,
+    );
   });
 
   it('refreshes both tokens once they are about to expire (injected clock)', async () => {
@@ -191,7 +213,10 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     assert.notStrictEqual(fresh, old);
     assert.strictEqual(await p.token(), fresh);
     assert.strictEqual(emulator.requests.find((r) => r.route === 'adminToken' && r.method === 'POST')?.status, 201);
-    const withOld = new TargetClient({ connection: { clientCode: 'acme', baseUrl: emulator.url, apiVersion: 'v2', token: old }, retry: { maxAttempts: 1 } });
+    const withOld = new TargetClient({
+      connection: { clientCode: 'acme', baseUrl: emulator.url, apiVersion: 'v2', token: old },
+      retry: { maxAttempts: 1 },
+    });
     owned.push(withOld);
     await assert.rejects(withOld.fetchProfile({ thirdPartyId: 'crm-1' }), (e: TargetError) => e.kind === 'auth');
     assert.ok((await client(p).fetchProfile({ thirdPartyId: 'crm-1' })).found);
@@ -213,7 +238,10 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     assert.ok(error instanceof CredentialsError);
     assert.strictEqual(error.step, 'ims');
     assert.strictEqual(error.kind, 'auth');
-    assert.match(error.message, /^Adobe IMS refused the client credentials \(invalid_client: invalid client_secret parameter\)/);
+    assert.match(
+      error.message,
+      /^Adobe IMS refused the client credentials \(invalid_client: invalid client_secret parameter\)/,
+    );
     assertNoSecrets(error.message + JSON.stringify(log), ['wrong-secret-9c1b']);
     assert.strictEqual(count('adminToken'), 0);
   });
@@ -222,7 +250,10 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     const p = provider({ tenant: 'othertenant' });
     await assert.rejects(p.token(), (e: CredentialsError) => {
       assert.strictEqual(e.step, 'admin');
-      assert.match(e.message, /^The Target Admin API refused the profile API token request \(HTTP 404: Tenant\.NotFound/);
+      assert.match(
+        e.message,
+        /^The Target Admin API refused the profile API token request \(HTTP 404: Tenant\.NotFound/,
+      );
       return true;
     });
     emulator.setCredentials({ ...CREDENTIALS, clientId: 'another-client' });
@@ -245,22 +276,42 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     emulator.failNext(1, 500);
     const failure = await c.fetchProfile({ thirdPartyId: 'crm-1' }).catch((e: Error) => e);
     assert.ok(failure instanceof Error);
-    assert.ok(log.some((e) => e.url.includes('/ims/token/v3')), 'the IMS request was logged');
+    assert.ok(
+      log.some((e) => e.url.includes('/ims/token/v3')),
+      'the IMS request was logged',
+    );
     assert.ok(log.some((e) => e.headers.authorization === 'Bearer ***'));
     assertNoSecrets(JSON.stringify(log) + failure.message);
   });
 
   it('reads TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT and refuses partial or mixed settings', () => {
     assert.strictEqual(credentialsFromEnvironment({}), undefined);
-    assert.deepStrictEqual(credentialsFromEnvironment({ TARGET_CLIENT_ID: 'id', TARGET_CLIENT_SECRET: 's', TARGET_TENANT: 't', TARGET_SCOPES: 'a,b' }), {
-      clientId: 'id',
-      clientSecret: 's',
-      tenant: 't',
-      scopes: 'a,b',
-    });
-    assert.throws(() => credentialsFromEnvironment({ TARGET_CLIENT_ID: 'id' }), /TARGET_CLIENT_SECRET and TARGET_TENANT are not set/);
+    assert.deepStrictEqual(
+      credentialsFromEnvironment({
+        TARGET_CLIENT_ID: 'id',
+        TARGET_CLIENT_SECRET: 's',
+        TARGET_TENANT: 't',
+        TARGET_SCOPES: 'a,b',
+      }),
+      {
+        clientId: 'id',
+        clientSecret: 's',
+        tenant: 't',
+        scopes: 'a,b',
+      },
+    );
     assert.throws(
-      () => credentialsFromEnvironment({ TARGET_CLIENT_ID: 'id', TARGET_CLIENT_SECRET: 's', TARGET_TENANT: 't', TARGET_PROFILE_TOKEN: 'x' }),
+      () => credentialsFromEnvironment({ TARGET_CLIENT_ID: 'id' }),
+      /TARGET_CLIENT_SECRET and TARGET_TENANT are not set/,
+    );
+    assert.throws(
+      () =>
+        credentialsFromEnvironment({
+          TARGET_CLIENT_ID: 'id',
+          TARGET_CLIENT_SECRET: 's',
+          TARGET_TENANT: 't',
+          TARGET_PROFILE_TOKEN: 'x',
+        }),
       /not both/,
     );
   });

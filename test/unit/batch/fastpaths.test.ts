@@ -10,7 +10,36 @@ import { validateFile, validateText } from '../../../src/core/batch/validator';
 import { prng } from '../../support/prng';
 
 // Mostly clean pieces, so that both the fast path and its bail-outs are exercised.
-const PIECES = ['a', 'b', 'Z', '1', '9', '-', '.', '/', ' ', ',', ',', ',', '%40', '%2B', '%2b', '%2F', '%C3%A9', '%e9', '%4', '%zz', '&', '+', '"', '\t', '\r', '\u00e9', 'v'.repeat(120), '%41'.repeat(90)];
+const PIECES = [
+  'a',
+  'b',
+  'Z',
+  '1',
+  '9',
+  '-',
+  '.',
+  '/',
+  ' ',
+  ',',
+  ',',
+  ',',
+  '%40',
+  '%2B',
+  '%2b',
+  '%2F',
+  '%C3%A9',
+  '%e9',
+  '%4',
+  '%zz',
+  '&',
+  '+',
+  '"',
+  '\t',
+  '\r',
+  '\u00e9',
+  'v'.repeat(120),
+  '%41'.repeat(90),
+];
 
 function randomRow(rand: () => number): string {
   let row = '';
@@ -39,7 +68,11 @@ describe('batch fast paths', () => {
         assert.deepStrictEqual(out, [], row);
         assert.strictEqual(lf, bytes.length - 1, row);
         assert.strictEqual(String.fromCharCode(...ids.key.subarray(0, ids.keyLength)), expected.id, row);
-        assert.deepStrictEqual([facts.idEnd, facts.bytes, facts.hasValues, facts.blank], [expected.idEnd, expected.bytes, expected.hasValues, expected.blank], row);
+        assert.deepStrictEqual(
+          [facts.idEnd, facts.bytes, facts.hasValues, facts.blank],
+          [expected.idEnd, expected.bytes, expected.hasValues, expected.blank],
+          row,
+        );
         // Without the LF the line is not complete: the caller reads on.
         assert.strictEqual(scanPlainRowBytes(bytes, 0, bytes.length - 1, header, ids, facts), -1);
       }
@@ -48,7 +81,19 @@ describe('batch fast paths', () => {
   });
 
   it('decodeFormValue matches decodeURIComponent with its lenient fallback', () => {
-    const cases = ['a+b', '%41%42c', '%2B%2b', '%e9', '%C3%A9+x', '%4', '%zz%41', 'a%', '\ud800%41', '%F0%9F%98%80', '%ED%A0%80'];
+    const cases = [
+      'a+b',
+      '%41%42c',
+      '%2B%2b',
+      '%e9',
+      '%C3%A9+x',
+      '%4',
+      '%zz%41',
+      'a%',
+      '\ud800%41',
+      '%F0%9F%98%80',
+      '%ED%A0%80',
+    ];
     const reference = (raw: string) => {
       try {
         return decodeURIComponent(raw.replace(/\+/g, ' '));
@@ -69,7 +114,10 @@ describe('batch fast paths', () => {
     const index = new IdIndex();
     const map = new Map<string, number>();
     for (let row = 0; row < 50_000; row++) {
-      const id = (rand() < 0.1 ? '\u00e9\u4e2d' : '') + 'x'.repeat(Math.floor(rand() * 3)) + Math.floor(rand() * 30_000).toString(36);
+      const id =
+        (rand() < 0.1 ? '\u00e9\u4e2d' : '') +
+        'x'.repeat(Math.floor(rand() * 3)) +
+        Math.floor(rand() * 30_000).toString(36);
       index.setKey(id);
       const first = index.addKey(row);
       const expected = map.get(id);
@@ -115,10 +163,14 @@ describe('batch fast paths', () => {
     for (let step = 0; step < 600; step++) {
       const start = 1 + Math.floor(rand() * (lines.length - 1));
       const removed = Math.min(Math.floor(rand() * 3), lines.length - start);
-      const fresh = Array.from({ length: Math.floor(rand() * 3) }, () => (rand() < 0.3 ? randomRow(rand) : `id${Math.floor(rand() * 100)},1`));
+      const fresh = Array.from({ length: Math.floor(rand() * 3) }, () =>
+        rand() < 0.3 ? randomRow(rand) : `id${Math.floor(rand() * 100)},1`,
+      );
       lines.splice(start, removed, ...fresh);
       model.applyChange(start, start + removed - 1, fresh.length, (i) => lines[i]);
-      if (step % 7 === 0 || step > 590) assert.deepStrictEqual(model.sortedDiagnostics(), validateText(lines.join('\n')).diagnostics, `step ${step}`);
+      if (step % 7 === 0 || step > 590) {
+        assert.deepStrictEqual(model.sortedDiagnostics(), validateText(lines.join('\n')).diagnostics, `step ${step}`);
+      }
     }
     assert.deepStrictEqual(model.summary(), validateText(lines.join('\n')).summary);
   });

@@ -7,8 +7,42 @@ import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../../../src/c
 import { validateFile, validateText } from '../../../src/core/batch/validator';
 import { prng } from '../../support/prng';
 
-const PIECES = ['a', 'b', '1', ',', ',', ',', '&', '%', '%4', '%41', '+', '"', ' ', '\t', '\r', '\u00e9', '\ud83d\ude00', 'profile.', 'x', 'pcId', 'thirdPartyId'];
-const LINES = ['batch=thirdPartyId,age,city', 'batch=pcId,a,a', '', '  ', 'id1,30,Paris', 'id1,,', 'id2,1', ',x', 'Batch=pcId,b', 'a/b,1,2,3', '\uFEFFbatch=pcId,x'];
+const PIECES = [
+  'a',
+  'b',
+  '1',
+  ',',
+  ',',
+  ',',
+  '&',
+  '%',
+  '%4',
+  '%41',
+  '+',
+  '"',
+  ' ',
+  '\t',
+  '\r',
+  '\u00e9',
+  '\ud83d\ude00',
+  'profile.',
+  'x',
+  'pcId',
+  'thirdPartyId',
+];
+const LINES = [
+  'batch=thirdPartyId,age,city',
+  'batch=pcId,a,a',
+  '',
+  '  ',
+  'id1,30,Paris',
+  'id1,,',
+  'id2,1',
+  ',x',
+  'Batch=pcId,b',
+  'a/b,1,2,3',
+  '\uFEFFbatch=pcId,x',
+];
 
 function randomLine(rand: () => number): string {
   if (rand() < 0.5) return LINES[Math.floor(rand() * LINES.length)];
@@ -34,7 +68,9 @@ describe('batch files from disk and incremental models', () => {
   it('validateFile gives the same result as validateText', async () => {
     const rand = prng(7);
     const texts = ['', '\n', 'batch=pcId,a\n1,x', 'batch=pcId,a\r\n1,x\r\n'];
-    for (let i = 0; i < 60; i++) texts.push(Array.from({ length: Math.floor(rand() * 30) }, () => randomLine(rand)).join('\n'));
+    for (let i = 0; i < 60; i++) {
+      texts.push(Array.from({ length: Math.floor(rand() * 30) }, () => randomLine(rand)).join('\n'));
+    }
     for (const text of texts) {
       assert.deepStrictEqual(await validateFile(tempFile(text)), validateText(text), JSON.stringify(text));
     }
@@ -52,10 +88,17 @@ describe('batch files from disk and incremental models', () => {
   });
 
   it('reports invalid UTF-8 (TP033) and carries on', async () => {
-    const bytes = Buffer.concat([Buffer.from('batch=pcId,a\n1,caf'), Buffer.from([0xff, 0xfe]), Buffer.from('\n2,x&y\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('batch=pcId,a\n1,caf'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('\n2,x&y\n'),
+    ]);
     const result = await validateFile(tempFile(bytes));
     const tp033 = result.diagnostics.filter((d) => d.code === 'TP033');
-    assert.deepStrictEqual(tp033.map((d) => [d.line, d.column, d.endColumn]), [[1, 0, 7]]);
+    assert.deepStrictEqual(
+      tp033.map((d) => [d.line, d.column, d.endColumn]),
+      [[1, 0, 7]],
+    );
     assert.ok(result.diagnostics.some((d) => d.code === 'TP020' && d.line === 2));
     assert.strictEqual(result.summary.bytes, bytes.length);
     assert.strictEqual(result.summary.rows, 2);
@@ -65,7 +108,13 @@ describe('batch files from disk and incremental models', () => {
     const text = 'batch=pcId,a\n1,' + '\u00e9'.repeat(700_000) + '\n2,ok\n3,' + 'v'.repeat(3 * 1024 * 1024);
     const fromFile = await validateFile(tempFile(text));
     assert.deepStrictEqual(fromFile, validateText(text));
-    assert.deepStrictEqual(fromFile.diagnostics.map((d) => [d.code, d.line, d.endColumn]), [['TP033', 1, 700_002], ['TP033', 3, 3 * 1024 * 1024 + 2]]);
+    assert.deepStrictEqual(
+      fromFile.diagnostics.map((d) => [d.code, d.line, d.endColumn]),
+      [
+        ['TP033', 1, 700_002],
+        ['TP033', 3, 3 * 1024 * 1024 + 2],
+      ],
+    );
   });
 
   it('cancels with an AbortError', async () => {
@@ -87,7 +136,10 @@ describe('batch files from disk and incremental models', () => {
       const planner = new UploadPlanner(20);
       for (let i = 0; i < MAX_UPLOAD_ROWS; i++) assert.strictEqual(planner.addRow(10), false);
       assert.strictEqual(planner.addRow(10), true);
-      assert.deepStrictEqual(planner.finish().map((u) => u.rows), [500_000, 1]);
+      assert.deepStrictEqual(
+        planner.finish().map((u) => u.rows),
+        [500_000, 1],
+      );
     });
     it('keeps every upload under 50 MB: reaching it exactly starts a new upload', () => {
       const under = new UploadPlanner(100);
@@ -96,7 +148,10 @@ describe('batch files from disk and incremental models', () => {
       const at = new UploadPlanner(100);
       at.addRow(MAX_UPLOAD_BYTES - 200);
       assert.strictEqual(at.addRow(100), true);
-      assert.deepStrictEqual(at.finish(), [{ firstRow: 0, rows: 1, bytes: MAX_UPLOAD_BYTES - 100 }, { firstRow: 1, rows: 1, bytes: 200 }]);
+      assert.deepStrictEqual(at.finish(), [
+        { firstRow: 0, rows: 1, bytes: MAX_UPLOAD_BYTES - 100 },
+        { firstRow: 1, rows: 1, bytes: 200 },
+      ]);
     });
     it('works with small limits: every upload repeats the header', () => {
       const planner = new UploadPlanner(10, 50, 3);
@@ -113,7 +168,10 @@ describe('batch files from disk and incremental models', () => {
       const planner = new UploadPlanner(10, 50);
       planner.addRow(100);
       planner.addRow(1);
-      assert.deepStrictEqual(planner.finish().map((u) => u.rows), [1, 1]);
+      assert.deepStrictEqual(
+        planner.finish().map((u) => u.rows),
+        [1, 1],
+      );
     });
   });
 
@@ -136,7 +194,10 @@ describe('batch files from disk and incremental models', () => {
       model.applyChange(1, 1, 0, (i) => lines[i]);
       check(model, lines);
       const tp014 = model.diagnostics().filter((d) => d.code === 'TP014');
-      assert.deepStrictEqual(tp014.map((d) => [d.line, d.related?.[0].line]), [[2, 1]]);
+      assert.deepStrictEqual(
+        tp014.map((d) => [d.line, d.related?.[0].line]),
+        [[2, 1]],
+      );
     });
 
     it('matches validateText after thousands of random edits', () => {
@@ -148,7 +209,9 @@ describe('batch files from disk and incremental models', () => {
           const start = Math.floor(rand() * lines.length);
           const oldEnd = Math.min(lines.length - 1, start + Math.floor(rand() * 3) - (rand() < 0.5 ? 1 : 0));
           const removed = Math.max(0, oldEnd - start + 1);
-          const fresh = Array.from({ length: Math.floor(rand() * 3) + (removed === 0 ? 1 : 0) }, () => randomLine(rand));
+          const fresh = Array.from({ length: Math.floor(rand() * 3) + (removed === 0 ? 1 : 0) }, () =>
+            randomLine(rand),
+          );
           if (lines.length - removed + fresh.length === 0) fresh.push('');
           lines.splice(start, removed, ...fresh);
           model.applyChange(start, oldEnd, fresh.length, (i) => lines[i]);

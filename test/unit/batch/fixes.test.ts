@@ -56,13 +56,22 @@ describe('batch quick fixes', () => {
     const text = 'batch=pcId,,age\n1,x,3\n';
     const lines = text.split('\n');
     const d = validateText(text).diagnostics.find((x) => x.code === 'TP005')!;
-    assert.deepStrictEqual(fixesFor(d, (i) => lines[i], lines.length), []);
+    assert.deepStrictEqual(
+      fixesFor(d, (i) => lines[i], lines.length),
+      [],
+    );
   });
 
   it('offers no TP002 rename when the intent is unclear, and nothing for rules without a fix', () => {
     for (const text of ['batch=ecid,a\n1,x\n', 'batch=pcId,a,a\n1,x\n1,y\n']) {
       const lines = text.split('\n');
-      for (const d of validateText(text).diagnostics) assert.deepStrictEqual(fixesFor(d, (i) => lines[i], lines.length), [], d.code);
+      for (const d of validateText(text).diagnostics) {
+        assert.deepStrictEqual(
+          fixesFor(d, (i) => lines[i], lines.length),
+          [],
+          d.code,
+        );
+      }
     }
   });
 
@@ -78,6 +87,9 @@ describe('batch quick fixes', () => {
   it('fixAll leaves rules without a safe fix alone', () => {
     const text = 'batch=pcId,a\n1,x,y\n';
     const lines = text.split('\n');
-    assert.deepStrictEqual(fixAll(lines.length, (i) => lines[i], validateText(text).diagnostics), []);
+    assert.deepStrictEqual(
+      fixAll(lines.length, (i) => lines[i], validateText(text).diagnostics),
+      [],
+    );
   });
 });

@@ -5,14 +5,53 @@ import * as os from 'os';
 import * as path from 'path';
 import { IdIndex, hashStoredKey } from '../../../src/core/batch/idIndex';
 import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../src/core/batch/rowKernel';
-import { HEX, MAX_ID_LENGTH, MAX_ROW_DATA_BYTES, idOfLine, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../src/core/batch/scan';
+import {
+  HEX,
+  MAX_ID_LENGTH,
+  MAX_ROW_DATA_BYTES,
+  idOfLine,
+  newRowFacts,
+  scanHeader,
+  scanPlainRowBytes,
+  scanRow,
+} from '../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../src/core/batch/validator';
 import { prng } from '../../support/prng';
 
 // Mostly clean pieces, with every kind of byte the kernel must leave to the JavaScript scanners.
 const PIECES = [
-  'a', 'b', 'Z', '1', '9', '-', '.', '/', ' ', ',', ',', ',', '%40', '%2B', '%2b', '%2F', '%C3%A9', '%e9', '%4', '%zz', '%',
-  '&', '+', '"', '\t', '\r', '\u0001', '\u007f', '\u00e9', 'v'.repeat(120), '%41'.repeat(90), 'w'.repeat(300),
+  'a',
+  'b',
+  'Z',
+  '1',
+  '9',
+  '-',
+  '.',
+  '/',
+  ' ',
+  ',',
+  ',',
+  ',',
+  '%40',
+  '%2B',
+  '%2b',
+  '%2F',
+  '%C3%A9',
+  '%e9',
+  '%4',
+  '%zz',
+  '%',
+  '&',
+  '+',
+  '"',
+  '\t',
+  '\r',
+  '\u0001',
+  '\u007f',
+  '\u00e9',
+  'v'.repeat(120),
+  '%41'.repeat(90),
+  'w'.repeat(300),
 ];
 
 function randomRow(rand: () => number): string {
@@ -103,7 +142,13 @@ describe('batch row kernel (WebAssembly)', () => {
     const rand = prng(17);
     let accepted = 0;
     let duplicates = 0;
-    for (const headerLine of ['batch=thirdPartyId,a,b,c', 'batch=pcId,a,b,c,d,e', 'batch=mboxPC,a', 'batch=pcId', 'batch=pcId,' + 'n'.repeat(65000)]) {
+    for (const headerLine of [
+      'batch=thirdPartyId,a,b,c',
+      'batch=pcId,a,b,c,d,e',
+      'batch=mboxPC,a',
+      'batch=pcId',
+      'batch=pcId,' + 'n'.repeat(65000),
+    ]) {
       // One kernel per header, its ids shared by every round and by the rows the JavaScript path
       // takes, as in a file.
       const k = RowKernel.create(HEX)!;
@@ -126,7 +171,17 @@ describe('batch row kernel (WebAssembly)', () => {
           // Now and then an upload that is nearly full.
           const rowsLeft = rand() < 0.1 ? Math.floor(rand() * 5) : Infinity;
           const bytesLeft = rand() < 0.1 ? Math.floor(rand() * 500) : Infinity;
-          const next = k.scan(pos, end, columns, header.idColumn === 'thirdPartyId', maxId, budget, rowsLeft, bytesLeft, line);
+          const next = k.scan(
+            pos,
+            end,
+            columns,
+            header.idColumn === 'thirdPartyId',
+            maxId,
+            budget,
+            rowsLeft,
+            bytesLeft,
+            line,
+          );
           let bytes = 0;
           for (let r = 0; r < k.count; r++) {
             const lf = scanPlainRowBytes(k.chunk, pos, end, header, ids, facts);
@@ -180,7 +235,17 @@ describe('batch row kernel (WebAssembly)', () => {
       const end = row.copy(k.chunk, at) + at;
       k.chunk[end] = 10;
       k.classify(end + 1);
-      const next = k.scan(at, end + 1, header.fieldCount!, header.idColumn === 'thirdPartyId', MAX_ID_LENGTH[header.idColumn!], 60000, Infinity, Infinity, n++);
+      const next = k.scan(
+        at,
+        end + 1,
+        header.fieldCount!,
+        header.idColumn === 'thirdPartyId',
+        MAX_ID_LENGTH[header.idColumn!],
+        60000,
+        Infinity,
+        Infinity,
+        n++,
+      );
       const lf = scanPlainRowBytes(k.chunk, at, end + 1, header, ids, facts);
       const text = row.toString('latin1');
       if (k.count === 1) {
@@ -198,22 +263,52 @@ describe('batch row kernel (WebAssembly)', () => {
       for (let b = 0; b < 256; b++) {
         if (b === 10) continue;
         // In a value, after `lane` bytes of the values' blocks (which start at the id's comma).
-        const value = Buffer.concat([Buffer.from(`${idOf()},${'v'.repeat(lane)}`, 'latin1'), Buffer.from([b]), Buffer.from('vv,w', 'latin1')]);
+        const value = Buffer.concat([
+          Buffer.from(`${idOf()},${'v'.repeat(lane)}`, 'latin1'),
+          Buffer.from([b]),
+          Buffer.from('vv,w', 'latin1'),
+        ]);
         check('batch=pcId,a,b', value, plain(b), lane % 3);
         // In a thirdPartyId, which also may not hold a /.
         if (lane < 20) {
-          const id = Buffer.concat([Buffer.from(`${idOf()}${'i'.repeat(lane)}`, 'latin1'), Buffer.from([b]), Buffer.from('i,1', 'latin1')]);
+          const id = Buffer.concat([
+            Buffer.from(`${idOf()}${'i'.repeat(lane)}`, 'latin1'),
+            Buffer.from([b]),
+            Buffer.from('i,1', 'latin1'),
+          ]);
           check('batch=thirdPartyId,a', id, plain(b) && b !== 0x2f);
         }
       }
-      for (const escape of ['%41', '%2C', '%2c', '%C3%A9', '%e9%20', '%fF', '%0a', '%4', '%4g', '%g4', '%:0', '%/0', '%@1', '%`1', '%G1', '%', '%%41']) {
+      for (const escape of [
+        '%41',
+        '%2C',
+        '%2c',
+        '%C3%A9',
+        '%e9%20',
+        '%fF',
+        '%0a',
+        '%4',
+        '%4g',
+        '%g4',
+        '%:0',
+        '%/0',
+        '%@1',
+        '%`1',
+        '%G1',
+        '%',
+        '%%41',
+      ]) {
         const valid = /^(%[0-9a-fA-F]{2})+$/.test(escape);
         check('batch=pcId,a', Buffer.from(`${idOf()},${'v'.repeat(lane)}${escape}vv`, 'latin1'), valid);
         check('batch=pcId,a', Buffer.from(`${idOf()},${'v'.repeat(lane)}${escape}`, 'latin1'), valid);
         // In an id: escapes of ASCII decode there, + and / are a thirdPartyId's TP012.
         const ascii = valid && !/%[89a-fA-F]/.test(escape);
         check('batch=pcId,a', Buffer.from(`${'i'.repeat(lane % 40)}${escape}i,1`, 'latin1'), ascii);
-        check('batch=thirdPartyId,a', Buffer.from(`${'i'.repeat(lane % 40)}${escape}i,1`, 'latin1'), ascii && !/%2[bBfF]/.test(escape));
+        check(
+          'batch=thirdPartyId,a',
+          Buffer.from(`${'i'.repeat(lane % 40)}${escape}i,1`, 'latin1'),
+          ascii && !/%2[bBfF]/.test(escape),
+        );
       }
     }
     assert.ok(accepted > 5000, `only ${accepted} rows accepted`);
@@ -231,7 +326,9 @@ describe('batch row kernel (WebAssembly)', () => {
       // Five chunks of ids, well over one segment a partition; in each, often an id seen before.
       for (let round = 0; round < 5; round++) {
         let text = '';
-        for (let i = 0; text.length < KERNEL_CHUNK_BYTES - 100; i++) text += `${i % 7 === 0 ? `again${i % 50}` : `${round}.${i}%40${'x'.repeat(i % 90)}`},1\n`;
+        for (let i = 0; text.length < KERNEL_CHUNK_BYTES - 100; i++) {
+          text += `${i % 7 === 0 ? `again${i % 50}` : `${round}.${i}%40${'x'.repeat(i % 90)}`},1\n`;
+        }
         const lines = text.split('\n').slice(0, -1);
         const end = k.chunk.write(text, 0, 'latin1');
         k.classify(end);
@@ -314,10 +411,19 @@ describe('confirming duplicates', () => {
     const extra = [' ', '\t', '\r', '', ',', '%41', '+', '\u00e9', '%C3%A9', '%', '%zz', '  ,', '\r\r'];
     for (let round = 0; round < 20_000; round++) {
       let line = rand() < 0.5 ? randomRow(rand) : '';
-      for (let k = Math.floor(rand() * 4); k > 0; k--) line = rand() < 0.5 ? extra[Math.floor(rand() * extra.length)] + line : line + extra[Math.floor(rand() * extra.length)];
+      for (let k = Math.floor(rand() * 4); k > 0; k--) {
+        line =
+          rand() < 0.5
+            ? extra[Math.floor(rand() * extra.length)] + line
+            : line + extra[Math.floor(rand() * extra.length)];
+      }
       scanRow(line, header, [], facts);
       const row = idOfLine(line);
-      assert.deepStrictEqual(row, facts.id === undefined ? undefined : { id: facts.id, idEnd: facts.idEnd }, JSON.stringify(line));
+      assert.deepStrictEqual(
+        row,
+        facts.id === undefined ? undefined : { id: facts.id, idEnd: facts.idEnd },
+        JSON.stringify(line),
+      );
     }
   });
 });
@@ -332,7 +438,16 @@ describe('id tables', () => {
     const expected = new ExpectedIds();
     for (let row = 0; row < 20_000; row++) {
       const r = rand();
-      const id = r < 0.1 ? COLLIDING_A : r < 0.2 ? COLLIDING_B : r < 0.25 ? '\u00e9' + Math.floor(rand() * 50) : r < 0.3 ? '\u4e2d' + Math.floor(rand() * 50) : `k${Math.floor(rand() * 8000)}`;
+      const id =
+        r < 0.1
+          ? COLLIDING_A
+          : r < 0.2
+            ? COLLIDING_B
+            : r < 0.25
+              ? '\u00e9' + Math.floor(rand() * 50)
+              : r < 0.3
+                ? '\u4e2d' + Math.floor(rand() * 50)
+                : `k${Math.floor(rand() * 8000)}`;
       index.setKey(id);
       assert.strictEqual(index.addKey(row), expected.add(id, row), `${id} on row ${row}`);
     }
@@ -347,7 +462,14 @@ describe('id tables', () => {
       const rows: [number, string][] = [];
       for (let line = 0; line < 20_000; line++) {
         const r = rand();
-        const id = r < 0.05 ? '\u00e9' + Math.floor(rand() * 50) : r < 0.1 ? '\u4e2d' + Math.floor(rand() * 50) : r < 0.11 ? 'L'.repeat(70_000 + Math.floor(rand() * 3)) : `k${Math.floor(rand() * 8000)}`;
+        const id =
+          r < 0.05
+            ? '\u00e9' + Math.floor(rand() * 50)
+            : r < 0.1
+              ? '\u4e2d' + Math.floor(rand() * 50)
+              : r < 0.11
+                ? 'L'.repeat(70_000 + Math.floor(rand() * 3))
+                : `k${Math.floor(rand() * 8000)}`;
         k.setKey(id);
         k.addKey(line * 2097152);
         rows.push([line, id]);
@@ -440,7 +562,9 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     }
     // Cancelled after the first chunk, with the worker ahead: the next validation is whole.
     const controller = new AbortController();
-    await assert.rejects(validateFile(file, { signal: controller.signal, onProgress: () => controller.abort() }), { name: 'AbortError' });
+    await assert.rejects(validateFile(file, { signal: controller.signal, onProgress: () => controller.abort() }), {
+      name: 'AbortError',
+    });
     assert.deepStrictEqual(await validateFile(file), fromText);
   });
 

@@ -21,14 +21,24 @@ describe('batch rules catalogue', () => {
     assert.strictEqual(Object.keys(rules).length, 28);
     assert.strictEqual(rules.TP010.severity, 'error');
     assert.strictEqual(rules.TP026.severity, 'info');
-    assert.strictEqual(ruleDocsUrl('TP010'), 'https://github.com/target-profiles/target-profiles-vscode/blob/main/docs/rules.md#tp010');
+    assert.strictEqual(
+      ruleDocsUrl('TP010'),
+      'https://github.com/target-profiles/target-profiles-vscode/blob/main/docs/rules.md#tp010',
+    );
   });
 
   it('accepts the documented sample without any diagnostic', () => {
-    const sample = 'batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n';
+    const sample =
+      'batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n';
     const result = validateText(sample);
     assert.deepStrictEqual(result.diagnostics, []);
-    assert.deepStrictEqual(result.summary, { bytes: sample.length, rows: 4, idColumn: 'pcId', attributes: ['param1', 'param2', 'param3', 'param4'], uploads: 1 });
+    assert.deepStrictEqual(result.summary, {
+      bytes: sample.length,
+      rows: 4,
+      idColumn: 'pcId',
+      attributes: ['param1', 'param2', 'param3', 'param4'],
+      uploads: 1,
+    });
   });
 
   it('does not flag what the catalogue says is fine', () => {
@@ -86,19 +96,30 @@ describe('batch rules catalogue', () => {
   });
 
   it('TP004 flags profile. names', () => {
-    assert.deepStrictEqual(only('batch=pcId,profile.age,profile.city\n', 'TP004').map(at), [[0, 11, 0, 22], [0, 23, 0, 35]]);
+    assert.deepStrictEqual(only('batch=pcId,profile.age,profile.city\n', 'TP004').map(at), [
+      [0, 11, 0, 22],
+      [0, 23, 0, 35],
+    ]);
     assert.deepStrictEqual(only('batch=pcId,profileage\n', 'TP004'), []);
   });
 
   it('TP005 flags each empty name, including a trailing comma', () => {
-    assert.deepStrictEqual(only('batch=pcId,,age,\n', 'TP005').map(at), [[0, 10, 0, 11], [0, 15, 0, 16]]);
+    assert.deepStrictEqual(only('batch=pcId,,age,\n', 'TP005').map(at), [
+      [0, 10, 0, 11],
+      [0, 15, 0, 16],
+    ]);
     assert.deepStrictEqual(only('batch=pcId,age\n', 'TP005'), []);
   });
 
   it('TP006 flags each later duplicate with related information to the first', () => {
     const found = only('batch=pcId,age,Age,age,age\n', 'TP006');
-    assert.deepStrictEqual(found.map(at), [[0, 19, 0, 22], [0, 23, 0, 26]]);
-    assert.deepStrictEqual(found[0].related, [{ line: 0, column: 11, endLine: 0, endColumn: 14, message: 'first named here' }]);
+    assert.deepStrictEqual(found.map(at), [
+      [0, 19, 0, 22],
+      [0, 23, 0, 26],
+    ]);
+    assert.deepStrictEqual(found[0].related, [
+      { line: 0, column: 11, endLine: 0, endColumn: 14, message: 'first named here' },
+    ]);
     assert.deepStrictEqual(only('batch=pcId,age,Age\n', 'TP006'), []);
   });
 
@@ -110,7 +131,10 @@ describe('batch rules catalogue', () => {
 
   it('TP010 flags the extra fields of each long row', () => {
     const text = 'batch=pcId,a,b\n1,x,y,z\n2,x,y\n3,x,y,,\n';
-    assert.deepStrictEqual(only(text, 'TP010').map(at), [[1, 5, 1, 7], [3, 5, 3, 7]]);
+    assert.deepStrictEqual(only(text, 'TP010').map(at), [
+      [1, 5, 1, 7],
+      [3, 5, 3, 7],
+    ]);
   });
 
   it('TP011 flags rows without an id', () => {
@@ -119,7 +143,10 @@ describe('batch rules catalogue', () => {
   });
 
   it('TP012 flags + and / in a thirdPartyId, raw or encoded, but not in a pcId', () => {
-    assert.deepStrictEqual(only(H + 'a+b,1\na/b,1\na%2Bb,1\na%2fb,1\nab,1\n', 'TP012').map((d) => d.line), [1, 2, 3, 4]);
+    assert.deepStrictEqual(
+      only(H + 'a+b,1\na/b,1\na%2Bb,1\na%2fb,1\nab,1\n', 'TP012').map((d) => d.line),
+      [1, 2, 3, 4],
+    );
     assert.deepStrictEqual(only('batch=pcId,a\na/b,1\n', 'TP012'), []);
     assert.deepStrictEqual(codes(H + 'a+b,1\n'), ['TP012'], 'no TP022 on top of TP012');
   });
@@ -133,18 +160,31 @@ describe('batch rules catalogue', () => {
 
   it('TP014 flags each later row of an id, pointing at the first; decoded ids compare equal', () => {
     const found = only(H + 'a@b,1\nc,1\na@b,2\na%40b,3\n', 'TP014');
-    assert.deepStrictEqual(found.map(at), [[3, 0, 3, 3], [4, 0, 4, 5]]);
-    assert.deepStrictEqual(found[1].related, [{ line: 1, column: 0, endLine: 1, endColumn: 3, message: 'first row with this id' }]);
+    assert.deepStrictEqual(found.map(at), [
+      [3, 0, 3, 3],
+      [4, 0, 4, 5],
+    ]);
+    assert.deepStrictEqual(found[1].related, [
+      { line: 1, column: 0, endLine: 1, endColumn: 3, message: 'first row with this id' },
+    ]);
     assert.deepStrictEqual(only(H + 'a,1\nb,1\n', 'TP014'), []);
   });
 
   it('TP020 flags every raw &, in names too', () => {
-    assert.deepStrictEqual(only('batch=pcId,a&b\n1,x&y&z\n', 'TP020').map(at), [[0, 12, 0, 13], [1, 3, 1, 4], [1, 5, 1, 6]]);
+    assert.deepStrictEqual(only('batch=pcId,a&b\n1,x&y&z\n', 'TP020').map(at), [
+      [0, 12, 0, 13],
+      [1, 3, 1, 4],
+      [1, 5, 1, 6],
+    ]);
     assert.deepStrictEqual(only(H + '1,x%26y\n', 'TP020'), []);
   });
 
   it('TP021 flags % without two hex digits', () => {
-    assert.deepStrictEqual(only(H + '1,100%,%4,%zz,%4F\n', 'TP021').map(at), [[1, 5, 1, 6], [1, 7, 1, 8], [1, 10, 1, 11]]);
+    assert.deepStrictEqual(only(H + '1,100%,%4,%zz,%4F\n', 'TP021').map(at), [
+      [1, 5, 1, 6],
+      [1, 7, 1, 8],
+      [1, 10, 1, 11],
+    ]);
   });
 
   it('TP022 flags raw + in values', () => {
@@ -153,12 +193,20 @@ describe('batch rules catalogue', () => {
   });
 
   it('TP023 flags quotes, covering a quoted field split by its comma', () => {
-    assert.deepStrictEqual(only('batch=pcId,a,b,c\n1,"x,y",z\n2,ab"c\n', 'TP023').map(at), [[1, 2, 1, 7], [2, 2, 2, 6]]);
+    assert.deepStrictEqual(only('batch=pcId,a,b,c\n1,"x,y",z\n2,ab"c\n', 'TP023').map(at), [
+      [1, 2, 1, 7],
+      [2, 2, 2, 6],
+    ]);
     assert.deepStrictEqual(only(H + '1,%22x%22\n', 'TP023'), []);
   });
 
   it('TP024 flags unencoded non-ASCII, tabs and control characters as runs', () => {
-    assert.deepStrictEqual(only(H + '1,caf\u00e9\u00e9,a\tb,\u0000,\ud83d\ude00\n', 'TP024').map(at), [[1, 5, 1, 7], [1, 9, 1, 10], [1, 12, 1, 13], [1, 14, 1, 16]]);
+    assert.deepStrictEqual(only(H + '1,caf\u00e9\u00e9,a\tb,\u0000,\ud83d\ude00\n', 'TP024').map(at), [
+      [1, 5, 1, 7],
+      [1, 9, 1, 10],
+      [1, 12, 1, 13],
+      [1, 14, 1, 16],
+    ]);
     assert.deepStrictEqual(only(H + '1,caf%C3%A9\n', 'TP024'), []);
   });
 
@@ -169,16 +217,28 @@ describe('batch rules catalogue', () => {
   });
 
   it('TP026 flags rows with an id and no value', () => {
-    assert.deepStrictEqual(only(H + 'a\nb,,\nc,,x\n', 'TP026').map(at), [[1, 0, 1, 1], [2, 0, 2, 3]]);
+    assert.deepStrictEqual(only(H + 'a\nb,,\nc,,x\n', 'TP026').map(at), [
+      [1, 0, 1, 1],
+      [2, 0, 2, 3],
+    ]);
   });
 
   it('TP027 flags leading and trailing spaces or tabs', () => {
-    assert.deepStrictEqual(only('batch=pcId, a\n1 ,x\t\n', 'TP027').map(at), [[0, 11, 0, 12], [1, 1, 1, 2], [1, 4, 1, 5]]);
+    assert.deepStrictEqual(only('batch=pcId, a\n1 ,x\t\n', 'TP027').map(at), [
+      [0, 11, 0, 12],
+      [1, 1, 1, 2],
+      [1, 4, 1, 5],
+    ]);
     assert.deepStrictEqual(only(H + '1,a b\n', 'TP027'), []);
   });
 
   it('TP028 flags blank lines and CRs, but not the end after a final LF', () => {
-    assert.deepStrictEqual(only(H + '1,a\r\n\n  \n2,b\rc\n', 'TP028').map(at), [[1, 3, 1, 4], [2, 0, 2, 0], [3, 0, 3, 2], [4, 3, 4, 4]]);
+    assert.deepStrictEqual(only(H + '1,a\r\n\n  \n2,b\rc\n', 'TP028').map(at), [
+      [1, 3, 1, 4],
+      [2, 0, 2, 0],
+      [3, 0, 3, 2],
+      [4, 3, 4, 4],
+    ]);
     assert.deepStrictEqual(only(H + '1,a\n', 'TP028'), []);
   });
 
@@ -216,7 +276,10 @@ describe('batch rules catalogue', () => {
   it('TP033 flags a line over 1 MiB and carries on', () => {
     const text = H + '1,' + 'v'.repeat(1024 * 1024) + '\n2,x&\n';
     const found = validateText(text).diagnostics;
-    assert.deepStrictEqual(found.map((d) => d.code), ['TP033', 'TP020']);
+    assert.deepStrictEqual(
+      found.map((d) => d.code),
+      ['TP033', 'TP020'],
+    );
     assert.deepStrictEqual(at(found[0]), [1, 0, 1, 1024 * 1024 + 2]);
     assert.deepStrictEqual(codes(H + '1,' + 'v'.repeat(1000) + '\n'), ['TP025']);
   });

@@ -33,7 +33,10 @@ function checkRange(r: Range, lines: string[], what: string): void {
   assert.ok(r.line < lines.length && r.endLine < lines.length, `line outside the document: ${where}`);
   assert.ok(r.endLine > r.line || (r.endLine === r.line && r.endColumn >= r.column), `end before start: ${where}`);
   assert.ok(r.column <= lines[r.line].length, `column past the line's ${lines[r.line].length} characters: ${where}`);
-  assert.ok(r.endColumn <= lines[r.endLine].length, `end column past the line's ${lines[r.endLine].length} characters: ${where}`);
+  assert.ok(
+    r.endColumn <= lines[r.endLine].length,
+    `end column past the line's ${lines[r.endLine].length} characters: ${where}`,
+  );
 }
 
 /** Every diagnostic (and its related information) lies inside the document and comes from the catalogue. */
@@ -53,18 +56,75 @@ function checkDiagnostics(result: BatchValidation, text: string): void {
 
 /** Pieces a hostile or careless batch file is made of. */
 const fragment = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('a', 'crm-1', 'crm-2', '1', 'gold', 'x', 'pcId', 'thirdPartyId', 'tier', 'age') },
-  { weight: 4, arbitrary: fc.constantFrom(',', ',', ',,', '%', '%2', '%zz', '%2C', '%26', '%C3%A9', '%FF', '%%', '&', '+', '"', "'", '=', '/', '%2B', '%2F') },
-  { weight: 3, arbitrary: fc.constantFrom('\r', '\uFEFF', '\0', ' ', '\t', '\u00e9', '\u{1F600}', '\uD800', '\uDC00', '\u2028', '\x7f', '\x01') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom('a', 'crm-1', 'crm-2', '1', 'gold', 'x', 'pcId', 'thirdPartyId', 'tier', 'age'),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      ',',
+      ',',
+      ',,',
+      '%',
+      '%2',
+      '%zz',
+      '%2C',
+      '%26',
+      '%C3%A9',
+      '%FF',
+      '%%',
+      '&',
+      '+',
+      '"',
+      "'",
+      '=',
+      '/',
+      '%2B',
+      '%2F',
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '\r',
+      '\uFEFF',
+      '\0',
+      ' ',
+      '\t',
+      '\u00e9',
+      '\u{1F600}',
+      '\uD800',
+      '\uDC00',
+      '\u2028',
+      '\x7f',
+      '\x01',
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('batch=', 'Batch=', 'profile.', 'mbox3rdPartyId', 'pcid', '\n', '\r\n') },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('%', '&', '"', ',', 'a', '+', '\r', ' '), fc.integer({ min: 100, max: 3000 })).map(([c, n]) => c.repeat(n)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('%', '&', '"', ',', 'a', '+', '\r', ' '), fc.integer({ min: 100, max: 3000 }))
+      .map(([c, n]) => c.repeat(n)),
+  },
 );
 
 const line = fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('').replace(/\n/g, ''));
 
 const headerLine = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(fc.constantFrom('thirdPartyId', 'pcId'), fc.array(fc.oneof(fc.constantFrom('tier', 'age', 'profile.x', '', 'tier', 'a b', '%zz', 'n%C3%A9'), line), { maxLength: 6 })).map(([id, cols]) => `batch=${[id, ...cols].join(',')}`) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('thirdPartyId', 'pcId'),
+        fc.array(fc.oneof(fc.constantFrom('tier', 'age', 'profile.x', '', 'tier', 'a b', '%zz', 'n%C3%A9'), line), {
+          maxLength: 6,
+        }),
+      )
+      .map(([id, cols]) => `batch=${[id, ...cols].join(',')}`),
+  },
   { weight: 1, arbitrary: line },
   { weight: 1, arbitrary: line.map((l) => `\uFEFFbatch=${l}`) },
 );
@@ -74,7 +134,18 @@ const batchText = fc
   .tuple(
     fc.array(fc.constantFrom('', ' ', '\r', '\t'), { maxLength: 2 }),
     headerLine,
-    fc.array(fc.oneof({ weight: 3, arbitrary: fc.tuple(fc.constantFrom('a', 'b', 'c', '', 'crm+1', 'x/y'), line).map(([id, rest]) => `${id},${rest}`) }, { weight: 2, arbitrary: line }), { maxLength: 25 }),
+    fc.array(
+      fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc
+            .tuple(fc.constantFrom('a', 'b', 'c', '', 'crm+1', 'x/y'), line)
+            .map(([id, rest]) => `${id},${rest}`),
+        },
+        { weight: 2, arbitrary: line },
+      ),
+      { maxLength: 25 },
+    ),
     fc.constantFrom('', '\n', '\r\n', '\n\n'),
   )
   .map(([blank, header, rows, end]) => [...blank, header, ...rows].join('\n') + end);
@@ -82,7 +153,13 @@ const batchText = fc
 const anyText = fc.oneof(
   { weight: 4, arbitrary: batchText },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 400 }) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('%', '&', '"', ',', '\r', '\n', '\uFEFF', '\0', '+', 'a', 'é'), maxLength: 400 }) },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('%', '&', '"', ',', '\r', '\n', '\uFEFF', '\0', '+', 'a', 'é'),
+      maxLength: 400,
+    }),
+  },
 );
 
 // ---- Properties -------------------------------------------------------------------------------
@@ -104,17 +181,21 @@ describe('batch validator fuzzing (fast-check)', function () {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 600 }),
       // Mostly a batch file, with random bytes (lone continuation bytes, truncated sequences, 0xFF) spliced in.
-      fc.tuple(batchText, fc.array(fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 4 })), { maxLength: 6 })).map(([text, splices]) => {
-        const base = Buffer.from(text, 'utf8');
-        const parts: Buffer[] = [];
-        let at = 0;
-        for (const [pos, junk] of splices.map(([p, j]) => [base.length ? p % base.length : 0, j] as const).sort((a, b) => a[0] - b[0])) {
-          parts.push(base.subarray(at, pos), Buffer.from(junk));
-          at = pos;
-        }
-        parts.push(base.subarray(at));
-        return new Uint8Array(Buffer.concat(parts));
-      }),
+      fc
+        .tuple(batchText, fc.array(fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 4 })), { maxLength: 6 }))
+        .map(([text, splices]) => {
+          const base = Buffer.from(text, 'utf8');
+          const parts: Buffer[] = [];
+          let at = 0;
+          for (const [pos, junk] of splices
+            .map(([p, j]) => [base.length ? p % base.length : 0, j] as const)
+            .sort((a, b) => a[0] - b[0])) {
+            parts.push(base.subarray(at, pos), Buffer.from(junk));
+            at = pos;
+          }
+          parts.push(base.subarray(at));
+          return new Uint8Array(Buffer.concat(parts));
+        }),
     );
     await fc.assert(
       fc.asyncProperty(bytes, async (data) => {
@@ -124,7 +205,12 @@ describe('batch validator fuzzing (fast-check)', function () {
           const decoded = Buffer.from(data).toString('utf8');
           checkDiagnostics(result, decoded);
           assert.strictEqual(result.summary.bytes, data.length, 'bytes counts the bytes sent');
-          if (!isUtf8(data)) assert.ok(result.diagnostics.some((d) => d.code === 'TP033'), 'invalid UTF-8 is reported as TP033');
+          if (!isUtf8(data)) {
+            assert.ok(
+              result.diagnostics.some((d) => d.code === 'TP033'),
+              'invalid UTF-8 is reported as TP033',
+            );
+          }
         } finally {
           fs.rmSync(file, { force: true });
         }
@@ -165,7 +251,9 @@ describe('batch validator fuzzing (fast-check)', function () {
       'batch=thirdPartyId,a\nx,1\ny,' + '\u00e9\u{1F600}'.repeat(300_000) + '\nz,2\n',
       'batch=thirdPartyId,a\n' + 'y,' + '%'.repeat(1_100_000),
       // 10,000 columns in the header and in a row, with and without problems.
-      `batch=thirdPartyId,${columns.join(',')}\n` + `id,${columns.map((c, i) => (i % 3 ? c : '%z&"+ ')).join(',')}\n` + `id2,${','.repeat(12_000)}x\n`,
+      `batch=thirdPartyId,${columns.join(',')}\n` +
+        `id,${columns.map((c, i) => (i % 3 ? c : '%z&"+ ')).join(',')}\n` +
+        `id2,${','.repeat(12_000)}x\n`,
       `batch=thirdPartyId,${columns.map((c, i) => (i % 2 ? `profile.${c}` : '')).join(',')}\n`,
       'batch=thirdPartyId,a\n' + Array.from({ length: 3000 }, () => 'dup,1').join('\n'),
       '\uD800\uDFFF\uDC00batch=\uD800,\uDFFF\n\uDBFF,\uD800\n',
@@ -178,7 +266,9 @@ describe('batch validator fuzzing (fast-check)', function () {
         const fromFile = await validateFile(file);
         checkDiagnostics(fromFile, Buffer.from(text, 'utf8').toString('utf8'));
         // Lone surrogates do not survive UTF-8 encoding; every other case must agree exactly.
-        if (Buffer.from(text, 'utf8').toString('utf8') === text) assert.deepStrictEqual(fromFile, result, JSON.stringify(text.slice(0, 60)));
+        if (Buffer.from(text, 'utf8').toString('utf8') === text) {
+          assert.deepStrictEqual(fromFile, result, JSON.stringify(text.slice(0, 60)));
+        }
       } finally {
         fs.rmSync(file, { force: true });
       }
@@ -194,14 +284,24 @@ describe('batch validator fuzzing (fast-check)', function () {
         for (let i = 0; i < rows; i++) {
           const k = i % 10;
           out.push(
-            k === 0 ? `c${i},gold,Par&is,"q"` : k === 1 ? `c${i},%zz,a+b, x ` : k === 2 ? `c${i % 50},,,` : k === 3 ? `c${i},Caf%C3%A9,\u00e9,1,2,3` : `c${i},silver,Berlin,plain-${i}`,
+            k === 0
+              ? `c${i},gold,Par&is,"q"`
+              : k === 1
+                ? `c${i},%zz,a+b, x `
+                : k === 2
+                  ? `c${i % 50},,,`
+                  : k === 3
+                    ? `c${i},Caf%C3%A9,\u00e9,1,2,3`
+                    : `c${i},silver,Berlin,plain-${i}`,
           );
         }
         return out.join('\n') + '\n';
       },
       percents: (rows) => {
         const out = ['batch=pcId,a,b'];
-        for (let i = 0; i < rows; i++) out.push(`p${i},${i % 4 ? 'v%41%42-' + i : '%%%%'},${i % 5 ? 'x%2C%26%22-' + i : '&&'}`);
+        for (let i = 0; i < rows; i++) {
+          out.push(`p${i},${i % 4 ? 'v%41%42-' + i : '%%%%'},${i % 5 ? 'x%2C%26%22-' + i : '&&'}`);
+        }
         return out.join('\n') + '\n';
       },
       duplicates: (rows) => {
@@ -215,7 +315,12 @@ describe('batch validator fuzzing (fast-check)', function () {
      * load on the machine (other tests, other processes) hits both alike. Starts with `rounds` and
      * adds rounds (up to `maxRounds`) only while the ratio is not yet under the bound.
      */
-    const bestOfPair = async (runSmall: () => unknown, runLarge: () => unknown, rounds: number, maxRounds = 3 * rounds): Promise<[number, number]> => {
+    const bestOfPair = async (
+      runSmall: () => unknown,
+      runLarge: () => unknown,
+      rounds: number,
+      maxRounds = 3 * rounds,
+    ): Promise<[number, number]> => {
       const time = async (run: () => unknown) => {
         const t0 = process.hrtime.bigint();
         await run();
@@ -237,18 +342,34 @@ describe('batch validator fuzzing (fast-check)', function () {
       assert.ok(small.length > 2_000_000 && large.length < 10_000_000, `${name}: ${small.length} bytes`);
       // Warm up the JIT on the small input first, then measure both in the same run.
       validateText(small);
-      const [tSmall, tLarge] = await bestOfPair(() => validateText(small), () => validateText(large), 3);
-      report.push(`${name}: ${(small.length / 1e6).toFixed(1)} MB ${tSmall.toFixed(0)} ms, ${(large.length / 1e6).toFixed(1)} MB ${tLarge.toFixed(0)} ms`);
-      assert.ok(tLarge / tSmall < 3, `validateText ${name}: ${tSmall.toFixed(1)} ms -> ${tLarge.toFixed(1)} ms for twice the input`);
+      const [tSmall, tLarge] = await bestOfPair(
+        () => validateText(small),
+        () => validateText(large),
+        3,
+      );
+      report.push(
+        `${name}: ${(small.length / 1e6).toFixed(1)} MB ${tSmall.toFixed(0)} ms, ${(large.length / 1e6).toFixed(1)} MB ${tLarge.toFixed(0)} ms`,
+      );
+      assert.ok(
+        tLarge / tSmall < 3,
+        `validateText ${name}: ${tSmall.toFixed(1)} ms -> ${tLarge.toFixed(1)} ms for twice the input`,
+      );
       // The streaming file pass once, on the shape that takes every path (fast path, decoded lines, ids).
       if (name !== 'mixed') continue;
       const smallFile = tempFile(Buffer.from(small));
       const largeFile = tempFile(Buffer.from(large));
       try {
         await validateFile(smallFile);
-        const [fSmall, fLarge] = await bestOfPair(() => validateFile(smallFile), () => validateFile(largeFile), 3);
+        const [fSmall, fLarge] = await bestOfPair(
+          () => validateFile(smallFile),
+          () => validateFile(largeFile),
+          3,
+        );
         report.push(`  validateFile: ${fSmall.toFixed(0)} ms, ${fLarge.toFixed(0)} ms`);
-        assert.ok(fLarge / fSmall < 3, `validateFile ${name}: ${fSmall.toFixed(1)} ms -> ${fLarge.toFixed(1)} ms for twice the input`);
+        assert.ok(
+          fLarge / fSmall < 3,
+          `validateFile ${name}: ${fSmall.toFixed(1)} ms -> ${fLarge.toFixed(1)} ms for twice the input`,
+        );
       } finally {
         fs.rmSync(smallFile, { force: true });
         fs.rmSync(largeFile, { force: true });
@@ -260,15 +381,48 @@ describe('batch validator fuzzing (fast-check)', function () {
   describe('incremental revalidation (BatchDocumentModel)', () => {
     /** A line for the incremental model: no LF, with a small id pool so duplicates come and go. */
     const docLine = fc.oneof(
-      { weight: 5, arbitrary: fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', '', 'x+y'), fc.array(fc.constantFrom(',', '1', 'gold', '%', '%2C', '&', '"', ' ', '\r', 'é', '+'), { maxLength: 6 })).map(([id, rest]) => id + rest.join('')) },
-      { weight: 1, arbitrary: fc.constantFrom('', '\r', ' ', 'batch=thirdPartyId,tier,age', 'batch=pcId,a', 'Batch=pcId', '\uFEFFbatch=pcId,a', 'pcId,a') },
+      {
+        weight: 5,
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom('a', 'b', 'c', 'd', '', 'x+y'),
+            fc.array(fc.constantFrom(',', '1', 'gold', '%', '%2C', '&', '"', ' ', '\r', 'é', '+'), { maxLength: 6 }),
+          )
+          .map(([id, rest]) => id + rest.join('')),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '',
+          '\r',
+          ' ',
+          'batch=thirdPartyId,tier,age',
+          'batch=pcId,a',
+          'Batch=pcId',
+          '\uFEFFbatch=pcId,a',
+          'pcId,a',
+        ),
+      },
       { weight: 1, arbitrary: line },
     );
-    const initialDoc = fc.tuple(fc.constantFrom('batch=thirdPartyId,tier,age', 'batch=pcId,a,a', '', 'batch=', 'pcid,x'), fc.array(docLine, { maxLength: 20 })).map(([header, rows]) => [header, ...rows]);
+    const initialDoc = fc
+      .tuple(
+        fc.constantFrom('batch=thirdPartyId,tier,age', 'batch=pcId,a,a', '', 'batch=', 'pcid,x'),
+        fc.array(docLine, { maxLength: 20 }),
+      )
+      .map(([header, rows]) => [header, ...rows]);
     /** A VS Code-style change: lines start..end (end >= start) replaced by one or more lines. */
-    const edit = fc.record({ start: fc.nat(), span: fc.nat({ max: 4 }), lines: fc.array(docLine, { minLength: 1, maxLength: 5 }) });
+    const edit = fc.record({
+      start: fc.nat(),
+      span: fc.nat({ max: 4 }),
+      lines: fc.array(docLine, { minLength: 1, maxLength: 5 }),
+    });
 
-    function applyEdits(initial: string[], edits: { start: number; span: number; lines: string[] }[], checkEvery = 1): void {
+    function applyEdits(
+      initial: string[],
+      edits: { start: number; span: number; lines: string[] }[],
+      checkEvery = 1,
+    ): void {
       const doc = initial.slice();
       const model = new BatchDocumentModel(doc.length, (i) => doc[i]);
       const check = (step: number) => {
@@ -296,12 +450,27 @@ describe('batch validator fuzzing (fast-check)', function () {
 
     it('equals a full pass after long sequences (past the renumbering threshold) and edits below the header only', () => {
       // Edits that keep the header make the model follow the shifted lines instead of rebuilding.
-      const belowHeader = fc.record({ start: fc.nat(), span: fc.nat({ max: 3 }), lines: fc.array(docLine.filter((l) => !l.startsWith('batch=')), { minLength: 1, maxLength: 4 }) });
+      const belowHeader = fc.record({
+        start: fc.nat(),
+        span: fc.nat({ max: 3 }),
+        lines: fc.array(
+          docLine.filter((l) => !l.startsWith('batch=')),
+          { minLength: 1, maxLength: 4 },
+        ),
+      });
       fc.assert(
-        fc.property(fc.array(docLine, { minLength: 5, maxLength: 40 }), fc.array(belowHeader, { minLength: 300, maxLength: 700 }), (rows, edits) => {
-          const initial = ['batch=thirdPartyId,tier,age', ...rows];
-          applyEdits(initial, edits.map((e) => ({ ...e, start: 1 + (e.start % Math.max(1, initial.length - 1)) })), 25);
-        }),
+        fc.property(
+          fc.array(docLine, { minLength: 5, maxLength: 40 }),
+          fc.array(belowHeader, { minLength: 300, maxLength: 700 }),
+          (rows, edits) => {
+            const initial = ['batch=thirdPartyId,tier,age', ...rows];
+            applyEdits(
+              initial,
+              edits.map((e) => ({ ...e, start: 1 + (e.start % Math.max(1, initial.length - 1)) })),
+              25,
+            );
+          },
+        ),
         { numRuns: 15 },
       );
     });

@@ -38,7 +38,10 @@ describe('command line: scenario against the emulator', () => {
     assert.match(r.out, /^ {2}PASS {2}Make crm-1001 a gold member \(\d+\.\d s\)$/m);
     assert.match(r.out, /^ {2}PASS {2}crm-1001 is gold \(\d+\.\d s\)$/m);
     assert.match(r.out, /1 of 1 scenario\(s\) passed: 3 step\(s\) passed, 0 failed, 0 errored, 0 skipped\.\n$/);
-    assert.strictEqual(emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value, 'gold');
+    assert.strictEqual(
+      emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value,
+      'gold',
+    );
   });
 
   it('a failing verify prints what differs, exits 1, and --json has the documented shape', async () => {
@@ -55,7 +58,10 @@ describe('command line: scenario against the emulator', () => {
     );
     const human = await run([file, '--client', 'demo']);
     assert.strictEqual(human.code, 1, human.err);
-    assert.match(human.out, /^ {2}FAIL {2}tier \(\d+\.\d s\)\n {8}loyaltyTier: expected "platinum", got "gold"\n {8}city: expected "Lima", missing\n/m);
+    assert.match(
+      human.out,
+      /^ {2}FAIL {2}tier \(\d+\.\d s\)\n {8}loyaltyTier: expected "platinum", got "gold"\n {8}city: expected "Lima", missing\n/m,
+    );
     assert.match(human.out, /^ {2}PASS {2}wait 0 s/m);
 
     const json = await run([file, '--client', 'demo', '--json']);
@@ -65,35 +71,58 @@ describe('command line: scenario against the emulator', () => {
     assert.strictEqual(doc.scenarios[0].path, file);
     assert.strictEqual(doc.scenarios[0].passed, false);
     const [verify, wait] = doc.scenarios[0].steps;
-    assert.deepStrictEqual(Object.keys(verify), ['index', 'type', 'name', 'status', 'durationMs', 'message', 'attributes']);
-    assert.deepStrictEqual({ ...verify, durationMs: 0 }, {
-      index: 0,
-      type: 'verify',
-      name: 'tier',
-      status: 'failed',
-      durationMs: 0,
-      message: 'loyaltyTier: expected "platinum", got "gold"; city: expected "Lima", missing (after 0 s)',
-      attributes: [
-        { name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' },
-        { name: 'city', state: 'missing', expected: 'Lima', actual: null },
-      ],
-    });
+    assert.deepStrictEqual(Object.keys(verify), [
+      'index',
+      'type',
+      'name',
+      'status',
+      'durationMs',
+      'message',
+      'attributes',
+    ]);
+    assert.deepStrictEqual(
+      { ...verify, durationMs: 0 },
+      {
+        index: 0,
+        type: 'verify',
+        name: 'tier',
+        status: 'failed',
+        durationMs: 0,
+        message: 'loyaltyTier: expected "platinum", got "gold"; city: expected "Lima", missing (after 0 s)',
+        attributes: [
+          { name: 'loyaltyTier', state: 'differs', expected: 'platinum', actual: 'gold' },
+          { name: 'city', state: 'missing', expected: 'Lima', actual: null },
+        ],
+      },
+    );
     assert.strictEqual(wait.status, 'passed');
   });
 
   it('an invalid scenario file is refused with file:line:column problems and nothing is sent (exit 1)', async () => {
     const good = write('good.targetprofile.json', { steps: [{ type: 'wait', seconds: 0 }] });
-    const bad = write('bad.targetprofile.json', '{\n  "steps": [\n    { "type": "verify", "idType": "email", "id": "x", "expect": {"a": "1"} }\n  ]\n}\n');
+    const bad = write(
+      'bad.targetprofile.json',
+      '{\n  "steps": [\n    { "type": "verify", "idType": "email", "id": "x", "expect": {"a": "1"} }\n  ]\n}\n',
+    );
     const r = await run([good, bad, '--client', 'demo', '--json']);
     assert.strictEqual(r.code, 1);
-    assert.strictEqual(r.err.split('\n')[0], `${bad}:3:35: error steps[0].idType must be "pcId" or "thirdPartyId" or "marketingCloudVisitorId".`);
+    assert.strictEqual(
+      r.err.split('\n')[0],
+      `${bad}:3:35: error steps[0].idType must be "pcId" or "thirdPartyId" or "marketingCloudVisitorId".`,
+    );
     assert.deepStrictEqual(JSON.parse(r.out), { scenarios: [] });
     assert.strictEqual(emulator.requests.length, 0);
   });
 
   it('exits 2 on usage errors: no --client, a bad client code, no file, a missing file', async () => {
     const file = write('u.targetprofile.json', { steps: [{ type: 'wait', seconds: 0 }] });
-    for (const args of [[file], [file, '--client', 'Demo!'], ['--client', 'demo'], ['nope.targetprofile.json', '--client', 'demo'], [file, '--client', 'demo', '--wait']]) {
+    for (const args of [
+      [file],
+      [file, '--client', 'Demo!'],
+      ['--client', 'demo'],
+      ['nope.targetprofile.json', '--client', 'demo'],
+      [file, '--client', 'demo', '--wait'],
+    ]) {
       const r = await run(args);
       assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.err}`);
     }
@@ -117,7 +146,10 @@ describe('command line: scenario against the emulator', () => {
     const r = await run([file, '--client', 'demo', '--json'], { TARGET_BASE_URL: `http://127.0.0.1:${port}` });
     assert.strictEqual(r.code, 3, r.err);
     const steps = JSON.parse(r.out).scenarios[0].steps;
-    assert.deepStrictEqual(steps.map((s: { status: string }) => s.status), ['errored', 'skipped']);
+    assert.deepStrictEqual(
+      steps.map((s: { status: string }) => s.status),
+      ['errored', 'skipped'],
+    );
   });
 
   it('submits a batch step relative to the scenario file and waits for it', async () => {

@@ -12,11 +12,21 @@ function messages(text: string): string[] {
 
 describe('scenarios: JSONC parsing', () => {
   it('accepts comments and trailing commas and keeps string contents intact', () => {
-    const node = parseJsonc('// head\n{ /* a */ "a": "x // not a comment /* nor this */", "b": [1, 2,], "c": true, } // tail\n');
+    const node = parseJsonc(
+      '// head\n{ /* a */ "a": "x // not a comment /* nor this */", "b": [1, 2,], "c": true, } // tail\n',
+    );
     assert.strictEqual(node.kind, 'object');
     if (node.kind !== 'object') return;
-    assert.deepStrictEqual(node.properties.map((p) => p.key), ['a', 'b', 'c']);
-    assert.deepStrictEqual(node.properties[0].value, { kind: 'string', start: 23, end: 58, value: 'x // not a comment /* nor this */' });
+    assert.deepStrictEqual(
+      node.properties.map((p) => p.key),
+      ['a', 'b', 'c'],
+    );
+    assert.deepStrictEqual(node.properties[0].value, {
+      kind: 'string',
+      start: 23,
+      end: 58,
+      value: 'x // not a comment /* nor this */',
+    });
     const b = node.properties[1].value;
     assert.ok(b.kind === 'array' && b.items.length === 2);
   });
@@ -25,7 +35,9 @@ describe('scenarios: JSONC parsing', () => {
     const text = '{"s": "a\\"b\\\\c\\n\\u00e9", "n": -1.5e2, "z": 0, "x": null}';
     const node = parseJsonc(text);
     assert.ok(node.kind === 'object');
-    const plain = Object.fromEntries(node.properties.map((p) => [p.key, 'value' in p.value ? p.value.value : undefined]));
+    const plain = Object.fromEntries(
+      node.properties.map((p) => [p.key, 'value' in p.value ? p.value.value : undefined]),
+    );
     assert.deepStrictEqual(plain, JSON.parse(text));
   });
 
@@ -103,7 +115,13 @@ describe('scenarios: validation', () => {
     assert.strictEqual(s.connection, 'QA');
     const plain = s.steps.map(({ range: _range, ...rest }) => rest);
     assert.deepStrictEqual(plain, [
-      { index: 0, type: 'update', idType: 'thirdPartyId', id: 'crm-1', attributes: { tier: 'gold', age: '35', vip: 'true' } },
+      {
+        index: 0,
+        type: 'update',
+        idType: 'thirdPartyId',
+        id: 'crm-1',
+        attributes: { tier: 'gold', age: '35', vip: 'true' },
+      },
       { index: 1, type: 'wait', seconds: 0.5 },
       { index: 2, type: 'verify', idType: 'marketingCloudVisitorId', id: 'e', expect: { tier: 'gold' }, within: 5 },
       { index: 3, type: 'batch', file: 'x.batch', wait: true },
@@ -123,36 +141,61 @@ describe('scenarios: validation', () => {
       'steps[1] must be an object with a "type"; this is a number.',
       'steps[2] has no "type"; give one of "update", "wait", "verify", "batch".',
     ]);
-    assert.deepStrictEqual(messages('{"steps": [{"type": "update", "idType": "marketingCloudVisitorId", "id": "", "attributes": {"a": null}}]}'), [
-      'steps[0].idType must be "pcId" or "thirdPartyId".',
-      'steps[0].id must be a non-empty string.',
-      'steps[0].attributes.a must be a string, number or boolean.',
-    ]);
-    assert.deepStrictEqual(messages('{"steps": [{"type": "verify", "idType": "pcId", "id": "p", "expect": {"age": 35}, "within": -1, "extra": 1}]}'), [
-      'steps[0]: a verify step has no property "extra" (it takes "idType", "id", "expect", "within", "name").',
-      'steps[0].expect.age must be a string (Target compares values as text).',
-      'steps[0].within must be a number of seconds, 0 or more.',
-    ]);
-    assert.deepStrictEqual(messages('{"steps": [{"type": "wait"}, {"type": "batch", "file": "b", "apiVersion": "v3", "wait": "yes"}]}'), [
-      'steps[0]: a wait step needs "seconds".',
-      'steps[1].apiVersion must be "v1" or "v2".',
-      'steps[1].wait must be true or false.',
-    ]);
+    assert.deepStrictEqual(
+      messages(
+        '{"steps": [{"type": "update", "idType": "marketingCloudVisitorId", "id": "", "attributes": {"a": null}}]}',
+      ),
+      [
+        'steps[0].idType must be "pcId" or "thirdPartyId".',
+        'steps[0].id must be a non-empty string.',
+        'steps[0].attributes.a must be a string, number or boolean.',
+      ],
+    );
+    assert.deepStrictEqual(
+      messages(
+        '{"steps": [{"type": "verify", "idType": "pcId", "id": "p", "expect": {"age": 35}, "within": -1, "extra": 1}]}',
+      ),
+      [
+        'steps[0]: a verify step has no property "extra" (it takes "idType", "id", "expect", "within", "name").',
+        'steps[0].expect.age must be a string (Target compares values as text).',
+        'steps[0].within must be a number of seconds, 0 or more.',
+      ],
+    );
+    assert.deepStrictEqual(
+      messages('{"steps": [{"type": "wait"}, {"type": "batch", "file": "b", "apiVersion": "v3", "wait": "yes"}]}'),
+      [
+        'steps[0]: a wait step needs "seconds".',
+        'steps[1].apiVersion must be "v1" or "v2".',
+        'steps[1].wait must be true or false.',
+      ],
+    );
   });
 
   it('places a problem on the offending value', () => {
     const parsed = parseScenario('{\n  "steps": [\n    { "type": "wait", "seconds": "ten" }\n  ]\n}\n');
-    assert.deepStrictEqual(parsed.problems, [{ message: 'steps[0].seconds must be a number of seconds, 0 or more.', range: { line: 2, column: 33, endLine: 2, endColumn: 38 } }]);
+    assert.deepStrictEqual(parsed.problems, [
+      {
+        message: 'steps[0].seconds must be a number of seconds, 0 or more.',
+        range: { line: 2, column: 33, endLine: 2, endColumn: 38 },
+      },
+    ]);
     assert.strictEqual(parsed.scenario, undefined);
     assert.strictEqual(parsed.steps.length, 1, 'the step keeps its location for the CodeLens');
     const syntax = parseScenario('{\n  "steps": [,]\n}');
-    assert.deepStrictEqual(syntax.problems, [{ message: "Expected a value but found ','.", range: { line: 1, column: 12, endLine: 1, endColumn: 13 } }]);
+    assert.deepStrictEqual(syntax.problems, [
+      { message: "Expected a value but found ','.", range: { line: 1, column: 12, endLine: 1, endColumn: 13 } },
+    ]);
   });
 
   it('the sample scenario is valid', () => {
-    const parsed = parseScenario(fs.readFileSync(path.join(root, 'media', 'sample', 'loyalty.targetprofile.json'), 'utf8'));
+    const parsed = parseScenario(
+      fs.readFileSync(path.join(root, 'media', 'sample', 'loyalty.targetprofile.json'), 'utf8'),
+    );
     assert.deepStrictEqual(parsed.problems, []);
-    assert.deepStrictEqual(parsed.scenario!.steps.map((s) => s.type), ['update', 'verify', 'verify']);
+    assert.deepStrictEqual(
+      parsed.scenario!.steps.map((s) => s.type),
+      ['update', 'verify', 'verify'],
+    );
   });
 });
 
@@ -163,7 +206,10 @@ describe('scenarios: JSON schema', () => {
     assert.strictEqual(schema.$schema, 'http://json-schema.org/draft-07/schema#');
     const step = schema.properties.steps.items;
     assert.deepStrictEqual(step.properties.type.enum, [...STEP_TYPES]);
-    assert.deepStrictEqual(step.oneOf.map((s: { properties: { type: { const: string } } }) => s.properties.type.const), [...STEP_TYPES]);
+    assert.deepStrictEqual(
+      step.oneOf.map((s: { properties: { type: { const: string } } }) => s.properties.type.const),
+      [...STEP_TYPES],
+    );
   });
 
   it('describes every property', () => {

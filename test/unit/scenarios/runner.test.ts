@@ -42,7 +42,10 @@ class FakeTarget implements ScenarioDeps {
     }
     const attributes = this.profiles.get(key);
     if (!attributes) return { found: false, message: `No profile found with ${idType}=${id}` };
-    return { found: true, profile: { profileAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { value: v }])) } };
+    return {
+      found: true,
+      profile: { profileAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { value: v }])) },
+    };
   }
 
   async submitBatch(file: string, apiVersion: 'v1' | 'v2' | undefined) {
@@ -73,17 +76,27 @@ describe('scenarios: runner', () => {
       scenario([
         { type: 'update', idType: 'thirdPartyId', id: 'crm-1', attributes: { tier: 'gold', age: 35 } },
         { type: 'wait', seconds: 2 },
-        { type: 'verify', name: 'gold', idType: 'thirdPartyId', id: 'crm-1', expect: { tier: 'gold', age: '35' }, within: 30 },
+        {
+          type: 'verify',
+          name: 'gold',
+          idType: 'thirdPartyId',
+          id: 'crm-1',
+          expect: { tier: 'gold', age: '35' },
+          within: 30,
+        },
       ]),
       target,
       { pollMinMs: 1000, pollMaxMs: 4000, onStep: (e: StepEvent) => events.push(`${e.phase} ${e.step.index}`) },
     );
     assert.strictEqual(result.passed, true, JSON.stringify(result));
-    assert.deepStrictEqual(result.steps.map((s) => [s.type, s.name, s.status]), [
-      ['update', 'update thirdPartyId crm-1', 'passed'],
-      ['wait', 'wait 2 s', 'passed'],
-      ['verify', 'gold', 'passed'],
-    ]);
+    assert.deepStrictEqual(
+      result.steps.map((s) => [s.type, s.name, s.status]),
+      [
+        ['update', 'update thirdPartyId crm-1', 'passed'],
+        ['wait', 'wait 2 s', 'passed'],
+        ['verify', 'gold', 'passed'],
+      ],
+    );
     assert.deepStrictEqual(result.steps[2].attributes, [
       { name: 'tier', state: 'match', expected: 'gold' },
       { name: 'age', state: 'match', expected: '35' },
@@ -112,7 +125,10 @@ describe('scenarios: runner', () => {
       { name: 'tier', state: 'differs', expected: 'gold', actual: 'silver' },
       { name: 'city', state: 'missing', expected: 'Madrid' },
     ]);
-    assert.strictEqual(failed.message, 'tier: expected "gold", got "silver"; city: expected "Madrid", missing (after 10 s)');
+    assert.strictEqual(
+      failed.message,
+      'tier: expected "gold", got "silver"; city: expected "Madrid", missing (after 10 s)',
+    );
     // 1 + 2 + 4 = 7 s of pauses fit in 10 s; the next (4 s) would not.
     assert.deepStrictEqual(target.sleeps, [1000, 2000, 4000]);
     assert.strictEqual(target.calls.filter((c) => c === 'fetch pcId p').length, 5);
@@ -121,7 +137,10 @@ describe('scenarios: runner', () => {
 
   it('fails a verify whose profile does not exist', async () => {
     const target = new FakeTarget();
-    const result = await runScenario(scenario([{ type: 'verify', idType: 'thirdPartyId', id: 'nobody', expect: { tier: 'gold' }, within: 0 }]), target);
+    const result = await runScenario(
+      scenario([{ type: 'verify', idType: 'thirdPartyId', id: 'nobody', expect: { tier: 'gold' }, within: 0 }]),
+      target,
+    );
     assert.strictEqual(result.steps[0].status, 'failed');
     assert.match(result.steps[0].message, /Profile not found: No profile found with thirdPartyId=nobody/);
     assert.deepStrictEqual(result.steps[0].attributes, [{ name: 'tier', state: 'missing', expected: 'gold' }]);
@@ -148,20 +167,32 @@ describe('scenarios: runner', () => {
         sleep: target.sleep.bind(target),
       },
     );
-    assert.deepStrictEqual(result.steps.map((s) => [s.status, s.errorKind, s.message]), [
-      ['errored', 'timeout', 'Target did not answer in time.'],
-      ['errored', 'network', 'Could not connect to Target.'],
-      ['skipped', undefined, 'Skipped: step 2 (update pcId p) errored.'],
-      ['skipped', undefined, 'Skipped: step 2 (update pcId p) errored.'],
-    ]);
+    assert.deepStrictEqual(
+      result.steps.map((s) => [s.status, s.errorKind, s.message]),
+      [
+        ['errored', 'timeout', 'Target did not answer in time.'],
+        ['errored', 'network', 'Could not connect to Target.'],
+        ['skipped', undefined, 'Skipped: step 2 (update pcId p) errored.'],
+        ['skipped', undefined, 'Skipped: step 2 (update pcId p) errored.'],
+      ],
+    );
     assert.strictEqual(result.passed, false);
   });
 
   it('success=false from Target errors the update as rejected', async () => {
     const target = new FakeTarget();
     target.refuseUpdate = true;
-    const result = await runScenario(scenario([{ type: 'update', idType: 'pcId', id: 'p', attributes: { a: '1' } }, { type: 'wait', seconds: 1 }]), target);
-    assert.deepStrictEqual(result.steps.map((s) => s.status), ['errored', 'skipped']);
+    const result = await runScenario(
+      scenario([
+        { type: 'update', idType: 'pcId', id: 'p', attributes: { a: '1' } },
+        { type: 'wait', seconds: 1 },
+      ]),
+      target,
+    );
+    assert.deepStrictEqual(
+      result.steps.map((s) => s.status),
+      ['errored', 'skipped'],
+    );
     assert.strictEqual(result.steps[0].errorKind, 'rejected');
     assert.match(result.steps[0].message, /refused the update: Invalid attribute/);
   });
@@ -181,7 +212,10 @@ describe('scenarios: runner', () => {
     ]);
     target.batchStatus = 'stuck';
     const stuck = await runScenario(scenario(steps), target, { baseDir: '/qa' });
-    assert.deepStrictEqual(stuck.steps.map((s) => s.status), ['errored', 'skipped']);
+    assert.deepStrictEqual(
+      stuck.steps.map((s) => s.status),
+      ['errored', 'skipped'],
+    );
     assert.match(stuck.steps[0].message, /did not complete: stuck/);
   });
 
@@ -196,7 +230,10 @@ describe('scenarios: runner', () => {
       target,
       { only: [1], verifyWithinSeconds: 0 },
     );
-    assert.deepStrictEqual(result.steps.map((s) => [s.index, s.status]), [[1, 'failed']]);
+    assert.deepStrictEqual(
+      result.steps.map((s) => [s.index, s.status]),
+      [[1, 'failed']],
+    );
     assert.deepStrictEqual(target.calls, ['fetch pcId p']);
   });
 
@@ -225,10 +262,13 @@ describe('scenarios: runner', () => {
     setTimeout(() => controller.abort(), 5);
     const result = await running;
     assert.strictEqual(result.cancelled, true);
-    assert.deepStrictEqual(result.steps.map((s) => [s.status, s.message]), [
-      ['errored', 'Cancelled.'],
-      ['skipped', 'Skipped: the run was cancelled.'],
-    ]);
+    assert.deepStrictEqual(
+      result.steps.map((s) => [s.status, s.message]),
+      [
+        ['errored', 'Cancelled.'],
+        ['skipped', 'Skipped: the run was cancelled.'],
+      ],
+    );
     assert.deepStrictEqual(target.calls, [], 'nothing is sent after cancellation');
   });
 });

@@ -23,7 +23,13 @@ function submission(uploads: Partial<UploadRecord>[]): BatchSubmission {
 
 describe('submission journal', () => {
   it('recovers an interrupted upload as maybe accepted and the ones after it as not sent', () => {
-    const recovered = recoverAfterRestart(submission([{ state: 'accepted', status: 'incomplete', batchStatus: 'u' }, { state: 'uploading' }, { state: 'pending' }]));
+    const recovered = recoverAfterRestart(
+      submission([
+        { state: 'accepted', status: 'incomplete', batchStatus: 'u' },
+        { state: 'uploading' },
+        { state: 'pending' },
+      ]),
+    );
     assert.deepStrictEqual(
       recovered.uploads.map((u) => u.state),
       ['accepted', 'maybe-accepted', 'not-sent'],
@@ -45,10 +51,37 @@ describe('submission journal', () => {
   });
 
   it('summarises a submission by its worst upload', () => {
-    assert.strictEqual(submissionState(submission([{ state: 'accepted', status: 'complete' }, { state: 'accepted', status: 'incomplete' }])), 'processing');
-    assert.strictEqual(submissionState(submission([{ state: 'accepted', status: 'complete' }, { state: 'accepted', status: 'stuck' }])), 'stuck');
-    assert.strictEqual(submissionState(submission([{ state: 'accepted', status: 'complete' }, { state: 'maybe-accepted' }])), 'maybe-accepted');
-    assert.strictEqual(submissionState(submission([{ state: 'accepted', status: 'complete' }, { state: 'accepted', status: 'complete' }])), 'complete');
+    assert.strictEqual(
+      submissionState(
+        submission([
+          { state: 'accepted', status: 'complete' },
+          { state: 'accepted', status: 'incomplete' },
+        ]),
+      ),
+      'processing',
+    );
+    assert.strictEqual(
+      submissionState(
+        submission([
+          { state: 'accepted', status: 'complete' },
+          { state: 'accepted', status: 'stuck' },
+        ]),
+      ),
+      'stuck',
+    );
+    assert.strictEqual(
+      submissionState(submission([{ state: 'accepted', status: 'complete' }, { state: 'maybe-accepted' }])),
+      'maybe-accepted',
+    );
+    assert.strictEqual(
+      submissionState(
+        submission([
+          { state: 'accepted', status: 'complete' },
+          { state: 'accepted', status: 'complete' },
+        ]),
+      ),
+      'complete',
+    );
     assert.strictEqual(submissionState(submission([{ state: 'not-sent' }])), 'not-sent');
     assert.strictEqual(submissionState(submission([{ state: 'failed' }, { state: 'not-sent' }])), 'failed');
     assert.strictEqual(submissionState(submission([{ state: 'uploading' }])), 'uploading');
@@ -59,7 +92,18 @@ describe('submission journal', () => {
     const same = applyStatus(upload, { batchId: 'b', status: 'incomplete', profiles: [] }, 5);
     assert.strictEqual(same.changed, false);
     assert.strictEqual(same.upload.lastPolledAt, 5);
-    const done = applyStatus(upload, { batchId: 'b', status: 'complete', batchSize: 2, successfulUpdates: 1, failedUpdates: 1, profiles: [{ id: 'x', status: 'failed' }] }, 6);
+    const done = applyStatus(
+      upload,
+      {
+        batchId: 'b',
+        status: 'complete',
+        batchSize: 2,
+        successfulUpdates: 1,
+        failedUpdates: 1,
+        profiles: [{ id: 'x', status: 'failed' }],
+      },
+      6,
+    );
     assert.strictEqual(done.changed, true);
     assert.deepStrictEqual(done.upload.failedIds, ['x']);
     assert.strictEqual(done.upload.counters?.failedUpdates, 1);
@@ -69,13 +113,22 @@ describe('submission journal', () => {
 
   it('backs off polls from min to max, longer after errors', () => {
     const u: UploadRecord = { index: 0, rows: 1, bytes: 1, state: 'accepted' };
-    assert.deepStrictEqual([0, 1, 2, 3, 10].map((n) => nextPollDelay(u, n, 1000, 5000)), [1000, 2000, 4000, 5000, 5000]);
+    assert.deepStrictEqual(
+      [0, 1, 2, 3, 10].map((n) => nextPollDelay(u, n, 1000, 5000)),
+      [1000, 2000, 4000, 5000, 5000],
+    );
     assert.strictEqual(nextPollDelay({ ...u, pollErrors: 2 }, 0, 1000, 30_000), 4000);
   });
 
   it('gives the connection-dependent notes TP040 and TP041', () => {
-    assert.deepStrictEqual(connectionNotes('pcId', 'v2').map((n) => n.code), ['TP040']);
+    assert.deepStrictEqual(
+      connectionNotes('pcId', 'v2').map((n) => n.code),
+      ['TP040'],
+    );
     assert.deepStrictEqual(connectionNotes('thirdPartyId', 'v2'), []);
-    assert.deepStrictEqual(connectionNotes('thirdPartyId', 'v1').map((n) => n.code), ['TP041']);
+    assert.deepStrictEqual(
+      connectionNotes('thirdPartyId', 'v1').map((n) => n.code),
+      ['TP041'],
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('command line: update, fetch, submit, status against the emulator', () 
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
-    emulator = await startEmulator({ seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }] });
+    emulator = await startEmulator({
+      seed: [{ clientCode: 'acme', pcId: 'pc-1', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }],
+    });
     env = { TARGET_BASE_URL: emulator.url };
   });
   afterEach(() => emulator.close());
@@ -33,7 +35,12 @@ describe('command line: update, fetch, submit, status against the emulator', () 
   it('update --json prints {ok, method, status, message}', async () => {
     const r = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'city=New York & Co', 'note=a=b', '--json']);
     assert.strictEqual(r.code, 0, r.err);
-    assert.deepStrictEqual(JSON.parse(r.out), { ok: true, method: 'GET', status: 200, message: 'Request successfully submitted' });
+    assert.deepStrictEqual(JSON.parse(r.out), {
+      ok: true,
+      method: 'GET',
+      status: 200,
+      message: 'Request successfully submitted',
+    });
     const attrs = emulator.exportProfiles()[0].attributes;
     assert.strictEqual(attrs.city.value, 'New York & Co');
     assert.strictEqual(attrs.note.value, 'a=b');
@@ -44,7 +51,10 @@ describe('command line: update, fetch, submit, status against the emulator', () 
     const denied = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1']);
     assert.strictEqual(denied.code, 3);
     assert.match(denied.err, /token/);
-    const r = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1'], { ...env, TARGET_PROFILE_TOKEN: 'tok-123' });
+    const r = await run(['update', '--client', 'acme', '--pc-id', 'pc-1', 'a=1'], {
+      ...env,
+      TARGET_PROFILE_TOKEN: 'tok-123',
+    });
     assert.strictEqual(r.code, 0, r.err);
     assert.ok(!r.out.includes('tok-123') && !r.err.includes('tok-123'));
   });
@@ -76,7 +86,9 @@ describe('command line: update, fetch, submit, status against the emulator', () 
         s.close(() => resolve(p));
       });
     });
-    const r = await run(['fetch', '--client', 'acme', '--pc-id', 'x', '--json'], { TARGET_BASE_URL: `http://127.0.0.1:${port}` });
+    const r = await run(['fetch', '--client', 'acme', '--pc-id', 'x', '--json'], {
+      TARGET_BASE_URL: `http://127.0.0.1:${port}`,
+    });
     assert.strictEqual(r.code, 3);
     assert.strictEqual(JSON.parse(r.out).error.kind, 'network');
   });
@@ -91,7 +103,10 @@ describe('command line: update, fetch, submit, status against the emulator', () 
     assert.match(human.out, /tier = gold/);
     const missing = await run(['fetch', '--client', 'acme', '--pc-id', 'nobody', '--json']);
     assert.strictEqual(missing.code, 1);
-    assert.deepStrictEqual(JSON.parse(missing.out), { status: 404, message: 'No profile found for client acme with mboxPC=nobody' });
+    assert.deepStrictEqual(JSON.parse(missing.out), {
+      status: 404,
+      message: 'No profile found for client acme with mboxPC=nobody',
+    });
   });
 
   it('submit --wait --json uploads, polls to complete and prints the batches; status prints its shape', async () => {
@@ -111,7 +126,15 @@ describe('command line: update, fetch, submit, status against the emulator', () 
     const status = await run(['status', batches[0].batchStatus, '--details', '--json']);
     assert.strictEqual(status.code, 0, status.err);
     const parsed = JSON.parse(status.out);
-    assert.deepStrictEqual(Object.keys(parsed), ['batchId', 'status', 'batchSize', 'consumedCount', 'successfulUpdates', 'profilesNotFound', 'failedUpdates']);
+    assert.deepStrictEqual(Object.keys(parsed), [
+      'batchId',
+      'status',
+      'batchSize',
+      'consumedCount',
+      'successfulUpdates',
+      'profilesNotFound',
+      'failedUpdates',
+    ]);
     assert.strictEqual(parsed.status, 'complete');
     const plain = await run(['status', batches[0].batchStatus, '--json']);
     assert.deepStrictEqual(Object.keys(JSON.parse(plain.out)), ['batchId', 'status', 'batchSize']);

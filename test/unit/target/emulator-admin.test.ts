@@ -53,7 +53,10 @@ describe('emulator: batch status retention and token rotation', () => {
       if (i < 2) {
         const error = await rejection(client().batchStatus(upload.batchStatus));
         assert.ok(error instanceof TargetError && error.kind === 'server' && error.status === 404, String(error));
-        assert.match(error.message, /Unknown or expired batchId .*last 10 batch statuses per client for at most 24 hours/);
+        assert.match(
+          error.message,
+          /Unknown or expired batchId .*last 10 batch statuses per client for at most 24 hours/,
+        );
       } else {
         assert.strictEqual((await client().batchStatus(upload.batchStatus)).status, 'complete');
       }
@@ -74,7 +77,9 @@ describe('emulator: batch status retention and token rotation', () => {
     await new Promise((r) => setTimeout(r, 250));
     const error = await rejection(client().batchStatus(upload.batchStatus));
     assert.ok(error instanceof TargetError && error.status === 404 && /expired/.test(error.message));
-    const unknown = await rejection(client().batchStatus(`${emulator.url}/m2/acme/profile/batchStatus?batchId=acme-0-0`));
+    const unknown = await rejection(
+      client().batchStatus(`${emulator.url}/m2/acme/profile/batchStatus?batchId=acme-0-0`),
+    );
     assert.ok(unknown instanceof TargetError && unknown.status === 404);
   });
 

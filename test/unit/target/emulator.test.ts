@@ -23,7 +23,9 @@ describe('target client against the emulator over HTTP', () => {
   let emulator: Emulator;
   const clients: TargetClient[] = [];
 
-  function client(overrides: Partial<TargetClientOptions> & { apiVersion?: 'v1' | 'v2'; token?: string } = {}): TargetClient {
+  function client(
+    overrides: Partial<TargetClientOptions> & { apiVersion?: 'v1' | 'v2'; token?: string } = {},
+  ): TargetClient {
     const { apiVersion = 'v2', token, ...rest } = overrides;
     const c = new TargetClient({
       connection: { clientCode: 'acme', baseUrl: emulator.url, apiVersion, ...(token ? { token } : {}) },
@@ -37,7 +39,11 @@ describe('target client against the emulator over HTTP', () => {
   }
 
   beforeEach(async () => {
-    emulator = await startEmulator({ seed: [{ clientCode: 'acme', pcId: '1368007744041-575948.01_00', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } }] });
+    emulator = await startEmulator({
+      seed: [
+        { clientCode: 'acme', pcId: '1368007744041-575948.01_00', thirdPartyId: 'crm-1', attributes: { tier: 'gold' } },
+      ],
+    });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -47,8 +53,19 @@ describe('target client against the emulator over HTTP', () => {
 
   it('updates a profile by pcId with GET, every character intact, and never creates one', async () => {
     const tricky = 'a&b=c#d?e+f g\nh\0i é 😀 %41';
-    const result = await client().updateProfile({ id: { pcId: '1368007744041-575948.01_00' }, attributes: [['note', tricky], ['empty', '']] });
-    assert.deepStrictEqual(result, { method: 'GET', status: 200, success: true, message: 'Request successfully submitted' });
+    const result = await client().updateProfile({
+      id: { pcId: '1368007744041-575948.01_00' },
+      attributes: [
+        ['note', tricky],
+        ['empty', ''],
+      ],
+    });
+    assert.deepStrictEqual(result, {
+      method: 'GET',
+      status: 200,
+      success: true,
+      message: 'Request successfully submitted',
+    });
     await client().updateProfile({ id: { thirdPartyId: 'nobody' }, attributes: { a: '1' } });
     const profiles = emulator.exportProfiles();
     assert.strictEqual(profiles.length, 1);
@@ -69,7 +86,11 @@ describe('target client against the emulator over HTTP', () => {
   it('answers oversize requests the way Target does: 414 for a long GET, 413 for a big POST', async () => {
     const get = await fetchRaw(`${emulator.url}/m2/acme/profile/update?mboxPC=1&profile.a=${'x'.repeat(9000)}`);
     assert.strictEqual(get.status, 414);
-    const post = await fetchRaw(`${emulator.url}/m2/acme/profile/update`, 'POST', `mboxPC=1&profile.a=${'x'.repeat(62_000)}`);
+    const post = await fetchRaw(
+      `${emulator.url}/m2/acme/profile/update`,
+      'POST',
+      `mboxPC=1&profile.a=${'x'.repeat(62_000)}`,
+    );
     assert.strictEqual(post.status, 413);
   });
 
@@ -80,14 +101,20 @@ describe('target client against the emulator over HTTP', () => {
     assert.deepStrictEqual(Object.keys(byPc.profile), ['client', 'visitorId', 'modifiedAt', 'profileAttributes']);
     assert.strictEqual(byPc.profile.client, 'acme');
     const byThird = await client().fetchProfile({ thirdPartyId: 'crm-1' });
-    assert.ok(byThird.found && (byThird.profile.profileAttributes as Record<string, { value: string }>).tier.value === 'gold');
+    assert.ok(
+      byThird.found && (byThird.profile.profileAttributes as Record<string, { value: string }>).tier.value === 'gold',
+    );
     assert.ok((await client().fetchProfile({ marketingCloudVisitorId: 'ecid-9' })).found);
     assert.deepStrictEqual(await client().fetchProfile({ thirdPartyId: 'ghost' }), {
       found: false,
       status: 404,
       message: 'No profile found for client acme with third party id=ghost',
     });
-    assert.deepStrictEqual(await client().fetchProfile({ pcId: 'ghost' }), { found: false, status: 404, message: 'No profile found for client acme with mboxPC=ghost' });
+    assert.deepStrictEqual(await client().fetchProfile({ pcId: 'ghost' }), {
+      found: false,
+      status: 404,
+      message: 'No profile found for client acme with mboxPC=ghost',
+    });
   });
 
   it('v1 updates existing profiles only and counts the rest as not found; v2 creates them', async () => {
@@ -95,21 +122,26 @@ describe('target client against the emulator over HTTP', () => {
     const [v1] = await client({ apiVersion: 'v1' }).submitBatch(batchFile(content));
     assert.strictEqual(v1.rows, 3);
     const s1 = await client().batchStatus(v1.batchStatus, { details: true });
-    assert.deepStrictEqual({ ...s1, batchId: '' }, {
-      batchId: '',
-      status: 'complete',
-      batchSize: 3,
-      consumedCount: 3,
-      successfulUpdates: 1,
-      profilesNotFound: 2,
-      failedUpdates: 0,
-      profiles: [],
-    });
+    assert.deepStrictEqual(
+      { ...s1, batchId: '' },
+      {
+        batchId: '',
+        status: 'complete',
+        batchSize: 3,
+        consumedCount: 3,
+        successfulUpdates: 1,
+        profilesNotFound: 2,
+        failedUpdates: 0,
+        profiles: [],
+      },
+    );
     assert.match(s1.batchId, /^acme-\d{13}-\d+$/);
     assert.strictEqual(emulator.exportProfiles().length, 1);
     assert.strictEqual(emulator.exportProfiles()[0].attributes.tier.value, 'platinum');
 
-    const [v2] = await client({ apiVersion: 'v2' }).submitBatch(batchFile(content.replace('crm-1', 'crm-x') + 'bad/id,x\n'));
+    const [v2] = await client({ apiVersion: 'v2' }).submitBatch(
+      batchFile(content.replace('crm-1', 'crm-x') + 'bad/id,x\n'),
+    );
     const s2 = await client().batchStatus(v2.batchStatus, { details: true });
     assert.strictEqual(s2.successfulUpdates, 3);
     assert.strictEqual(s2.profilesNotFound, 0);
@@ -118,11 +150,16 @@ describe('target client against the emulator over HTTP', () => {
     const created = emulator.exportProfiles().find((p) => p.thirdPartyId === 'new-2')!;
     assert.deepStrictEqual(Object.keys(created.attributes), ['city']);
     assert.strictEqual(emulator.requests.find((r) => r.route === 'batchUpdate')!.url, '/m2/acme/profile/batchUpdate');
-    assert.strictEqual(emulator.requests.filter((r) => r.route === 'batchUpdate')[1].url, '/m2/acme/v2/profile/batchUpdate');
+    assert.strictEqual(
+      emulator.requests.filter((r) => r.route === 'batchUpdate')[1].url,
+      '/m2/acme/v2/profile/batchUpdate',
+    );
   });
 
   it('decodes fields after splitting, so %2C, %26 and %2B stay inside a value', async () => {
-    const [upload] = await client().submitBatch(batchFile('batch=pcId,note\r\n1368007744041-575948.01_00,a%2Cb%26c%2Bd+e%C3%A9\r\n'));
+    const [upload] = await client().submitBatch(
+      batchFile('batch=pcId,note\r\n1368007744041-575948.01_00,a%2Cb%26c%2Bd+e%C3%A9\r\n'),
+    );
     assert.ok(upload.batchStatus.startsWith(`${emulator.url}/m2/acme/profile/batchStatus?batchId=acme-`));
     assert.strictEqual(emulator.exportProfiles()[0].attributes.note.value, 'a,b&c+d eé');
   });
@@ -133,9 +170,19 @@ describe('target client against the emulator over HTTP', () => {
     assert.match(error.message, /first column must be pcId or thirdPartyId/);
     const limited = await startEmulator({ maxBatchRows: 2, maxBatchBytes: 1000 });
     try {
-      const c = new TargetClient({ connection: { clientCode: 'acme', baseUrl: limited.url, apiVersion: 'v2' }, proxy: {}, limiter: new RateLimiter() });
+      const c = new TargetClient({
+        connection: { clientCode: 'acme', baseUrl: limited.url, apiVersion: 'v2' },
+        proxy: {},
+        limiter: new RateLimiter(),
+      });
       clients.push(c);
-      const rows = await rejection(c.submitPlan({ path: batchFile('batch=pcId,a\n1,x\n2,x\n3,x\n'), header: Buffer.from(''), parts: [{ rows: 3, bytes: 24, start: 0, end: 24 }] }));
+      const rows = await rejection(
+        c.submitPlan({
+          path: batchFile('batch=pcId,a\n1,x\n2,x\n3,x\n'),
+          header: Buffer.from(''),
+          parts: [{ rows: 3, bytes: 24, start: 0, end: 24 }],
+        }),
+      );
       assert.ok(rows instanceof TargetError && rows.kind === 'rejected' && /too many rows/.test(rows.message));
       const bytes = await rejection(c.submitBatch(batchFile(`batch=pcId,a\n1,${'x'.repeat(1000)}\n`)));
       assert.ok(bytes instanceof TargetError && bytes.kind === 'rejected' && /too large/.test(bytes.message));
@@ -146,7 +193,10 @@ describe('target client against the emulator over HTTP', () => {
 
   it('splits a file into several uploads, each with the header', async () => {
     const result = await client().submitBatch(batchFile('batch=pcId,a\n1,x\n2,y\n3,z\n'), { maxRows: 2 });
-    assert.deepStrictEqual(result.map((r) => r.rows), [2, 1]);
+    assert.deepStrictEqual(
+      result.map((r) => r.rows),
+      [2, 1],
+    );
     assert.strictEqual(emulator.uploads(), 2);
     assert.strictEqual(emulator.exportProfiles().filter((p) => p.attributes.a).length, 3);
   });
@@ -158,7 +208,10 @@ describe('target client against the emulator over HTTP', () => {
     assert.strictEqual(first.status, 'incomplete');
     assert.strictEqual(first.consumedCount, 0);
     const polls: string[] = [];
-    const done = await client().waitForBatch(upload.batchStatus, { pollDelayMs: 100, onPoll: (s) => polls.push(s.status) });
+    const done = await client().waitForBatch(upload.batchStatus, {
+      pollDelayMs: 100,
+      onPoll: (s) => polls.push(s.status),
+    });
     assert.strictEqual(done.status, 'complete');
     assert.ok(polls.length >= 2 && polls[0] === 'incomplete');
     const plain = await client().batchStatus(upload.batchStatus);
@@ -174,7 +227,10 @@ describe('target client against the emulator over HTTP', () => {
     emulator.failNext(2, 503, '0');
     const [upload] = await client().submitBatch(batchFile('batch=pcId,a\n1,x\n'));
     assert.ok(upload.batchStatus);
-    assert.deepStrictEqual(emulator.requests.map((r) => r.status), [503, 503, 200]);
+    assert.deepStrictEqual(
+      emulator.requests.map((r) => r.status),
+      [503, 503, 200],
+    );
   });
 
   it('gives up after retries with a rate-limited error when 503 persists', async () => {
@@ -197,7 +253,9 @@ describe('target client against the emulator over HTTP', () => {
 
   it('times out a slow answer', async () => {
     emulator.setDelay(500);
-    const error = await rejection(client({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1 } }).fetchProfile({ pcId: 'x' }));
+    const error = await rejection(
+      client({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1 } }).fetchProfile({ pcId: 'x' }),
+    );
     assert.ok(error instanceof TargetError && error.kind === 'timeout');
     assert.strictEqual(emulator.requests.length, 2, 'a GET is retried after a timeout');
   });
@@ -236,13 +294,18 @@ describe('target client against the emulator over HTTP', () => {
     const missing = await rejection(client().fetchProfile({ pcId: 'x' }));
     assert.ok(missing instanceof TargetError && missing.kind === 'auth' && missing.status === 401);
     emulator.setAuth('s3cret', 403);
-    const wrong = await rejection(client({ token: 'nope' }).updateProfile({ id: { pcId: 'x' }, attributes: { a: '1' } }));
+    const wrong = await rejection(
+      client({ token: 'nope' }).updateProfile({ id: { pcId: 'x' }, attributes: { a: '1' } }),
+    );
     assert.ok(wrong instanceof TargetError && wrong.kind === 'auth' && wrong.status === 403);
     assert.ok(!wrong.message.includes('nope'));
     const [u] = await client({ token: 's3cret' }).submitBatch(batchFile('batch=pcId,a\n1,x\n'));
     assert.strictEqual((await client({ token: 's3cret' }).batchStatus(u.batchStatus)).status, 'complete');
     assert.ok(emulator.requests.slice(2).every((r) => r.authorization === 'Bearer s3cret'));
-    assert.ok(emulator.requests.every((r) => !r.url.includes('s3cret')), 'never in URLs');
+    assert.ok(
+      emulator.requests.every((r) => !r.url.includes('s3cret')),
+      'never in URLs',
+    );
   });
 
   it('goes through an http proxy from http_proxy or the explicit option', async () => {
@@ -261,7 +324,10 @@ describe('target client against the emulator over HTTP', () => {
       await client({ proxy: { env: { http_proxy: proxyUrl } } }).fetchProfile({ thirdPartyId: 'crm-1' });
       await client({ proxy: { proxy: proxyUrl } }).submitBatch(batchFile('batch=pcId,a\n1,x\n'));
       await client({ proxy: { env: { http_proxy: proxyUrl, no_proxy: '127.0.0.1' } } }).fetchProfile({ pcId: 'x' });
-      assert.deepStrictEqual(seen, [`GET ${emulator.url}/rest/v1/profiles/thirdPartyId/crm-1?client=acme`, `POST ${emulator.url}/m2/acme/v2/profile/batchUpdate`]);
+      assert.deepStrictEqual(seen, [
+        `GET ${emulator.url}/rest/v1/profiles/thirdPartyId/crm-1?client=acme`,
+        `POST ${emulator.url}/m2/acme/v2/profile/batchUpdate`,
+      ]);
       assert.strictEqual(emulator.requests.length, 3);
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -271,19 +337,37 @@ describe('target client against the emulator over HTTP', () => {
   });
 
   it('accepts the literal /m2/client/ path form, taking the code from the Host header', async () => {
-    const res = await fetchRaw(`${emulator.url}/m2/client/profile/update?mboxPC=1368007744041-575948.01_00&profile.seen=yes`, 'GET', undefined, {
-      host: 'acme.tt.omtrdc.net',
-    });
+    const res = await fetchRaw(
+      `${emulator.url}/m2/client/profile/update?mboxPC=1368007744041-575948.01_00&profile.seen=yes`,
+      'GET',
+      undefined,
+      {
+        host: 'acme.tt.omtrdc.net',
+      },
+    );
     assert.strictEqual(res.status, 200);
     assert.strictEqual(emulator.exportProfiles()[0].attributes.seen.value, 'yes');
   });
 
   it("accepts Adobe's documented upload: curl -X POST --data-binary @file", async () => {
     emulator.seedProfile({ clientCode: 'acme', pcId: '123' });
-    const file = batchFile('batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n');
+    const file = batchFile(
+      'batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n',
+    );
     const out = await new Promise<string>((resolve, reject) =>
-      execFile('curl', ['-s', '--noproxy', '*', '-X', 'POST', '--data-binary', `@${file}`, `${emulator.url}/m2/acme/v2/profile/batchUpdate`], (error, stdout) =>
-        error ? reject(error) : resolve(stdout),
+      execFile(
+        'curl',
+        [
+          '-s',
+          '--noproxy',
+          '*',
+          '-X',
+          'POST',
+          '--data-binary',
+          `@${file}`,
+          `${emulator.url}/m2/acme/v2/profile/batchUpdate`,
+        ],
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
     assert.match(out, /<success>true<\/success>/);
@@ -292,7 +376,8 @@ describe('target client against the emulator over HTTP', () => {
   });
 
   it('serves its control API over HTTP for out-of-process tests', async () => {
-    const post = (route: string, body: unknown) => fetchRaw(`${emulator.url}/__emulator/${route}`, 'POST', JSON.stringify(body));
+    const post = (route: string, body: unknown) =>
+      fetchRaw(`${emulator.url}/__emulator/${route}`, 'POST', JSON.stringify(body));
     await post('seed', { clientCode: 'acme', thirdPartyId: 'http-seeded', attributes: { a: '1' } });
     await post('fail', { count: 1, status: 429, retryAfter: '0' });
     assert.ok((await client().fetchProfile({ thirdPartyId: 'http-seeded' })).found);
@@ -303,10 +388,17 @@ describe('target client against the emulator over HTTP', () => {
     await post('stuck', {});
     await post('delay', { ms: 0 });
     await post('drop', { count: 0 });
-    const profiles = JSON.parse((await fetchRaw(`${emulator.url}/__emulator/profiles`)).body) as { profiles: unknown[] };
+    const profiles = JSON.parse((await fetchRaw(`${emulator.url}/__emulator/profiles`)).body) as {
+      profiles: unknown[];
+    };
     assert.strictEqual(profiles.profiles.length, 2);
-    const requests = JSON.parse((await fetchRaw(`${emulator.url}/__emulator/requests`)).body) as { requests: { status: number }[] };
-    assert.deepStrictEqual(requests.requests.map((r) => r.status), [429, 200, 403]);
+    const requests = JSON.parse((await fetchRaw(`${emulator.url}/__emulator/requests`)).body) as {
+      requests: { status: number }[];
+    };
+    assert.deepStrictEqual(
+      requests.requests.map((r) => r.status),
+      [429, 200, 403],
+    );
     await post('reset', {});
     assert.strictEqual(emulator.exportProfiles().length, 0);
   });
@@ -322,13 +414,26 @@ function freePort(): Promise<number> {
   });
 }
 
-function fetchRaw(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function fetchRaw(
+  url: string,
+  method = 'GET',
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { ...headers, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -6,7 +6,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { BatchSubmitError, TargetClient, TargetClientOptions } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
-import { HttpRequest, HttpResponse, MAX_RESPONSE_BYTES, RequestLogEntry, Transport } from '../../../src/core/target/http';
+import {
+  HttpRequest,
+  HttpResponse,
+  MAX_RESPONSE_BYTES,
+  RequestLogEntry,
+  Transport,
+} from '../../../src/core/target/http';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { decodeXmlText, parseBatchStatus, readTag } from '../../../src/core/target/xml';
 import { Emulator, startEmulator } from '../../../src/emulator/server';
@@ -45,7 +51,9 @@ function thrown(fn: () => unknown): unknown {
 }
 
 /** A loopback server whose handler the test sets; records what it received. */
-async function startServer(handler: http.RequestListener): Promise<{ url: string; seen: { url: string; headers: http.IncomingHttpHeaders }[]; close(): Promise<void> }> {
+async function startServer(
+  handler: http.RequestListener,
+): Promise<{ url: string; seen: { url: string; headers: http.IncomingHttpHeaders }[]; close(): Promise<void> }> {
   const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
@@ -70,7 +78,10 @@ describe('target client: hostile input', () => {
   let emulator: Emulator;
   const clients: TargetClient[] = [];
 
-  function client(overrides: Partial<TargetClientOptions> = {}, connection: Partial<TargetClientOptions['connection']> = {}): TargetClient {
+  function client(
+    overrides: Partial<TargetClientOptions> = {},
+    connection: Partial<TargetClientOptions['connection']> = {},
+  ): TargetClient {
     const c = new TargetClient({
       connection: { clientCode: 'acme', baseUrl: emulator.url, apiVersion: 'v2', ...connection },
       retry: { baseDelayMs: 5, maxDelayMs: 20 },
@@ -93,12 +104,37 @@ describe('target client: hostile input', () => {
 
   describe('client codes and base URLs that would change the host', () => {
     it('refuses client codes that are not plain lower-case letters and digits, before any request', () => {
-      const bad = ['evil.com/x', 'a@b', '..', '.', CYRILLIC_ACME, FULL_WIDTH_ACME, 'acme:8080', 'acme/../x', 'ACME', 'acme ', 'acme\n', '', 'acme#', 'acme?x', 'acme%2f', 'acme.tt.omtrdc.net', 'ac\u0000me', 'acme\u200b'];
+      const bad = [
+        'evil.com/x',
+        'a@b',
+        '..',
+        '.',
+        CYRILLIC_ACME,
+        FULL_WIDTH_ACME,
+        'acme:8080',
+        'acme/../x',
+        'ACME',
+        'acme ',
+        'acme\n',
+        '',
+        'acme#',
+        'acme?x',
+        'acme%2f',
+        'acme.tt.omtrdc.net',
+        'ac\u0000me',
+        'acme\u200b',
+      ];
       for (const clientCode of bad) {
         const transport = recorder();
         // With the default base URL the code is the host; with a base URL it is a path segment: both refused.
         for (const baseUrl of [undefined, emulator.url]) {
-          const error = thrown(() => new TargetClient({ connection: { clientCode, apiVersion: 'v1', ...(baseUrl ? { baseUrl } : {}) }, transport }));
+          const error = thrown(
+            () =>
+              new TargetClient({
+                connection: { clientCode, apiVersion: 'v1', ...(baseUrl ? { baseUrl } : {}) },
+                transport,
+              }),
+          );
           assert.ok(isUsage(error), JSON.stringify(clientCode));
           assert.match((error as Error).message, /client code/);
         }
@@ -137,7 +173,9 @@ describe('target client: hostile input', () => {
       ];
       for (const baseUrl of bad) {
         const transport = recorder();
-        const error = thrown(() => new TargetClient({ connection: { clientCode: 'acme', baseUrl, apiVersion: 'v1' }, transport }));
+        const error = thrown(
+          () => new TargetClient({ connection: { clientCode: 'acme', baseUrl, apiVersion: 'v1' }, transport }),
+        );
         assert.ok(isUsage(error), `${JSON.stringify(baseUrl)}: ${String(error)}`);
         assert.strictEqual(transport.calls.length, 0);
       }
@@ -146,8 +184,18 @@ describe('target client: hostile input', () => {
 
     it('allows loopback over http (IPv4, localhost, IPv6 [::1]) and any port on https', async () => {
       const transport = recorder({ status: 200, headers: {}, body: '{}' });
-      for (const baseUrl of ['http://127.0.0.1:9', 'http://localhost:9', 'http://[::1]:9', 'https://acme.tt.omtrdc.net:8443', 'https://edge.example.com/prefix']) {
-        const c = new TargetClient({ connection: { clientCode: 'acme', baseUrl, apiVersion: 'v1' }, transport, limiter: new RateLimiter() });
+      for (const baseUrl of [
+        'http://127.0.0.1:9',
+        'http://localhost:9',
+        'http://[::1]:9',
+        'https://acme.tt.omtrdc.net:8443',
+        'https://edge.example.com/prefix',
+      ]) {
+        const c = new TargetClient({
+          connection: { clientCode: 'acme', baseUrl, apiVersion: 'v1' },
+          transport,
+          limiter: new RateLimiter(),
+        });
         await c.fetchProfile({ pcId: 'p1' });
         const sent = transport.calls[transport.calls.length - 1].url;
         assert.strictEqual(sent.origin, new URL(baseUrl).origin, baseUrl);
@@ -163,9 +211,17 @@ describe('target client: hostile input', () => {
       }
       try {
         assert.match(v6.url, /^http:\/\/\[::1\]:\d+$/);
-        const c = new TargetClient({ connection: { clientCode: 'acme', baseUrl: v6.url, apiVersion: 'v1' }, proxy: {}, limiter: new RateLimiter() });
+        const c = new TargetClient({
+          connection: { clientCode: 'acme', baseUrl: v6.url, apiVersion: 'v1' },
+          proxy: {},
+          limiter: new RateLimiter(),
+        });
         clients.push(c);
-        assert.deepStrictEqual(await c.fetchProfile({ pcId: 'nobody' }), { found: false, status: 404, message: 'No profile found for client acme with mboxPC=nobody' });
+        assert.deepStrictEqual(await c.fetchProfile({ pcId: 'nobody' }), {
+          found: false,
+          status: 404,
+          message: 'No profile found for client acme with mboxPC=nobody',
+        });
         assert.strictEqual(v6.requests.length, 1);
       } finally {
         await v6.close();
@@ -173,8 +229,16 @@ describe('target client: hostile input', () => {
     });
 
     it('refuses batch status URLs that leave https or disguise the host, and upgrades Target edges to https', async () => {
-      const transport = recorder({ status: 200, headers: {}, body: '<response><batchId>acme-1-1</batchId><status>complete</status></response>' });
-      const c = new TargetClient({ connection: { clientCode: 'acme', token: TOKEN, apiVersion: 'v1' }, transport, limiter: new RateLimiter() });
+      const transport = recorder({
+        status: 200,
+        headers: {},
+        body: '<response><batchId>acme-1-1</batchId><status>complete</status></response>',
+      });
+      const c = new TargetClient({
+        connection: { clientCode: 'acme', token: TOKEN, apiVersion: 'v1' },
+        transport,
+        limiter: new RateLimiter(),
+      });
       const bad = [
         'http://mboxedge45.evil.com/m2/acme/profile/batchStatus?batchId=1',
         'http://mboxedge45.tt.omtrdc.net.evil.com/m2/acme/profile/batchStatus?batchId=1',
@@ -190,14 +254,51 @@ describe('target client: hostile input', () => {
       for (const url of bad) assert.ok(isUsage(await rejection(c.batchStatus(url))), url);
       assert.strictEqual(transport.calls.length, 0);
 
-      await c.batchStatus('http://mboxedge45.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=acme-1-1&mboxPC=0000000000000-000000.19_05');
-      assert.strictEqual(transport.calls[0].url.href, 'https://mboxedge45.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=acme-1-1&mboxPC=0000000000000-000000.19_05');
-      assert.strictEqual(transport.calls[0].headers.authorization, `Bearer ${TOKEN}`, 'Target edges get the token, over https');
+      await c.batchStatus(
+        'http://mboxedge45.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=acme-1-1&mboxPC=0000000000000-000000.19_05',
+      );
+      assert.strictEqual(
+        transport.calls[0].url.href,
+        'https://mboxedge45.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=acme-1-1&mboxPC=0000000000000-000000.19_05',
+      );
+      assert.strictEqual(
+        transport.calls[0].headers.authorization,
+        `Bearer ${TOKEN}`,
+        'Target edges get the token, over https',
+      );
     });
   });
 
   describe('names, values and ids are always encoded and arrive intact', () => {
-    const tricky = ['&', '=', '#', '?', '/', '%', '%41', '%zz', '+', ' ', 'a b', '\n', '\r\n', '\u0000', '😀', 'é', 'Ω', '\u202e', FULL_WIDTH_ACME, '..', '../..', 'a=b&c=d', ';', '\\', '"\'<>`', '\t', 'profile.x'];
+    const tricky = [
+      '&',
+      '=',
+      '#',
+      '?',
+      '/',
+      '%',
+      '%41',
+      '%zz',
+      '+',
+      ' ',
+      'a b',
+      '\n',
+      '\r\n',
+      '\u0000',
+      '😀',
+      'é',
+      'Ω',
+      '\u202e',
+      FULL_WIDTH_ACME,
+      '..',
+      '../..',
+      'a=b&c=d',
+      ';',
+      '\\',
+      '"\'<>`',
+      '\t',
+      'profile.x',
+    ];
 
     it('round-trips every name and value through the emulator by GET and by POST', async () => {
       emulator.seedProfile({ clientCode: 'acme', pcId: 'p1' });
@@ -214,7 +315,10 @@ describe('target client: hostile input', () => {
     });
 
     it('round-trips pcIds and thirdPartyIds holding .., /, ?, #, &, NUL and unicode without changing the path', async () => {
-      const ids = tricky.filter((t) => t !== '..').map((t, i) => `id${i}${t}`).concat(['../x', '..%2F', '%2e%2e', '?#', 'a/../../b']);
+      const ids = tricky
+        .filter((t) => t !== '..')
+        .map((t, i) => `id${i}${t}`)
+        .concat(['../x', '..%2F', '%2e%2e', '?#', 'a/../../b']);
       for (const [i, id] of ids.entries()) {
         emulator.seedProfile({ clientCode: 'acme', pcId: id, attributes: {} });
         const thirdPartyId = /[+/]/.test(id) ? undefined : `tp-${id}`;
@@ -231,11 +335,16 @@ describe('target client: hostile input', () => {
       const profiles = emulator.exportProfiles();
       for (const [i, id] of ids.entries()) {
         assert.strictEqual(profiles.find((p) => p.pcId === id)!.attributes.who.value, `pc ${id}`);
-        if (!/[+/]/.test(id)) assert.strictEqual(profiles.find((p) => p.pcId === `pc-for-${i}`)!.attributes.who.value, `tp ${id}`);
+        if (!/[+/]/.test(id)) {
+          assert.strictEqual(profiles.find((p) => p.pcId === `pc-for-${i}`)!.attributes.who.value, `tp ${id}`);
+        }
       }
       for (const r of emulator.requests) {
         const pathname = new URL(r.url, 'http://x').pathname;
-        assert.ok(pathname === '/m2/acme/profile/update' || /^\/rest\/v1\/profiles\/(thirdPartyId\/)?[^/]+$/.test(pathname), r.url);
+        assert.ok(
+          pathname === '/m2/acme/profile/update' || /^\/rest\/v1\/profiles\/(thirdPartyId\/)?[^/]+$/.test(pathname),
+          r.url,
+        );
       }
     });
 
@@ -269,14 +378,25 @@ describe('target client: hostile input', () => {
         '<!doctype response SYSTEM "http://evil.example/x.dtd"><response><success>true</success></response>',
       ];
       for (const body of declared) {
-        const c = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport: recorder({ status: 200, headers: {}, body }) });
+        const c = new TargetClient({
+          connection: { clientCode: 'acme', apiVersion: 'v1' },
+          transport: recorder({ status: 200, headers: {}, body }),
+        });
         const error = await rejection(c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }));
-        assert.ok(error instanceof TargetError && error.kind === 'server' && /DOCTYPE|ENTITY/.test(error.message), body);
-        const status = await rejection(c.batchStatus('https://mboxedge1.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=1'));
+        assert.ok(
+          error instanceof TargetError && error.kind === 'server' && /DOCTYPE|ENTITY/.test(error.message),
+          body,
+        );
+        const status = await rejection(
+          c.batchStatus('https://mboxedge1.tt.omtrdc.net/m2/acme/profile/batchStatus?batchId=1'),
+        );
         assert.ok(status instanceof TargetError && status.kind === 'server', body);
       }
       // Only the five XML entities and numeric references are decoded; anything else stays literal.
-      assert.strictEqual(decodeXmlText('&xxe; &amp; &lt;&gt;&quot;&apos; &#65;&#x42; &nbsp; &#99999999999; &amp;lt;'), '&xxe; & <>"\' AB &nbsp; &#99999999999; &lt;');
+      assert.strictEqual(
+        decodeXmlText('&xxe; &amp; &lt;&gt;&quot;&apos; &#65;&#x42; &nbsp; &#99999999999; &amp;lt;'),
+        '&xxe; & <>"\' AB &nbsp; &#99999999999; &lt;',
+      );
       assert.strictEqual(readTag('<response><message>&ent;</message></response>', 'message'), '&ent;');
     });
 
@@ -300,7 +420,11 @@ describe('target client: hostile input', () => {
         pump();
       });
       try {
-        const c = new TargetClient({ connection: { clientCode: 'acme', baseUrl: server.url, apiVersion: 'v1' }, proxy: {}, limiter: new RateLimiter() });
+        const c = new TargetClient({
+          connection: { clientCode: 'acme', baseUrl: server.url, apiVersion: 'v1' },
+          proxy: {},
+          limiter: new RateLimiter(),
+        });
         clients.push(c);
         const endless = await rejection(c.fetchProfile({ pcId: 'p' }));
         assert.ok(endless instanceof TargetError && endless.kind === 'server', String(endless));
@@ -309,41 +433,93 @@ describe('target client: hostile input', () => {
         assert.ok(announced instanceof TargetError && announced.kind === 'server', String(announced));
         assert.strictEqual(served, 2, 'an oversize answer is not retried');
         const upload = await rejection(c.submitBatch(batchFile('batch=pcId,a\n1,x\n')));
-        assert.ok(upload instanceof BatchSubmitError && upload.kind === 'server' && upload.maybeAccepted, String(upload));
+        assert.ok(
+          upload instanceof BatchSubmitError && upload.kind === 'server' && upload.maybeAccepted,
+          String(upload),
+        );
       } finally {
         await server.close();
       }
       // Custom transports get the same cap.
-      const big = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport: recorder({ status: 200, headers: {}, body: 'x'.repeat(MAX_RESPONSE_BYTES + 1) }) });
+      const big = new TargetClient({
+        connection: { clientCode: 'acme', apiVersion: 'v1' },
+        transport: recorder({ status: 200, headers: {}, body: 'x'.repeat(MAX_RESPONSE_BYTES + 1) }),
+      });
       const error = await rejection(big.fetchProfile({ pcId: 'p' }));
       assert.ok(error instanceof TargetError && error.kind === 'server');
     });
 
     it('gives clear errors for HTML pages, empty bodies, JSON where XML is expected, XML where JSON is', async () => {
       const html = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
-      const cases: { body: string; status?: number; call: (c: TargetClient) => Promise<unknown>; expect: RegExp; kind?: string }[] = [
-        { body: html, call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }), expect: /HTML page/ },
-        { body: html, status: 502, call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }), expect: /HTTP 502/ },
-        { body: '<html><body>Sign in</body></html>', call: (c) => c.fetchProfile({ pcId: 'p' }), expect: /expected a JSON object, got an HTML page/ },
+      const cases: {
+        body: string;
+        status?: number;
+        call: (c: TargetClient) => Promise<unknown>;
+        expect: RegExp;
+        kind?: string;
+      }[] = [
+        {
+          body: html,
+          call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }),
+          expect: /HTML page/,
+        },
+        {
+          body: html,
+          status: 502,
+          call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }),
+          expect: /HTTP 502/,
+        },
+        {
+          body: '<html><body>Sign in</body></html>',
+          call: (c) => c.fetchProfile({ pcId: 'p' }),
+          expect: /expected a JSON object, got an HTML page/,
+        },
         { body: '', call: (c) => c.batchStatus('https://e.tt.omtrdc.net/s?batchId=1'), expect: /empty answer/ },
-        { body: '{"status":200,"batchId":"x"}', call: (c) => c.batchStatus('https://e.tt.omtrdc.net/s?batchId=1'), expect: /got JSON/ },
-        { body: '<response><success>true</success></response>', call: (c) => c.fetchProfile({ pcId: 'p' }), expect: /expected a JSON object, got XML/ },
+        {
+          body: '{"status":200,"batchId":"x"}',
+          call: (c) => c.batchStatus('https://e.tt.omtrdc.net/s?batchId=1'),
+          expect: /got JSON/,
+        },
+        {
+          body: '<response><success>true</success></response>',
+          call: (c) => c.fetchProfile({ pcId: 'p' }),
+          expect: /expected a JSON object, got XML/,
+        },
         { body: '[1,2]', call: (c) => c.fetchProfile({ pcId: 'p' }), expect: /JSON object/ },
         { body: 'null', call: (c) => c.fetchProfile({ pcId: 'p' }), expect: /JSON object/ },
-        { body: '<response><success>tr', call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }), expect: /not understood/ },
-        { body: '\u0000\u0001\u0002 binary', call: (c) => c.batchStatus('https://e.tt.omtrdc.net/s?batchId=1'), expect: /\\u0000/ },
+        {
+          body: '<response><success>tr',
+          call: (c) => c.updateProfile({ id: { pcId: 'p' }, attributes: { a: '1' } }),
+          expect: /not understood/,
+        },
+        {
+          body: '\u0000\u0001\u0002 binary',
+          call: (c) => c.batchStatus('https://e.tt.omtrdc.net/s?batchId=1'),
+          expect: /\\u0000/,
+        },
       ];
       for (const { body, status = 200, call, expect } of cases) {
-        const c = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport: recorder({ status, headers: {}, body }) });
+        const c = new TargetClient({
+          connection: { clientCode: 'acme', apiVersion: 'v1' },
+          transport: recorder({ status, headers: {}, body }),
+        });
         const error = await rejection(call(c));
         assert.ok(error instanceof TargetError && error.kind === 'server', `${body}: ${String(error)}`);
         assert.match((error as Error).message, expect, body);
         assert.ok((error as Error).message.length < 600, 'messages stay short');
       }
       // An empty answer to an upload may still mean Target took it.
-      const c = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport: recorder({ status: 200, headers: {}, body: '' }) });
+      const c = new TargetClient({
+        connection: { clientCode: 'acme', apiVersion: 'v1' },
+        transport: recorder({ status: 200, headers: {}, body: '' }),
+      });
       const upload = await rejection(c.submitBatch(batchFile('batch=pcId,a\n1,x\n')));
-      assert.ok(upload instanceof BatchSubmitError && upload.kind === 'server' && upload.maybeAccepted && /empty answer/.test(upload.message));
+      assert.ok(
+        upload instanceof BatchSubmitError &&
+          upload.kind === 'server' &&
+          upload.maybeAccepted &&
+          /empty answer/.test(upload.message),
+      );
       assert.strictEqual(parseBatchStatus('<html><body><batchId>x</batchId></body></html>'), undefined);
     });
   });
@@ -362,7 +538,9 @@ describe('target client: hostile input', () => {
         }
         if (url.includes('batchUpdate')) {
           res.writeHead(200, { 'content-type': 'text/xml' });
-          return res.end(`<response><success>false</success><batchStatus></batchStatus><message>${said}</message></response>`);
+          return res.end(
+            `<response><success>false</success><batchStatus></batchStatus><message>${said}</message></response>`,
+          );
         }
         if (url.includes('batchStatus')) {
           res.writeHead(200, { 'content-type': 'text/html' });
@@ -370,7 +548,9 @@ describe('target client: hostile input', () => {
         }
         const status = url.includes('auth') ? 401 : 500;
         res.writeHead(status, { 'content-type': 'text/xml' });
-        return res.end(`<response><success>false</success><message>${said} ${encodeURIComponent(said)}</message></response>`);
+        return res.end(
+          `<response><success>false</success><message>${said} ${encodeURIComponent(said)}</message></response>`,
+        );
       });
       const entries: RequestLogEntry[] = [];
       const texts: string[] = [];
@@ -394,15 +574,32 @@ describe('target client: hostile input', () => {
         collect(await rejection(c.submitBatch(batchFile('batch=pcId,a\n1,x\n'))));
         collect(await rejection(c.batchStatus(`${server.url}/m2/acme/profile/batchStatus?batchId=1`)));
         collect(await rejection(c.batchStatus(`${server.url}/m2/acme/profile/batchStatus?batchId=${TOKEN}`)));
-        collect(await rejection(c.batchStatus(`${server.url}/m2/acme/profile/batchStatus?batchId=${encodeURIComponent(TOKEN)}x`)));
-        const refused = new TargetClient({ connection: { clientCode: 'acme', baseUrl: 'http://127.0.0.1:1', token: TOKEN, apiVersion: 'v1' }, proxy: {}, retry: { maxAttempts: 1 } });
+        collect(
+          await rejection(
+            c.batchStatus(`${server.url}/m2/acme/profile/batchStatus?batchId=${encodeURIComponent(TOKEN)}x`),
+          ),
+        );
+        const refused = new TargetClient({
+          connection: { clientCode: 'acme', baseUrl: 'http://127.0.0.1:1', token: TOKEN, apiVersion: 'v1' },
+          proxy: {},
+          retry: { maxAttempts: 1 },
+        });
         clients.push(refused);
         collect(await rejection(refused.fetchProfile({ pcId: 'p' })));
 
         assert.ok(server.seen.length >= 5);
-        assert.ok(server.seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`), 'the server did get the token, in the header');
-        assert.ok(server.seen.every((s) => !s.url.includes(TOKEN)), 'never in a URL');
-        assert.ok(texts.some((t) => t.includes('***')), 'the echoed token was scrubbed, not dropped silently');
+        assert.ok(
+          server.seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`),
+          'the server did get the token, in the header',
+        );
+        assert.ok(
+          server.seen.every((s) => !s.url.includes(TOKEN)),
+          'never in a URL',
+        );
+        assert.ok(
+          texts.some((t) => t.includes('***')),
+          'the echoed token was scrubbed, not dropped silently',
+        );
         const all = texts.join('\n') + JSON.stringify(entries);
         assert.ok(!all.includes(TOKEN) && !all.includes(encodeURIComponent(TOKEN)), all.slice(0, 2000));
         assert.ok(entries.length >= 5 && entries.every((e) => e.headers.authorization === 'Bearer ***'));

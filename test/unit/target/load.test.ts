@@ -43,7 +43,11 @@ describe('target client under load against the emulator', () => {
 
     const started = Date.now();
     const [updates, uploads] = await Promise.all([
-      Promise.all(Array.from({ length: 100 }, (_, i) => client.updateProfile({ id: { pcId: `pc-${i}` }, attributes: { n: String(i), note: `a&b=${i}` } }))),
+      Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          client.updateProfile({ id: { pcId: `pc-${i}` }, attributes: { n: String(i), note: `a&b=${i}` } }),
+        ),
+      ),
       Promise.all(files.map((file) => client.submitBatch(file))),
     ]);
     const elapsed = Date.now() - started;
@@ -52,7 +56,11 @@ describe('target client under load against the emulator', () => {
     assert.strictEqual(uploads.flat().length, 20);
     const bulk = emulator.requests.filter((r) => r.route === 'batchUpdate' || r.route === 'batchStatus');
     assert.strictEqual(bulk.length, 20, 'no bulk call was retried');
-    assert.deepStrictEqual([...new Set(bulk.map((r) => r.status))], [200], 'the emulator never answered 503: the client limiter held');
+    assert.deepStrictEqual(
+      [...new Set(bulk.map((r) => r.status))],
+      [200],
+      'the emulator never answered 503: the client limiter held',
+    );
     // 20 calls at 10 per window need at least one full window.
     assert.ok(elapsed >= EMULATOR_WINDOW_MS, `took ${elapsed} ms`);
 

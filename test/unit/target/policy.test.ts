@@ -1,5 +1,11 @@
 import * as assert from 'assert';
-import { BatchSubmitError, MAX_GET_URL_BYTES, MAX_POST_BODY_BYTES, TargetClient, buildProfileUpdateRequest } from '../../../src/core/target/client';
+import {
+  BatchSubmitError,
+  MAX_GET_URL_BYTES,
+  MAX_POST_BODY_BYTES,
+  TargetClient,
+  buildProfileUpdateRequest,
+} from '../../../src/core/target/client';
 import { checkSafeUrl, connectionFromEnvironment, resolveBaseUrl } from '../../../src/core/target/connection';
 import { TargetError } from '../../../src/core/target/errors';
 import {
@@ -37,10 +43,22 @@ function scripted(steps: (HttpResponse | Error)[]): Transport & { calls: HttpReq
 }
 
 const ok = (body = ''): HttpResponse => ({ status: 200, headers: {}, body });
-const busy = (retryAfter?: string): HttpResponse => ({ status: 503, headers: retryAfter ? { 'retry-after': retryAfter } : {}, body: '' });
+const busy = (retryAfter?: string): HttpResponse => ({
+  status: 503,
+  headers: retryAfter ? { 'retry-after': retryAfter } : {},
+  body: '',
+});
 
 function request(overrides: Partial<HttpRequest> = {}): HttpRequest {
-  return { method: 'GET', url: new URL('https://acme.tt.omtrdc.net/x'), headers: {}, idempotent: true, timeoutMs: 5000, what: 'the test', ...overrides };
+  return {
+    method: 'GET',
+    url: new URL('https://acme.tt.omtrdc.net/x'),
+    headers: {},
+    idempotent: true,
+    timeoutMs: 5000,
+    what: 'the test',
+    ...overrides,
+  };
 }
 
 describe('target client: connection safety', () => {
@@ -62,16 +80,38 @@ describe('target client: connection safety', () => {
 
   it('defaults to https://CLIENT.tt.omtrdc.net and allows http only on loopback', () => {
     assert.strictEqual(resolveBaseUrl({ clientCode: 'acme', apiVersion: 'v1' }).href, 'https://acme.tt.omtrdc.net/');
-    for (const good of ['http://127.0.0.1:9', 'http://localhost:8080', 'http://[::1]:1', 'http://127.5.6.7', 'https://edge.example.com']) {
+    for (const good of [
+      'http://127.0.0.1:9',
+      'http://localhost:8080',
+      'http://[::1]:1',
+      'http://127.5.6.7',
+      'https://edge.example.com',
+    ]) {
       assert.doesNotThrow(() => resolveBaseUrl({ clientCode: 'acme', baseUrl: good, apiVersion: 'v1' }), good);
     }
-    for (const bad of ['http://example.com', 'file:///etc/passwd', 'https://user:pw@acme.tt.omtrdc.net', 'https://a@b.com', 'ftp://x', 'not a url', 'https://acme.tt.omtrdc.net/?x=1', 'http://127.0.0.1.evil.com']) {
-      assert.throws(() => resolveBaseUrl({ clientCode: 'acme', baseUrl: bad, apiVersion: 'v1' }), (e: unknown) => e instanceof TargetError && e.kind === 'usage', bad);
+    for (const bad of [
+      'http://example.com',
+      'file:///etc/passwd',
+      'https://user:pw@acme.tt.omtrdc.net',
+      'https://a@b.com',
+      'ftp://x',
+      'not a url',
+      'https://acme.tt.omtrdc.net/?x=1',
+      'http://127.0.0.1.evil.com',
+    ]) {
+      assert.throws(
+        () => resolveBaseUrl({ clientCode: 'acme', baseUrl: bad, apiVersion: 'v1' }),
+        (e: unknown) => e instanceof TargetError && e.kind === 'usage',
+        bad,
+      );
     }
   });
 
   it('reads the token from TARGET_PROFILE_TOKEN and the base URL from TARGET_BASE_URL', () => {
-    const s = connectionFromEnvironment({ clientCode: 'acme', env: { TARGET_PROFILE_TOKEN: 't0k', TARGET_BASE_URL: 'http://127.0.0.1:5' } });
+    const s = connectionFromEnvironment({
+      clientCode: 'acme',
+      env: { TARGET_PROFILE_TOKEN: 't0k', TARGET_BASE_URL: 'http://127.0.0.1:5' },
+    });
     assert.deepStrictEqual(s, { clientCode: 'acme', apiVersion: 'v2', baseUrl: 'http://127.0.0.1:5', token: 't0k' });
   });
 
@@ -80,7 +120,9 @@ describe('target client: connection safety', () => {
       checkSafeUrl('http://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL').href,
       'https://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1',
     );
-    assert.doesNotThrow(() => checkSafeUrl('https://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL'));
+    assert.doesNotThrow(() =>
+      checkSafeUrl('https://mboxedge45.tt.omtrdc.net/m2/demo/profile/batchStatus?batchId=1', 'batch status URL'),
+    );
     for (const bad of [
       'http://mboxedge45.example.com/m2/demo/profile/batchStatus?batchId=1',
       'http://mboxedge45.tt.omtrdc.net.evil.com/x',
@@ -88,10 +130,24 @@ describe('target client: connection safety', () => {
       'http://evil-tt.omtrdc.net.example/x',
       'http://mboxedge45.tt.omtrdc.net:8080/x',
     ]) {
-      assert.throws(() => checkSafeUrl(bad, 'batch status URL'), (e: unknown) => e instanceof TargetError && e.kind === 'usage' && /https/.test(e.message), bad);
+      assert.throws(
+        () => checkSafeUrl(bad, 'batch status URL'),
+        (e: unknown) => e instanceof TargetError && e.kind === 'usage' && /https/.test(e.message),
+        bad,
+      );
     }
-    for (const bad of ['ftp://mboxedge45.tt.omtrdc.net/x', 'file:///etc/passwd', 'javascript:alert(1)', 'ws://mboxedge45.tt.omtrdc.net/x', 'data:text/plain,x']) {
-      assert.throws(() => checkSafeUrl(bad, 'batch status URL'), (e: unknown) => e instanceof TargetError && e.kind === 'usage', bad);
+    for (const bad of [
+      'ftp://mboxedge45.tt.omtrdc.net/x',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'ws://mboxedge45.tt.omtrdc.net/x',
+      'data:text/plain,x',
+    ]) {
+      assert.throws(
+        () => checkSafeUrl(bad, 'batch status URL'),
+        (e: unknown) => e instanceof TargetError && e.kind === 'usage',
+        bad,
+      );
     }
   });
 });
@@ -99,7 +155,13 @@ describe('target client: connection safety', () => {
 describe('target client: single update encoding and size', () => {
   it('percent-encodes names and values so every character arrives intact', () => {
     const tricky = 'a&b=c#d?e+f g\nh\0i é 😀 %41 /..';
-    const built = buildProfileUpdateRequest(base, 'acme', { id: { thirdPartyId: 'x&y?z#' }, attributes: [['na&me', tricky], ['profile.plain', '1']] });
+    const built = buildProfileUpdateRequest(base, 'acme', {
+      id: { thirdPartyId: 'x&y?z#' },
+      attributes: [
+        ['na&me', tricky],
+        ['profile.plain', '1'],
+      ],
+    });
     assert.strictEqual(built.method, 'GET');
     assert.strictEqual(built.url.host, 'acme.tt.omtrdc.net');
     assert.strictEqual(built.url.pathname, '/m2/acme/profile/update');
@@ -114,7 +176,11 @@ describe('target client: single update encoding and size', () => {
 
   it('uses GET up to exactly 8192 bytes of URL, POST above, and refuses above 61440 bytes of body', () => {
     const prefix = 'https://acme.tt.omtrdc.net/m2/acme/profile/update?mboxPC=1&profile.a=';
-    const at = (urlBytes: number) => buildProfileUpdateRequest(base, 'acme', { id: { pcId: '1' }, attributes: { a: 'x'.repeat(urlBytes - prefix.length) } });
+    const at = (urlBytes: number) =>
+      buildProfileUpdateRequest(base, 'acme', {
+        id: { pcId: '1' },
+        attributes: { a: 'x'.repeat(urlBytes - prefix.length) },
+      });
     assert.strictEqual(at(MAX_GET_URL_BYTES).method, 'GET');
     assert.strictEqual(at(MAX_GET_URL_BYTES).url.href.length, 8192);
     const post = at(MAX_GET_URL_BYTES + 1);
@@ -122,13 +188,26 @@ describe('target client: single update encoding and size', () => {
     assert.strictEqual(post.url.search, '');
     assert.strictEqual(post.body, `mboxPC=1&profile.a=${'x'.repeat(MAX_GET_URL_BYTES + 1 - prefix.length)}`);
     const bodyPrefix = 'mboxPC=1&profile.a='.length;
-    const byBody = (bodyBytes: number) => buildProfileUpdateRequest(base, 'acme', { id: { pcId: '1' }, attributes: { a: 'x'.repeat(bodyBytes - bodyPrefix) } });
+    const byBody = (bodyBytes: number) =>
+      buildProfileUpdateRequest(base, 'acme', {
+        id: { pcId: '1' },
+        attributes: { a: 'x'.repeat(bodyBytes - bodyPrefix) },
+      });
     assert.strictEqual(byBody(MAX_POST_BODY_BYTES).body!.length, 61440);
-    assert.throws(() => byBody(MAX_POST_BODY_BYTES + 1), (e: unknown) => e instanceof TargetError && e.kind === 'too-large');
+    assert.throws(
+      () => byBody(MAX_POST_BODY_BYTES + 1),
+      (e: unknown) => e instanceof TargetError && e.kind === 'too-large',
+    );
     // Encoded size counts: "&" is three bytes ("%26").
-    const encoded = buildProfileUpdateRequest(base, 'acme', { id: { pcId: '1' }, attributes: { a: '&'.repeat(20_000) } });
+    const encoded = buildProfileUpdateRequest(base, 'acme', {
+      id: { pcId: '1' },
+      attributes: { a: '&'.repeat(20_000) },
+    });
     assert.strictEqual(encoded.method, 'POST');
-    assert.throws(() => buildProfileUpdateRequest(base, 'acme', { id: { pcId: '1' }, attributes: { a: '&'.repeat(20_475) } }), /60 KB/);
+    assert.throws(
+      () => buildProfileUpdateRequest(base, 'acme', { id: { pcId: '1' }, attributes: { a: '&'.repeat(20_475) } }),
+      /60 KB/,
+    );
   });
 
   it('refuses an oversize update before sending anything', async () => {
@@ -144,8 +223,14 @@ describe('target client: single update encoding and size', () => {
     const client = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport });
     await client.fetchProfile({ pcId: '../../evil?x#y' });
     await client.fetchProfile({ pcId: '//evil.com/a' });
-    assert.strictEqual(transport.calls[0].url.href, 'https://acme.tt.omtrdc.net/rest/v1/profiles/..%2F..%2Fevil%3Fx%23y?client=acme');
-    assert.strictEqual(transport.calls[1].url.href, 'https://acme.tt.omtrdc.net/rest/v1/profiles/%2F%2Fevil.com%2Fa?client=acme');
+    assert.strictEqual(
+      transport.calls[0].url.href,
+      'https://acme.tt.omtrdc.net/rest/v1/profiles/..%2F..%2Fevil%3Fx%23y?client=acme',
+    );
+    assert.strictEqual(
+      transport.calls[1].url.href,
+      'https://acme.tt.omtrdc.net/rest/v1/profiles/%2F%2Fevil.com%2Fa?client=acme',
+    );
     for (const bad of ['..', '.', '']) {
       const error = await rejection(client.fetchProfile({ pcId: bad }));
       assert.ok(error instanceof TargetError && error.kind === 'usage', bad);
@@ -166,7 +251,10 @@ describe('target client: retry policy', () => {
 
   it('backs off exponentially with jitter, capped', () => {
     const policy = { ...defaultRetryPolicy, random: () => 0 };
-    assert.deepStrictEqual([0, 1, 2, 3, 10].map((r) => retryDelay(r, policy)), [500, 1000, 2000, 4000, 15000]);
+    assert.deepStrictEqual(
+      [0, 1, 2, 3, 10].map((r) => retryDelay(r, policy)),
+      [500, 1000, 2000, 4000, 15000],
+    );
     const high = { ...defaultRetryPolicy, random: () => 0.999 };
     assert.ok(retryDelay(2, high) < 4000 && retryDelay(2, high) >= 3990);
     assert.strictEqual(retryDelay(0, policy, 7000), 7000);
@@ -183,7 +271,11 @@ describe('target client: retry policy', () => {
 
   it('gives the last 503 back after maxAttempts, and does not wait for a Retry-After beyond the cap', async () => {
     const clock = new FakeClock();
-    const sender = new HttpSender({ transport: scripted([busy(), busy(), busy()]), clock, retry: { maxAttempts: 3, random: () => 0 } });
+    const sender = new HttpSender({
+      transport: scripted([busy(), busy(), busy()]),
+      clock,
+      retry: { maxAttempts: 3, random: () => 0 },
+    });
     assert.strictEqual((await clock.run(sender.send(request()))).status, 503);
     const long = new HttpSender({ transport: scripted([busy('3600')]), clock, retry: { random: () => 0 } });
     assert.strictEqual((await clock.run(long.send(request()))).status, 503);
@@ -194,7 +286,9 @@ describe('target client: retry policy', () => {
     const get = scripted([netError('ECONNRESET'), ok('fine')]);
     assert.strictEqual((await clock.run(new HttpSender({ transport: get, clock }).send(request()))).body, 'fine');
     const post = scripted([netError('ECONNRESET'), ok('never')]);
-    const error = await rejection(clock.run(new HttpSender({ transport: post, clock }).send(request({ method: 'POST', idempotent: false }))));
+    const error = await rejection(
+      clock.run(new HttpSender({ transport: post, clock }).send(request({ method: 'POST', idempotent: false }))),
+    );
     assert.ok(error instanceof TargetError && error.kind === 'network' && error.maybeAccepted);
     assert.match((error as Error).message, /may or may not have accepted/);
     assert.strictEqual(post.calls.length, 1);
@@ -203,7 +297,9 @@ describe('target client: retry policy', () => {
   it('retries a batch after ECONNREFUSED or 429/503, which prove it was not taken', async () => {
     const clock = new FakeClock();
     const post = scripted([netError('ECONNREFUSED'), { status: 429, headers: {}, body: '' }, busy('1'), ok('taken')]);
-    const res = await clock.run(new HttpSender({ transport: post, clock }).send(request({ method: 'POST', idempotent: false })));
+    const res = await clock.run(
+      new HttpSender({ transport: post, clock }).send(request({ method: 'POST', idempotent: false })),
+    );
     assert.strictEqual(res.body, 'taken');
     assert.strictEqual(post.calls.length, 4);
   });
@@ -211,17 +307,28 @@ describe('target client: retry policy', () => {
   it('times out every attempt, and reports a timed-out batch as maybe accepted', async () => {
     const clock = new FakeClock();
     const hang: Transport = (_req, signal) =>
-      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' }))));
-    const error = await rejection(clock.run(new HttpSender({ transport: hang, clock, retry: { maxAttempts: 2 } }).send(request({ timeoutMs: 1000 }))));
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () =>
+          reject(Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' })),
+        ),
+      );
+    const error = await rejection(
+      clock.run(
+        new HttpSender({ transport: hang, clock, retry: { maxAttempts: 2 } }).send(request({ timeoutMs: 1000 })),
+      ),
+    );
     assert.ok(error instanceof TargetError && error.kind === 'timeout');
-    const batch = await rejection(clock.run(new HttpSender({ transport: hang, clock }).send(request({ method: 'POST', idempotent: false }))));
+    const batch = await rejection(
+      clock.run(new HttpSender({ transport: hang, clock }).send(request({ method: 'POST', idempotent: false }))),
+    );
     assert.ok(batch instanceof TargetError && batch.kind === 'timeout' && batch.maybeAccepted);
   });
 
   it('stops at once when cancelled, during a request or a backoff wait', async () => {
     const clock = new FakeClock();
     const controller = new AbortController();
-    const hang: Transport = (_req, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const hang: Transport = (_req, signal) =>
+      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
     const pending = new HttpSender({ transport: hang, clock }).send(request(), controller.signal);
     await flush();
     controller.abort();
@@ -235,7 +342,9 @@ describe('target client: retry policy', () => {
     waiting.abort();
     const cancelled = await rejection(sleeping);
     assert.ok(cancelled instanceof TargetError && cancelled.kind === 'cancelled');
-    const already = await rejection(new HttpSender({ transport: scripted([]), clock }).send(request(), AbortSignal.abort()));
+    const already = await rejection(
+      new HttpSender({ transport: scripted([]), clock }).send(request(), AbortSignal.abort()),
+    );
     assert.ok(already instanceof TargetError && already.kind === 'cancelled');
   });
 
@@ -251,7 +360,10 @@ describe('target client: retry policy', () => {
     const text = JSON.stringify(entries);
     assert.ok(!text.includes('SECRET-TOKEN') && !text.includes('PERSON-1') && !text.includes('a@b.c'), text);
     assert.strictEqual(entries[0].headers.authorization, 'Bearer ***');
-    assert.strictEqual(redactUrl(new URL('https://u:p@h/x?client=acme&mboxPC=1')), 'https://h/x?client=acme&mboxPC=***');
+    assert.strictEqual(
+      redactUrl(new URL('https://u:p@h/x?client=acme&mboxPC=1')),
+      'https://h/x?client=acme&mboxPC=***',
+    );
   });
 
   it('sends the token to the configured host and Target edges only', async () => {
@@ -286,7 +398,9 @@ describe('target client: retry policy', () => {
   });
 
   it('reports success=false on a batch as rejected, with the server message', async () => {
-    const transport = scripted([ok('<response><success>false</success><batchStatus></batchStatus><message>Batch is empty</message></response>')]);
+    const transport = scripted([
+      ok('<response><success>false</success><batchStatus></batchStatus><message>Batch is empty</message></response>'),
+    ]);
     const client = new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v2' }, transport });
     const fs = await import('fs');
     const os = await import('os');
@@ -294,7 +408,9 @@ describe('target client: retry policy', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tp-')), 'b.batch');
     fs.writeFileSync(file, 'batch=pcId,a\n1,x\n');
     const error = await rejection(client.submitBatch(file));
-    assert.ok(error instanceof BatchSubmitError && error.kind === 'rejected' && error.serverMessage === 'Batch is empty');
+    assert.ok(
+      error instanceof BatchSubmitError && error.kind === 'rejected' && error.serverMessage === 'Batch is empty',
+    );
     assert.deepStrictEqual(error.accepted, []);
     assert.strictEqual(transport.calls[0].url.href, 'https://acme.tt.omtrdc.net/m2/acme/v2/profile/batchUpdate');
     assert.strictEqual(transport.calls[0].headers['content-type'], 'application/x-www-form-urlencoded');
@@ -348,10 +464,17 @@ describe('target client: rate limiter', () => {
 
 describe('target client: proxies', () => {
   it('takes https_proxy/http_proxy by scheme, the explicit proxy first, and honours no_proxy', () => {
-    const env = { https_proxy: 'http://p:1', HTTP_PROXY: 'http://p:2', no_proxy: 'internal.example, .corp.example,10.0.0.1:8443' };
+    const env = {
+      https_proxy: 'http://p:1',
+      HTTP_PROXY: 'http://p:2',
+      no_proxy: 'internal.example, .corp.example,10.0.0.1:8443',
+    };
     assert.strictEqual(proxyFor(new URL('https://acme.tt.omtrdc.net'), { env }), 'http://p:1');
     assert.strictEqual(proxyFor(new URL('http://127.0.0.1:9'), { env }), 'http://p:2');
-    assert.strictEqual(proxyFor(new URL('https://acme.tt.omtrdc.net'), { env, proxy: 'http://mine:3' }), 'http://mine:3');
+    assert.strictEqual(
+      proxyFor(new URL('https://acme.tt.omtrdc.net'), { env, proxy: 'http://mine:3' }),
+      'http://mine:3',
+    );
     assert.strictEqual(proxyFor(new URL('https://internal.example'), { env }), undefined);
     assert.strictEqual(proxyFor(new URL('https://a.corp.example'), { env }), undefined);
     assert.strictEqual(proxyFor(new URL('https://10.0.0.1:8443'), { env }), undefined);

@@ -32,7 +32,8 @@ describe('target client: splitting a batch file', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('keeps a small file as one upload, byte for byte', async () => {
-    const content = 'batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n';
+    const content =
+      'batch=pcId,param1,param2,param3,param4\n123,value1\n124,value1,,,value4\n125,,value2\n126,value1,value2,value3,value4\n';
     const plan = await planUploads(file(content));
     assert.strictEqual(plan.parts.length, 1);
     assert.strictEqual(plan.parts[0].rows, 4);
@@ -41,7 +42,10 @@ describe('target client: splitting a batch file', () => {
 
   it('cuts at line boundaries by rows, repeating the header, and does not count blank lines', async () => {
     const plan = await planUploads(file('batch=pcId,a\r\n1,x\r\n\r\n2,y\n\n3,z\n4,w'), { maxRows: 2 });
-    assert.deepStrictEqual(plan.parts.map((p) => p.rows), [2, 2]);
+    assert.deepStrictEqual(
+      plan.parts.map((p) => p.rows),
+      [2, 2],
+    );
     assert.deepStrictEqual(await uploads(plan), ['batch=pcId,a\r\n1,x\r\n\r\n2,y\n', 'batch=pcId,a\r\n3,z\n4,w']);
   });
 
@@ -49,9 +53,19 @@ describe('target client: splitting a batch file', () => {
     // header 13 bytes, rows 4 bytes: 13 + 4k < 30 holds for k <= 4.
     const content = 'batch=pcId,a\n' + ['1,a\n', '2,b\n', '3,c\n', '4,d\n', '5,e\n', '6,f\n'].join('');
     const plan = await planUploads(file(content), { maxBytes: 30 });
-    assert.deepStrictEqual(plan.parts.map((p) => [p.rows, p.bytes]), [[4, 29], [2, 21]]);
+    assert.deepStrictEqual(
+      plan.parts.map((p) => [p.rows, p.bytes]),
+      [
+        [4, 29],
+        [2, 21],
+      ],
+    );
     const exact = await planUploads(file(content), { maxBytes: 29 });
-    assert.deepStrictEqual(exact.parts.map((p) => p.rows), [3, 3], 'an upload of exactly maxBytes is too large (limit is "< 50 MB")');
+    assert.deepStrictEqual(
+      exact.parts.map((p) => p.rows),
+      [3, 3],
+      'an upload of exactly maxBytes is too large (limit is "< 50 MB")',
+    );
     assert.ok(exact.parts.every((p) => p.bytes < 29));
   });
 
@@ -67,7 +81,10 @@ describe('target client: splitting a batch file', () => {
     const longValue = 'v'.repeat(1024 * 1024 - 5);
     const content = `batch=pcId,a\n1,${longValue}\r\n\r\n2,x\n`;
     const plan = await planUploads(file(content), { maxRows: 1 });
-    assert.deepStrictEqual(plan.parts.map((p) => p.rows), [1, 1]);
+    assert.deepStrictEqual(
+      plan.parts.map((p) => p.rows),
+      [1, 1],
+    );
     const sent = await uploads(plan);
     assert.strictEqual(sent[1], 'batch=pcId,a\n2,x\n');
   });
@@ -80,9 +97,15 @@ describe('target client: splitting a batch file', () => {
       return lines.join('\n') + '\n';
     };
     const full = await planUploads(file(rows(MAX_UPLOAD_ROWS)));
-    assert.deepStrictEqual(full.parts.map((p) => p.rows), [500_000]);
+    assert.deepStrictEqual(
+      full.parts.map((p) => p.rows),
+      [500_000],
+    );
     const over = await planUploads(file(rows(MAX_UPLOAD_ROWS + 1)));
-    assert.deepStrictEqual(over.parts.map((p) => p.rows), [500_000, 1]);
+    assert.deepStrictEqual(
+      over.parts.map((p) => p.rows),
+      [500_000, 1],
+    );
     const sent = await uploads(over);
     assert.strictEqual(sent[1], 'batch=pcId,a\n500000,v\n');
   });

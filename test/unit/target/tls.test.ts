@@ -5,7 +5,12 @@ import * as net from 'net';
 import { Dispatcher } from 'undici';
 import { TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
-import { DispatcherFactory, UndiciTransport, dispatcherOptions, undiciDispatchers } from '../../../src/core/target/http';
+import {
+  DispatcherFactory,
+  UndiciTransport,
+  dispatcherOptions,
+  undiciDispatchers,
+} from '../../../src/core/target/http';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { rejection } from './helpers';
 
@@ -30,7 +35,9 @@ CwoFlfqZVSub/h1zmL5lVFK6RA==
 `;
 
 function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
 }
 
 function close(server: http.Server | https.Server): Promise<void> {
@@ -65,7 +72,10 @@ describe('target client: TLS verification (http.proxyStrictSSL)', () => {
       agent: (options) => (built.push({ kind: 'agent', options }), undiciDispatchers.agent(options)),
       proxyAgent: (options) => (built.push({ kind: 'proxy', options }), undiciDispatchers.proxyAgent(options)),
     };
-    const transport = new UndiciTransport({ strictSSL: false, env: { https_proxy: 'http://127.0.0.1:9' }, noProxy: 'localhost' }, factory);
+    const transport = new UndiciTransport(
+      { strictSSL: false, env: { https_proxy: 'http://127.0.0.1:9' }, noProxy: 'localhost' },
+      factory,
+    );
     const a: Dispatcher = transport.dispatcherFor(new URL('https://localhost:1/x'));
     assert.strictEqual(transport.dispatcherFor(new URL('https://localhost:2/y')), a, 'the direct agent is reused');
     transport.dispatcherFor(new URL('https://acme.tt.omtrdc.net/x'));
@@ -74,7 +84,12 @@ describe('target client: TLS verification (http.proxyStrictSSL)', () => {
       { kind: 'agent', options: { connect: { rejectUnauthorized: false } } },
       {
         kind: 'proxy',
-        options: { uri: 'http://127.0.0.1:9', proxyTunnel: false, requestTls: { rejectUnauthorized: false }, proxyTls: { rejectUnauthorized: false } },
+        options: {
+          uri: 'http://127.0.0.1:9',
+          proxyTunnel: false,
+          requestTls: { rejectUnauthorized: false },
+          proxyTls: { rejectUnauthorized: false },
+        },
       },
     ]);
     await transport.close();

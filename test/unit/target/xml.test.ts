@@ -18,7 +18,11 @@ interface Fixture {
 }
 
 // The specs live next to the repository: /work/shared/spec when the tests run from /work/main.
-const fixtures = (JSON.parse(fs.readFileSync(path.resolve(process.cwd(), '../shared/spec/fixtures.json'), 'utf8')) as { fixtures: Fixture[] }).fixtures;
+const fixtures = (
+  JSON.parse(fs.readFileSync(path.resolve(process.cwd(), '../shared/spec/fixtures.json'), 'utf8')) as {
+    fixtures: Fixture[];
+  }
+).fixtures;
 
 const bodyText = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -29,18 +33,36 @@ function clientAnswering(response: FixtureResponse): TargetClient {
 
 /** What every fixture must read as; a fixture added to the spec without an entry here fails the test. */
 const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
-  'single-update-pcid-doc': (f) => assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), { success: true, message: 'Request successfully submitted' }),
-  'single-update-3rdparty-doc': (f) => assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), { success: true, message: 'Request successfully submitted' }),
+  'single-update-pcid-doc': (f) =>
+    assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), {
+      success: true,
+      message: 'Request successfully submitted',
+    }),
+  'single-update-3rdparty-doc': (f) =>
+    assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), {
+      success: true,
+      message: 'Request successfully submitted',
+    }),
   'segment-basic': async (f) => {
     const [lookup, update] = f.sequence!;
-    assert.deepStrictEqual(await clientAnswering(lookup.response).fetchProfile({ thirdPartyId: '123-test' }), { found: true, status: 200, profile: {} });
-    const result = await clientAnswering(update.response).updateProfile({ id: { thirdPartyId: '123-test' }, attributes: { city: 'New York City' } });
+    assert.deepStrictEqual(await clientAnswering(lookup.response).fetchProfile({ thirdPartyId: '123-test' }), {
+      found: true,
+      status: 200,
+      profile: {},
+    });
+    const result = await clientAnswering(update.response).updateProfile({
+      id: { thirdPartyId: '123-test' },
+      attributes: { city: 'New York City' },
+    });
     assert.deepStrictEqual(result, { method: 'GET', status: 200, success: true, message: '' });
   },
-  'segment-nested': (f) => assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), { success: true, message: '' }),
+  'segment-nested': (f) =>
+    assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), { success: true, message: '' }),
   'segment-bearer': () => undefined, // request-only: the header is checked over HTTP in emulator.test.ts
   'segment-bad-client': async (f) => {
-    const error = await clientAnswering(f.response!).fetchProfile({ thirdPartyId: 'x' }).catch((e: unknown) => e);
+    const error = await clientAnswering(f.response!)
+      .fetchProfile({ thirdPartyId: 'x' })
+      .catch((e: unknown) => e);
     assert.ok(error instanceof TargetError && error.kind === 'server' && error.status === 400);
   },
   'fetch-thirdparty': async (f) => {
@@ -75,7 +97,8 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
   'bulk-v1-submit-legacy': (f) =>
     assert.deepStrictEqual(parseSubmitAnswer(bodyText(f.response!.body)), {
       success: true,
-      batchStatus: 'http://mboxedge19.tt.omtrdc.net/m2/fedex/profile/batchStatus?batchId=fedex-1470380971&mboxPC=0000000000000-000000.19_05',
+      batchStatus:
+        'http://mboxedge19.tt.omtrdc.net/m2/fedex/profile/batchStatus?batchId=fedex-1470380971&mboxPC=0000000000000-000000.19_05',
       message: 'Batch submitted for processing',
     }),
   'bulk-v2-submit-legacy-slate': (f) =>
@@ -85,7 +108,12 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
       message: 'Batch submitted for processing',
     }),
   'batch-status-default': (f) =>
-    assert.deepStrictEqual(parseBatchStatus(bodyText(f.response!.body)), { batchId: 'demo4-1701473848678-13029383', status: 'complete', batchSize: 1, profiles: [] }),
+    assert.deepStrictEqual(parseBatchStatus(bodyText(f.response!.body)), {
+      batchId: 'demo4-1701473848678-13029383',
+      status: 'complete',
+      batchSize: 1,
+      profiles: [],
+    }),
   'batch-status-details': (f) =>
     assert.deepStrictEqual(parseBatchStatus(bodyText(f.response!.body)), {
       batchId: 'demo4-1701473848678-13029383',
@@ -111,7 +139,15 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
     const status = parseBatchStatus(bodyText(f.response!.body))!;
     assert.strictEqual(status.batchId, 'demo-1845664501');
     assert.strictEqual(status.status, '');
-    assert.deepStrictEqual(status.profiles.map((p) => p.id), ['1436187396849-250353.03_03', '2403081156529-351655.03_03', '2403081156529-351656.03_03', '1436187396849-250351.01_00']);
+    assert.deepStrictEqual(
+      status.profiles.map((p) => p.id),
+      [
+        '1436187396849-250353.03_03',
+        '2403081156529-351655.03_03',
+        '2403081156529-351656.03_03',
+        '1436187396849-250351.01_00',
+      ],
+    );
     assert.ok(status.profiles.every((p) => p.status === 'success'));
   },
   'batch-status-failed-rows-2020': (f) =>
@@ -122,8 +158,10 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
       profiles: [{ id: 'some profile id', status: 'failed' }],
     }),
   // Admin API token answers: not Profile API traffic, so the client has nothing to read in them.
-  'profile-token-adobeio': (f) => assert.strictEqual(typeof (f.response!.body as { accessToken: string }).accessToken, 'string'),
-  'profile-token-legacy-tnt': (f) => assert.strictEqual(typeof (f.response!.body as { access_token: string }).access_token, 'string'),
+  'profile-token-adobeio': (f) =>
+    assert.strictEqual(typeof (f.response!.body as { accessToken: string }).accessToken, 'string'),
+  'profile-token-legacy-tnt': (f) =>
+    assert.strictEqual(typeof (f.response!.body as { access_token: string }).access_token, 'string'),
   'observed-limits': () => undefined, // prose notes; the 503 and success=false behaviour is tested over HTTP
 };
 
@@ -139,21 +177,36 @@ describe('target client: every fixture in shared/spec/fixtures.json', () => {
 
 describe('target client: lenient XML', () => {
   it('accepts &amp; and a raw & alike, and the tag-stripped forms', () => {
-    const escaped = '<response><success>true</success><batchStatus>https://e/s?batchId=a&amp;m2Node=00</batchStatus><message>ok</message></response>';
+    const escaped =
+      '<response><success>true</success><batchStatus>https://e/s?batchId=a&amp;m2Node=00</batchStatus><message>ok</message></response>';
     assert.strictEqual(parseSubmitAnswer(escaped)!.batchStatus, 'https://e/s?batchId=a&m2Node=00');
-    assert.deepStrictEqual(parseSubmitAnswer('true http://mboxedge19.tt.omtrdc.net/m2/demo/v2/profile/batchStatus?batchId=demo-1845664501&m2Node=00 Batch submitted for processing'), {
-      success: true,
-      batchStatus: 'http://mboxedge19.tt.omtrdc.net/m2/demo/v2/profile/batchStatus?batchId=demo-1845664501&m2Node=00',
-      message: 'Batch submitted for processing',
-    });
-    assert.deepStrictEqual(parseSubmitAnswer('<response><success>false</success><batchStatus/><message>Batch is empty</message></response>'), {
+    assert.deepStrictEqual(
+      parseSubmitAnswer(
+        'true http://mboxedge19.tt.omtrdc.net/m2/demo/v2/profile/batchStatus?batchId=demo-1845664501&m2Node=00 Batch submitted for processing',
+      ),
+      {
+        success: true,
+        batchStatus: 'http://mboxedge19.tt.omtrdc.net/m2/demo/v2/profile/batchStatus?batchId=demo-1845664501&m2Node=00',
+        message: 'Batch submitted for processing',
+      },
+    );
+    assert.deepStrictEqual(
+      parseSubmitAnswer('<response><success>false</success><batchStatus/><message>Batch is empty</message></response>'),
+      {
+        success: false,
+        batchStatus: '',
+        message: 'Batch is empty',
+      },
+    );
+    assert.deepStrictEqual(parseUpdateAnswer('falseSomething went wrong'), {
       success: false,
-      batchStatus: '',
-      message: 'Batch is empty',
+      message: 'Something went wrong',
     });
-    assert.deepStrictEqual(parseUpdateAnswer('falseSomething went wrong'), { success: false, message: 'Something went wrong' });
     assert.strictEqual(parseUpdateAnswer('<html>oops</html>'), undefined);
     assert.strictEqual(parseBatchStatus('not xml'), undefined);
-    assert.strictEqual(parseBatchStatus('<response><status>stuck</status><batchId>b</batchId></response>')!.status, 'stuck');
+    assert.strictEqual(
+      parseBatchStatus('<response><status>stuck</status><batchId>b</batchId></response>')!.status,
+      'stuck',
+    );
   });
 });
