@@ -13,10 +13,13 @@ describe('README', () => {
     assert.strictEqual(result.status, 0, result.stderr);
   });
 
-  it('starts with the two commands and shows only screenshots that exist', () => {
+  it('opens with what the extension does, then the two commands, and shows only screenshots that exist', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    const head = readme.slice(0, 400);
-    assert.ok(head.includes('npm start') && head.includes('npm test'));
+    const fromSource = readme.indexOf('## From source');
+    assert.ok(fromSource > 0 && fromSource < 2500, 'a "From source" section near the top');
+    assert.ok(readme.indexOf('## ') >= fromSource, 'nothing but the introduction before "From source"');
+    const block = readme.slice(fromSource, readme.indexOf('\n## ', fromSource + 1));
+    assert.ok(block.includes('npm start') && block.includes('npm test'));
     for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
       assert.ok(fs.existsSync(path.join(root, image)), `${image} is missing`);
     }
