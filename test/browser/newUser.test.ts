@@ -10,7 +10,7 @@ import { answer, answerFileDialog, enterProfileUpdate, runCommand, screenshotPat
 /**
  * A new user's first minute, scripted: `npm start` (from this checkout, as from a clean clone) opens
  * the extension against the emulator; the walkthrough's steps are followed by clicking their buttons
- * and each one succeeds. Screenshots of the way land in media/screenshots/.
+ * and each one succeeds, with screenshots of the way (see screenshotPath).
  */
 describe('a new user: npm start and the walkthrough', function () {
   this.timeout(300_000);

@@ -6,7 +6,7 @@ import { answer, enterProfileUpdate, openWorkbench, runCommand, screenshotPath, 
 /**
  * A person's first minutes, driven through the browser: the view shows the emulator connection, an
  * update goes out from the command palette, the notification says so, a bad batch file fills the
- * Problems panel. Screenshots land in media/screenshots/ for the README.
+ * Problems panel. Its screenshots are the README's images (see screenshotPath).
  */
 describe('the workbench, as a person uses it', function () {
   this.timeout(180_000);

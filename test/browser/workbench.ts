@@ -177,8 +177,12 @@ export async function enterProfileUpdate(page: Page, idType: string, id: string,
   await waitForPrompt(page, 'attribute(s) so far');
 }
 
+/**
+ * Where a test saves a screenshot: test-results/screenshots/ (ignored), so a test run leaves the working
+ * tree clean. `npm run screenshots` sets TP_SCREENSHOTS_DIR=media/screenshots to refresh the README's images.
+ */
 export function screenshotPath(name: string): string {
-  const dir = path.join(repoRoot, 'media', 'screenshots');
+  const dir = path.resolve(repoRoot, process.env.TP_SCREENSHOTS_DIR || path.join('test-results', 'screenshots'));
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, name);
 }
