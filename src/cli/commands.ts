@@ -7,8 +7,8 @@ import { runUpdate } from './update';
 import { runValidate } from './validate';
 
 /**
- * The commands of shared/spec/cli.md. Each lives in its own module under src/cli/ and is built on
- * src/core; this table is the only place the dispatcher learns about them.
+ * The commands of the command line (README.md, 'Command line'). Each lives in its own module under
+ * src/cli/ and is built on src/core; this table is the only place the dispatcher learns about them.
  */
 export const commands: Record<string, { summary: string; usage: string; run: CliCommand }> = {
   validate: {

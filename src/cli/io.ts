@@ -3,14 +3,14 @@ export interface CliIO {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Progress is printed only when stderr is a terminal (see shared/spec/cli.md). */
+  /** Progress is printed only when stderr is a terminal (see README.md, 'Command line'). */
   readonly stderrIsTTY: boolean;
   readonly cwd: string;
   /** Aborted on SIGINT so that long uploads and polls stop cleanly. */
   readonly signal: AbortSignal;
 }
 
-/** Exit codes of the contract in shared/spec/cli.md. */
+/** Exit codes of the command line (README.md, 'Command line'). */
 export const ExitCode = {
   ok: 0,
   inputErrors: 1,

@@ -20,7 +20,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** `validate <file>... [--json]` of shared/spec/cli.md. */
+/** `validate <file>... [--json]` (README.md, 'Command line'). */
 export const runValidate: CliCommand = async (argv, io) => {
   const args = parseArgs(argv, { switches: ['json'] });
   if (args.positionals.length === 0) throw new UsageError('name at least one batch file');

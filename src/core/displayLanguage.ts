@@ -5,13 +5,13 @@ import * as l10n from '@vscode/l10n';
  * `@vscode/l10n`, the same bundle format and lookup as `vscode.l10n`, so `npm run l10n:export`
  * finds them next to the editor's strings and one Spanish bundle serves both. The extension
  * hands the core its bundle at activation; the CLI never does, so its output stays English
- * (scripts parse it, see shared/spec/cli.md).
+ * (scripts parse it, see README.md, 'Command line').
  */
 const ENGLISH = 'en-US';
 let language = ENGLISH;
 /**
- * Made on first use: building a NumberFormat loads ICU's locale data, about 10 ms, which activation
- * should not pay for a count that may never be shown.
+ * Made on first use: building a NumberFormat loads ICU's locale data, which activation should not pay
+ * for a count that may never be shown.
  */
 let numbers: Intl.NumberFormat | undefined;
 

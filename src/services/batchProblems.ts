@@ -38,7 +38,7 @@ export class BatchProblems extends Disposable {
     this.register({ dispose: () => this.timers.forEach((t) => clearTimeout(t)) });
     // Files already open when the extension starts get their models now (commands may ask for them
     // at once) but their problems a moment later: the first configuration read of the extension
-    // host (the diagnostics cap) can take 20 ms, and activation should not wait for it.
+    // host (the diagnostics cap) is slow, and activation should not wait for it.
     for (const document of vscode.workspace.textDocuments) this.track(document, false);
   }
 

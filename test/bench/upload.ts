@@ -13,7 +13,8 @@ const ROWS = 490_000;
 
 /**
  * The primary baseline: a minimal loopback server that reads and counts the body and answers the
- * documented submit XML (§4.6). Node built-ins only, so it runs from a temp file without a bundle.
+ * documented submit XML (docs/target-api.md#submit-answer). Node built-ins only, so it runs from a temp
+ * file without a bundle.
  */
 const SINK_SCRIPT = `
 const http = require('http');

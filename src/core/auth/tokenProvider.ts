@@ -1,11 +1,11 @@
 /**
  * Profile API tokens from Adobe Developer Console credentials (OAuth server-to-server), so that nobody
- * copies a token out of Target's UI (shared/spec/target-profile-api.md §6, E9–E11):
+ * copies a token out of Target's UI (docs/target-api.md#developer-console-and-ims-tokens):
  *   1. Adobe IMS: `POST {ims}/ims/token/v3`, form `grant_type=client_credentials&client_id&client_secret&scope`
  *      gives an access token (`expires_in` in seconds).
  *   2. Target Admin API: `GET {admin}/{tenant}/target/authentication/token?authorizationScope=profile_api`
- *      with that bearer and `X-Api-Key: <client id>` gives the profile API token (E9); POST rotates it (E10).
- *   3. `GET {admin}/{tenant}/target/clients/settings`: `enableProfileApiAuthentication` (E11).
+ *      with that bearer and `X-Api-Key: <client id>` gives the profile API token; POST rotates it.
+ *   3. `GET {admin}/{tenant}/target/clients/settings`: `enableProfileApiAuthentication`.
  * Both tokens live in memory only, until shortly before they expire or until `invalidate()`.
  * No editor dependency: the extension and the command line share it.
  */
@@ -28,8 +28,9 @@ import { Clock, systemClock } from '../target/limiter';
 export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
 export const DEFAULT_ADMIN_URL = 'https://mc.adobe.io';
 /**
- * [INF] The scopes Adobe Developer Console lists for a Target OAuth server-to-server credential; the
- * spec does not name them. A project can need others: the connection (or TARGET_SCOPES) overrides them.
+ * The scopes Adobe Developer Console lists for a Target OAuth server-to-server credential. Adobe's docs
+ * do not name the ones Target needs; we assume these (docs/target-api.md#developer-console-and-ims-tokens).
+ * A project can need others: the connection (or TARGET_SCOPES) overrides them.
  */
 export const DEFAULT_SCOPES: readonly string[] = [
   'openid',
@@ -47,7 +48,7 @@ export interface DeveloperConsoleCredentials {
   clientSecret: string;
   /** Comma- or space-separated, or a list; empty means DEFAULT_SCOPES. */
   scopes?: string | readonly string[];
-  /** The Admin API tenant (`mc.adobe.io/{tenant}/...`): not the client code (§1). */
+  /** The Admin API tenant (`mc.adobe.io/{tenant}/...`): not the client code (docs/target-api.md#identifiers). */
   tenant: string;
   /** Replace https://ims-na1.adobelogin.com and https://mc.adobe.io (an emulator); https unless loopback. */
   imsUrl?: string;
@@ -219,7 +220,7 @@ export class ProfileTokenProvider implements BearerTokenSource {
     await this.transport?.close();
   }
 
-  /** The profile API token: cached, or fetched from the Admin API (E9) with a cached or new IMS token. */
+  /** The profile API token: cached, or fetched from the Admin API's token GET with a cached or new IMS token. */
   token(signal?: AbortSignal): Promise<string> {
     if (this.profileToken && this.clock.now() < this.profileToken.refreshAt) {
       return Promise.resolve(this.profileToken.value);
@@ -255,8 +256,8 @@ export class ProfileTokenProvider implements BearerTokenSource {
   }
 
   /**
-   * Creates a new profile API token (E10, HTTP 201). Every other caller that still uses the old token
-   * is refused by Target from now on; ask the user first.
+   * Creates a new profile API token (the Admin API's token POST, HTTP 201). Every other caller that
+   * still uses the old token is refused by Target from now on; ask the user first.
    */
   async rotate(signal?: AbortSignal): Promise<string> {
     this.invalidate();
@@ -266,7 +267,7 @@ export class ProfileTokenProvider implements BearerTokenSource {
     return cached.value;
   }
 
-  /** Whether Target's "Require Authentication" is on (E11 `enableProfileApiAuthentication`). */
+  /** Whether Target's "Require Authentication" is on (the Admin API setting `enableProfileApiAuthentication`). */
   async authenticationRequired(signal?: AbortSignal): Promise<boolean> {
     const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/clients/settings`);
     const res = await this.adminRequest(
@@ -274,7 +275,8 @@ export class ProfileTokenProvider implements BearerTokenSource {
       signal,
     );
     const json = parseJson(res.body);
-    // [INF] S8 shows the field at the top level; some answers wrap settings in `data`.
+    // The Admin API's OpenAPI description shows the field at the top level; we also accept it wrapped in
+    // `data` (docs/target-api.md#developer-console-and-ims-tokens).
     const value =
       json?.enableProfileApiAuthentication ??
       (json?.data as Record<string, unknown> | undefined)?.enableProfileApiAuthentication;
@@ -410,7 +412,8 @@ export class ProfileTokenProvider implements BearerTokenSource {
 
   private adminError(res: HttpResponse, what: string): CredentialsError {
     const json = parseJson(res.body);
-    // ErrorResponse (§6.2): {httpStatus, requestId, requestTime, errors: [{errorCode, message}]}.
+    // The Admin API's ErrorResponse: {httpStatus, requestId, requestTime, errors: [{errorCode, message}]}
+    // (docs/target-api.md#developer-console-and-ims-tokens).
     const first = Array.isArray(json?.errors) ? (json.errors[0] as Record<string, unknown> | undefined) : undefined;
     const parts = [first?.errorCode, first?.message ?? json?.message].filter(
       (p): p is string => typeof p === 'string' && p !== '',
@@ -450,7 +453,7 @@ export class ProfileTokenProvider implements BearerTokenSource {
     // A rotation sent twice would leave a token nobody received: never resend it after a timeout.
     const res = await this.adminRequest({ method, url, idempotent: method === 'GET', what }, signal);
     const json = parseJson(res.body);
-    // AuthorizationToken (§6.2 S8) names it accessToken; [INF] accept `token` as well.
+    // The Admin API's AuthorizationToken names it accessToken; we accept `token` as well.
     const token =
       typeof json?.accessToken === 'string'
         ? json.accessToken
@@ -468,7 +471,8 @@ export class ProfileTokenProvider implements BearerTokenSource {
       );
     }
     this.remember(token);
-    // [INF] §6.2: the unit of expiresIn is undocumented; read as seconds. A 401/403 from Target refreshes it anyway.
+    // Adobe does not give the unit of expiresIn; we assume seconds
+    // (docs/target-api.md#developer-console-and-ims-tokens). A 401/403 from Target refreshes the token anyway.
     return { value: token, refreshAt: refreshTime(started, seconds(json?.expiresIn)) };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The form-urlencoding the server applies to a batch body (target-profile-api.md §4.2): `+` is a
+ * The form-urlencoding the server applies to a batch body (docs/target-api.md#upload-body): `+` is a
  * space, `%XX` is a byte, and the bytes are UTF-8. Lenient: never throws on malformed input.
  */
 

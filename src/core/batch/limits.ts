@@ -1,8 +1,8 @@
 /**
- * Adobe's limits for one bulk upload (shared/spec/target-profile-api.md §4.5): the body must be
- * under 50 MB and hold at most 500,000 rows.
+ * Adobe's limits for one bulk upload (docs/target-api.md#upload-size): the body must be under 50 MB
+ * and hold at most 500,000 rows.
  *
- * [INF] The docs do not say whether "MB" is 10^6 or 2^20 bytes; we take the smaller, 50,000,000
+ * Target's docs do not say whether "MB" is 10^6 or 2^20 bytes; we take the smaller, 50,000,000
  * bytes, so a split file is accepted under either reading. The header row is not counted as a row
  * (the docs' counters count data rows), and every upload repeats the header.
  */

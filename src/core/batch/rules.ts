@@ -1,5 +1,5 @@
 /**
- * The rule catalogue of shared/spec/batch-rules.md: stable codes, their severities and where each
+ * The rule catalogue of docs/rules.md: stable codes, their severities and where each
  * is documented. Codes are never renumbered; new rules are added at the end.
  */
 export type Severity = 'error' | 'warning' | 'info';

@@ -4,7 +4,7 @@ import { decodeFormValue, hexValue, isHexDigit } from './encoding';
 import { type BatchDiagnostic, RuleCode, rules } from './rules';
 
 /**
- * The per-line rules of shared/spec/batch-rules.md. Each line is scanned once with indexes; only
+ * The per-line rules of docs/rules.md. Each line is scanned once with indexes; only
  * the header's names and each row's id are ever materialised as strings, so a whole-file pass
  * stays linear and allocates little. The streaming validator and the editor's incremental model
  * both call these functions, which is what keeps their results identical.

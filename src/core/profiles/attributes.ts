@@ -86,7 +86,7 @@ function stripProfilePrefix(name: string): string {
   return name.startsWith('profile.') ? name.slice('profile.'.length) : name;
 }
 
-/** thirdPartyIds may not contain + or / (shared/spec §1), raw or percent-encoded. */
+/** thirdPartyIds may not contain + or / (docs/target-api.md#identifiers), raw or percent-encoded. */
 export function thirdPartyIdProblem(id: string): string | undefined {
   if (id.trim() === '') return l10n.t('The id is empty.');
   if (/[+/]|%2[bBfF]/.test(id)) return l10n.t('A thirdPartyId may not contain + or / (Target rejects them).');

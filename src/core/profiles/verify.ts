@@ -13,7 +13,7 @@ export interface VerifyReport {
   allMatch: boolean;
 }
 
-/** Reads `profileAttributes[name].value` of a fetched profile (shape of spec §5.2). */
+/** Reads `profileAttributes[name].value` of a fetched profile (docs/target-api.md#fetched-profile). */
 export function attributeValue(profile: Record<string, unknown>, name: string): string | undefined {
   const attributes = profile.profileAttributes;
   if (!attributes || typeof attributes !== 'object') return undefined;

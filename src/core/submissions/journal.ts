@@ -135,7 +135,7 @@ export function nextPollDelay(upload: UploadRecord, pollsSoFar: number, minMs: n
   return upload.pollErrors ? Math.min(maxMs, base * 2 ** Math.min(upload.pollErrors, 5)) : base;
 }
 
-/** TP040/TP041: the rules that depend on the connection, not on the file (shared/spec/batch-rules.md). */
+/** TP040/TP041: the rules that depend on the connection, not on the file (docs/rules.md). */
 export function connectionNotes(
   idColumn: 'pcId' | 'thirdPartyId' | undefined,
   apiVersion: 'v1' | 'v2',

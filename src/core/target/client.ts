@@ -1,21 +1,23 @@
 /**
- * The Adobe Target Profile API client (shared/spec/target-profile-api.md). No editor dependency: the
+ * The Adobe Target Profile API client (the API as described in docs/target-api.md). No editor dependency: the
  * extension, the command line and the tests all use it as is.
  *
  * Public API
  * ----------
  * `new TargetClient(options: TargetClientOptions)`
  * - `updateProfile(update: ProfileUpdate, options?: CallOptions): Promise<ProfileUpdateResult>`
- *   Single profile update (§3) by `pcId` (sent as `mboxPC`) or `thirdPartyId` (`mbox3rdPartyId`).
- *   Values are sent as typed, UTF-8 percent-encoded; GET while the URL fits in 8 KB, else POST with a
- *   form body; refused above 60 KB before anything is sent. `success: false` is a result, not an error.
+ *   Single profile update (docs/target-api.md#single-profile-update) by `pcId` (sent as `mboxPC`) or
+ *   `thirdPartyId` (`mbox3rdPartyId`). Values are sent as typed, UTF-8 percent-encoded; GET while the
+ *   URL fits in 8 KB, else POST with a form body; refused above 60 KB before anything is sent.
+ *   `success: false` is a result, not an error.
  * - `fetchProfile(id: ProfileLookup, options?: CallOptions): Promise<FetchResult>`
- *   Profile fetch (§5) by pcId, thirdPartyId or marketingCloudVisitorId; the documented 404 becomes
- *   `{ found: false, message }`.
+ *   Profile fetch (docs/target-api.md#profile-fetch) by pcId, thirdPartyId or marketingCloudVisitorId;
+ *   the documented 404 becomes `{ found: false, message }`.
  * - `submitBatch(path: string, options?: SubmitOptions): Promise<BatchUpload[]>`
- *   Bulk update (§4) to the connection's v1 or v2 endpoint, streamed from disk, split into several
- *   uploads when over 50 MB / 500,000 rows. Throws `BatchSubmitError` (which lists the uploads already
- *   accepted) on failure; an upload whose connection broke midway is reported `maybeAccepted`, never resent.
+ *   Bulk update (docs/target-api.md#bulk-profile-update) to the connection's v1 or v2 endpoint, streamed
+ *   from disk, split into several uploads when over 50 MB / 500,000 rows. Throws `BatchSubmitError`
+ *   (which lists the uploads already accepted) on failure; an upload whose connection broke midway is
+ *   reported `maybeAccepted`, never resent.
  * - `batchStatus(url: string, options?: StatusOptions): Promise<BatchStatus>`
  *   GETs the `<batchStatus>` URL as returned (https; Target's documented `http://mboxedgeNN.tt.omtrdc.net`
  *   URLs are upgraded to https; plain http only on loopback), with `details` adding `showDetails=true`.
@@ -56,7 +58,7 @@ import {
   readTag,
 } from './xml';
 
-/** Target's size caps for a single update (§3.1). */
+/** Target's size caps for a single update (docs/target-api.md#single-profile-update). */
 export const MAX_GET_URL_BYTES = 8 * 1024;
 export const MAX_POST_BODY_BYTES = 60 * 1024;
 
@@ -193,7 +195,7 @@ function checkId(value: string, what: string): void {
   if (value === '') throw new TargetError('usage', l10n.t('The {0} is empty.', what));
   // `.` and `..` would be read as path steps even when percent-encoded, changing the path.
   if (value === '.' || value === '..') throw new TargetError('usage', l10n.t("'{0}' is not a valid {1}.", value, what));
-  // §1 [DOC S7]: a thirdPartyId (mbox3rdPartyId) may not contain `+` or `/`; Target could not store it.
+  // Adobe's docs: a thirdPartyId (mbox3rdPartyId) may not contain `+` or `/` (docs/target-api.md#identifiers).
   if (what === 'thirdPartyId' && /[+/]/.test(value)) {
     throw new TargetError(
       'usage',
@@ -255,7 +257,8 @@ export function buildProfileUpdateRequest(
   const path = `${basePath(base)}/m2/${clientCode}/profile/update`;
   const getUrl = `${base.origin}${path}?${query}`;
   if (getUrl.length <= MAX_GET_URL_BYTES) return { method: 'GET', url: new URL(getUrl) };
-  // [INF] §3.1: the docs give no POST body format; we send the same parameters form-encoded.
+  // Target's docs give no POST body format; we assume the same parameters form-encoded
+  // (docs/target-api.md#single-profile-update).
   if (query.length > MAX_POST_BODY_BYTES) {
     throw new TargetError(
       'too-large',
@@ -541,7 +544,8 @@ export class TargetClient {
     part: UploadPlan['parts'][number],
     signal?: AbortSignal,
   ): Promise<BatchUpload> {
-    // Not multipart: the body is the file itself, `batch=` first, as `curl --data-binary` sends it (§4.2 [INF]).
+    // Not multipart: the body is the file itself, `batch=` first, as `curl --data-binary` sends it. Target's
+    // docs do not name a content type; we assume a form body (docs/target-api.md#upload-body).
     const headers = {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': String(part.bytes),
@@ -582,7 +586,8 @@ export class TargetClient {
       );
     }
     const given = checkSafeUrl(statusUrl, 'batch status URL');
-    // Target's URL is opaque (§2 [INF]): keep its query as is and only append showDetails.
+    // Target's docs show several forms of this URL; we treat it as opaque, keep its query as is and only
+    // append showDetails (docs/target-api.md#endpoints).
     let href = given.href.replace(/#.*$/, '');
     if (options.details && !/[?&]showDetails=/.test(href)) {
       href += /[?&]$/.test(href) ? 'showDetails=true' : `${given.search ? '&' : '?'}showDetails=true`;

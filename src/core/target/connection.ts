@@ -105,9 +105,9 @@ export function checkSafeUrl(raw: string, what: UrlName): URL {
     throw new TargetError('usage', l10n.t("The {0} must not contain a user name or password ('...@host').", name));
   }
   if (url.protocol === 'http:' && isTargetHost(url.hostname) && url.port === '') {
-    // [INF] §1: Adobe's docs print `http://` bulk and batch-status URLs (`http://mboxedgeNN.tt.omtrdc.net/...`);
-    // "Both schemes are probably accepted. A client should default to https." Target's own hosts are
-    // therefore reached over https, so neither the token nor profile data ever travels in clear text.
+    // Adobe's docs print `http://` bulk and batch-status URLs (`http://mboxedgeNN.tt.omtrdc.net/...`) and do
+    // not say whether https works there too; we assume it does (docs/target-api.md#hosts-and-schemes). Target's
+    // own hosts are therefore reached over https, so neither the token nor profile data travels in clear text.
     url.protocol = 'https:';
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {

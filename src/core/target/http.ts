@@ -109,7 +109,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
-  // Adobe's cap is per minute; one integrator waits 65 s after a 503 (spec §12.9).
+  // Adobe's cap is per minute; one integrator waits 65 s after a 503 (docs/target-api.md#rate-limits).
   maxRetryAfterMs: 120_000,
   random: Math.random,
 };

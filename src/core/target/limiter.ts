@@ -38,8 +38,8 @@ export const systemClock: Clock = {
 
 /**
  * Keeps calls under Target's 50 calls per minute per client code (bulk submit and batch status share
- * the cap, §4.5): a sliding window of the last calls. A call over the limit waits for the oldest one to
- * leave the window instead of failing, and the wait can be cancelled.
+ * the cap, see docs/target-api.md#rate-limits): a sliding window of the last calls. A call over the
+ * limit waits for the oldest one to leave the window instead of failing, and the wait can be cancelled.
  *
  * `acquire` counts a call from when it starts. `begin` is stricter, and what the client uses: the call
  * holds its slot while in flight and counts from when it ends. Target counts a call when it arrives,

@@ -9,7 +9,7 @@ import { rules } from '../../../src/core/batch/rules';
 import { BatchDiagnostic, BatchValidation, Range, validateFile, validateText } from '../../../src/core/batch/validator';
 
 /**
- * Property-based tests of the batch validator (shared/spec/batch-rules.md: "never throw on any input",
+ * Property-based tests of the batch validator (docs/rules.md: "never throw on any input",
  * "run in time linear in the file's size"): random and adversarial files, checked for crashes, ranges
  * inside the document, catalogue codes, validateFile == validateText, linear time, and the editor's
  * incremental model == a full pass after random edit sequences.

@@ -83,7 +83,7 @@ describe('emulator: batch status retention and token rotation', () => {
     assert.ok(unknown instanceof TargetError && unknown.status === 404);
   });
 
-  it('rotates the token: the new one works, the old one fails, as after E10', async () => {
+  it('rotates the token: the new one works, the old one fails, as after the Admin API token POST', async () => {
     await start({ token: 'first-token' });
     assert.ok(!(await client('acme', 'first-token').fetchProfile({ pcId: 'p' })).found);
     const second = emulator.rotateToken();

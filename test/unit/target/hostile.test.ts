@@ -348,7 +348,7 @@ describe('target client: hostile input', () => {
       }
     });
 
-    it('refuses a thirdPartyId with / or + (spec §1) and ids that are path steps, before any request', async () => {
+    it('refuses a thirdPartyId with / or + (Target does not allow them) and path-step ids, before any request', async () => {
       for (const call of [
         () => client().updateProfile({ id: { thirdPartyId: 'a/b' }, attributes: { a: '1' } }),
         () => client().updateProfile({ id: { thirdPartyId: 'a+b' }, attributes: { a: '1' } }),

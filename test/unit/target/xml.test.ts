@@ -1,28 +1,37 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TargetClient } from '../../../src/core/target/client';
+import { ProfileLookup, TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
-import { HttpResponse } from '../../../src/core/target/http';
+import { HttpRequest, HttpResponse } from '../../../src/core/target/http';
 import { parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer } from '../../../src/core/target/xml';
 
 interface FixtureResponse {
-  status: number | string;
+  status?: number | string;
   body: unknown;
 }
 interface Fixture {
   id: string;
   api: string;
+  /** The address of the page the example was taken from. */
+  source: string;
+  request?: { url?: string; headers?: Record<string, string> };
   response?: FixtureResponse;
   sequence?: { response: FixtureResponse }[];
 }
 
-// The specs live next to the repository: /work/shared/spec when the tests run from /work/main.
-const fixtures = (
-  JSON.parse(fs.readFileSync(path.resolve(process.cwd(), '../shared/spec/fixtures.json'), 'utf8')) as {
-    fixtures: Fixture[];
-  }
-).fixtures;
+/** The Adobe examples the project keeps as its own fixtures, one file per API. */
+const fixtureDir = path.resolve(__dirname, '../../../..', 'test', 'fixtures', 'adobe');
+const fixtureFiles = fs
+  .readdirSync(fixtureDir)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
+const fixtures: (Fixture & { file: string })[] = fixtureFiles.flatMap((file) =>
+  (JSON.parse(fs.readFileSync(path.join(fixtureDir, file), 'utf8')) as { examples: Fixture[] }).examples.map((f) => ({
+    ...f,
+    file,
+  })),
+);
 
 const bodyText = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -31,7 +40,31 @@ function clientAnswering(response: FixtureResponse): TargetClient {
   return new TargetClient({ connection: { clientCode: 'acme', apiVersion: 'v1' }, transport: async () => res });
 }
 
-/** What every fixture must read as; a fixture added to the spec without an entry here fails the test. */
+/** The request the client sends for `lookup`, on a connection to client code `acme`. */
+async function fetchRequest(lookup: ProfileLookup, token?: string): Promise<HttpRequest> {
+  let sent: HttpRequest | undefined;
+  const client = new TargetClient({
+    connection: { clientCode: 'acme', apiVersion: 'v1', ...(token ? { token } : {}) },
+    transport: async (request) => {
+      sent = request;
+      return { status: 200, headers: {}, body: '{}' };
+    },
+  });
+  await client.fetchProfile(lookup);
+  return sent!;
+}
+
+/** A documented address with its placeholders filled in for client code `acme`. */
+const documentedUrl = (f: Fixture, values: Record<string, string> = {}) =>
+  Object.entries({ '<your-client-code>': 'acme', '<clientCode>': 'acme', ...values }).reduce(
+    (url, [placeholder, value]) => url.split(placeholder).join(value),
+    f.request!.url!,
+  );
+
+/**
+ * What every fixture must read as. A fixture added without an entry here fails the test, and so does an
+ * entry whose fixture is gone: every documented example stays exercised.
+ */
 const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
   'single-update-pcid-doc': (f) =>
     assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), {
@@ -58,7 +91,11 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
   },
   'segment-nested': (f) =>
     assert.deepStrictEqual(parseUpdateAnswer(bodyText(f.response!.body)), { success: true, message: '' }),
-  'segment-bearer': () => undefined, // request-only: the header is checked over HTTP in emulator.test.ts
+  // Request-only: the client sends the same header (the emulator checks it over HTTP in emulator.test.ts).
+  'segment-bearer': async (f) => {
+    const sent = await fetchRequest({ thirdPartyId: '123-test' }, 'test-token');
+    assert.strictEqual(sent.headers.authorization, f.request!.headers!.authorization);
+  },
   'segment-bad-client': async (f) => {
     const error = await clientAnswering(f.response!)
       .fetchProfile({ thirdPartyId: 'x' })
@@ -66,12 +103,19 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
     assert.ok(error instanceof TargetError && error.kind === 'server' && error.status === 400);
   },
   'fetch-thirdparty': async (f) => {
+    assert.strictEqual((await fetchRequest({ thirdPartyId: 'a1-mbox3rdPartyId' })).url.href, documentedUrl(f));
     const result = await clientAnswering(f.response!).fetchProfile({ thirdPartyId: 'a1-mbox3rdPartyId' });
     assert.ok(result.found);
     assert.deepStrictEqual(result.profile, f.response!.body);
   },
-  'fetch-tntid': () => undefined, // request-only
-  'fetch-ecid': () => undefined, // request-only
+  // Request-only: the client asks for the documented address.
+  'fetch-tntid': async (f) =>
+    assert.strictEqual((await fetchRequest({ pcId: '111492025094307-353046' })).url.href, documentedUrl(f)),
+  'fetch-ecid': async (f) =>
+    assert.strictEqual(
+      (await fetchRequest({ marketingCloudVisitorId: '08814522547455374621379245398946052311' })).url.href,
+      documentedUrl(f, { '<ECID>': '08814522547455374621379245398946052311' }),
+    ),
   'fetch-404-thirdparty': async (f) =>
     assert.deepStrictEqual(await clientAnswering(f.response!).fetchProfile({ thirdPartyId: 'x' }), {
       found: false,
@@ -162,12 +206,30 @@ const expectations: Record<string, (f: Fixture) => Promise<void> | void> = {
     assert.strictEqual(typeof (f.response!.body as { accessToken: string }).accessToken, 'string'),
   'profile-token-legacy-tnt': (f) =>
     assert.strictEqual(typeof (f.response!.body as { access_token: string }).access_token, 'string'),
-  'observed-limits': () => undefined, // prose notes; the 503 and success=false behaviour is tested over HTTP
 };
 
-describe('target client: every fixture in shared/spec/fixtures.json', () => {
+describe('target client: every Adobe example in test/fixtures/adobe', () => {
+  it('finds the fixture files, each example with a unique id and the https address of its source', () => {
+    assert.ok(fixtureFiles.length > 0, `no fixtures in ${fixtureDir}`);
+    const ids = fixtures.map((f) => f.id);
+    assert.deepStrictEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+      'duplicate fixture ids',
+    );
+    for (const f of fixtures) assert.match(f.source, /^https:\/\/\S+$/, `${f.file}: ${f.id} has no source address`);
+  });
+
+  it('has a fixture for every expectation', () => {
+    const ids = new Set(fixtures.map((f) => f.id));
+    assert.deepStrictEqual(
+      Object.keys(expectations).filter((id) => !ids.has(id)),
+      [],
+    );
+  });
+
   for (const fixture of fixtures) {
-    it(`reads ${fixture.id}`, async () => {
+    it(`reads ${fixture.id} (${fixture.file})`, async () => {
       const expect = expectations[fixture.id];
       assert.ok(expect, `no expectation for fixture ${fixture.id}`);
       await expect(fixture);
