@@ -3,10 +3,18 @@ import type { ExtensionApi } from '../../../src/extension';
 
 export const EXTENSION_ID = 'target-profiles-team.target-profiles';
 
+/** Activates the extension and returns its test API, which it gives only to a host running tests. */
 export async function activateExtension(): Promise<ExtensionApi> {
-  const extension = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  const extension = vscode.extensions.getExtension<ExtensionApi | undefined>(EXTENSION_ID);
   if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded in this host`);
-  return extension.activate();
+  const api = await extension.activate();
+  if (!api) {
+    throw new Error(
+      `extension ${EXTENSION_ID} returned no test API: it gives one only in ExtensionMode.Test, ` +
+        'i.e. when the host was started with both extensionDevelopmentPath and extensionTestsPath',
+    );
+  }
+  return api;
 }
 
 /** Polls `probe` until it returns something truthy or the time is up (then returns undefined). */
@@ -24,7 +32,7 @@ export async function waitFor<T>(
 }
 
 /**
- * The profile API token every authenticated test connection uses. zz-secrets.test.ts, which runs
- * last, scans everything the extension wrote or showed for it.
+ * The profile API token every authenticated test connection uses. secrets.test.ts, which index.ts
+ * runs after every other file, scans everything the extension wrote or showed for it.
  */
 export const KNOWN_TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';
