@@ -12,7 +12,7 @@ import {
 } from '../../services/connectionStore';
 
 /** What "Add Connection" can be given instead of asking (tests, walkthrough, "Try the emulator"). */
-export interface ConnectionInput {
+interface ConnectionInput {
   name: string;
   clientCode: string;
   apiVersion?: 'v1' | 'v2';
@@ -22,7 +22,7 @@ export interface ConnectionInput {
   credentials?: CredentialsInput;
 }
 
-export interface CredentialsInput {
+interface CredentialsInput {
   clientId: string;
   /** Empty when editing: keep the stored one. */
   clientSecret: string;
