@@ -172,9 +172,7 @@ export const register: FeatureRegistration = (_context, services) => {
       const connection = await target(arg, vscode.l10n.t('Connection whose profile API token to rotate'));
       if (!connection || !needsCredentials(connection)) return undefined;
       const rotate = vscode.l10n.t('Rotate Token');
-      // Tests pass `{ connectionId, confirmed: true }`: a modal cannot be answered there.
       const confirmed =
-        (arg as { confirmed?: unknown } | undefined)?.confirmed === true ||
         (await vscode.window.showWarningMessage(
           vscode.l10n.t('Rotate the profile API token of tenant "{0}"?', connection.credentials!.tenant),
           {

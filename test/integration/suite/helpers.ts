@@ -17,6 +17,26 @@ export async function activateExtension(): Promise<ExtensionApi> {
   return api;
 }
 
+/**
+ * Runs `action` with every modal warning that offers `button` answered with it, as a user clicking
+ * it would (a modal cannot be clicked from here). The test shares the extension's `vscode.window`,
+ * so the extension sees the answer; other warnings go through untouched.
+ */
+export async function answeringModal<T>(button: string, action: () => Thenable<T>): Promise<T> {
+  const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = window.showWarningMessage;
+  window.showWarningMessage = (...args: unknown[]) => {
+    const options = args[1] as vscode.MessageOptions | undefined;
+    if (options?.modal && args.includes(button)) return Promise.resolve(button);
+    return original.apply(vscode.window, args);
+  };
+  try {
+    return await action();
+  } finally {
+    window.showWarningMessage = original;
+  }
+}
+
 /** Polls `probe` until it returns something truthy or the time is up (then returns undefined). */
 export async function waitFor<T>(
   probe: () => T | undefined | Promise<T | undefined>,
