@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['esbuild.js', 'scripts/**/*.js', '*.cjs'],
+    files: ['esbuild.js', 'scripts/**/*.js', '*.cjs', 'test/fixtures/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -1,6 +1,7 @@
 /**
- * Every command id, view id and context key the extension contributes, in one typed module so that
- * package.json and the code cannot drift apart (test/unit/contributions.test.ts checks both ways).
+ * Every command id, view id and setting the extension contributes, in one typed module so that
+ * package.json and the code cannot drift apart (test/unit/contributions.test.ts checks the commands
+ * both ways).
  */
 export const Commands = {
   showOutput: 'targetProfiles.showOutput',
@@ -31,7 +32,6 @@ export const Commands = {
   runScenario: 'targetProfiles.runScenario',
   runScenarioStep: 'targetProfiles.runScenarioStep',
 } as const;
-export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const Views = {
   connections: 'targetProfiles.connections',
@@ -50,8 +50,6 @@ export const Settings = {
   batchValidationDelay: 'batch.validationDelay',
 } as const;
 export const SETTINGS_SECTION = 'targetProfiles';
-
-export const ContextKeys = {} as const;
 
 /** The one log channel's name, shown in the Output panel's picker. */
 export const OUTPUT_CHANNEL_NAME = 'Target Profiles';

@@ -34,7 +34,12 @@ const features: Record<string, FeatureRegistration> = {
   emulator: emulator.register,
 };
 
-/** What activation returns: the services, and where state is kept (the integration tests inspect it). */
+/**
+ * What activation returns, in the integration tests' host only (ExtensionMode.Test): the services and
+ * where state is kept. Any installed extension can read another's exports, and these reach every
+ * token and client secret (TypeScript `private` is a plain property at run time), so a user's VS Code
+ * gets `undefined` instead.
+ */
 export interface ExtensionApi {
   readonly services: Services;
   readonly globalState: vscode.Memento;
@@ -86,7 +91,7 @@ function start(context: vscode.ExtensionContext): { services: Services; disposab
   return { services, disposable };
 }
 
-export function activate(context: vscode.ExtensionContext): ExtensionApi {
+export function activate(context: vscode.ExtensionContext): ExtensionApi | undefined {
   const started = performance.now();
   // The core's messages (batch diagnostics, fix titles, errors) come from the same l10n bundle.
   useDisplayLanguage(vscode.env.language, vscode.l10n.bundle);
@@ -96,7 +101,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     `activation took ${(performance.now() - started + moduleLoadMs).toFixed(1)} ms (module load ${moduleLoadMs.toFixed(1)} ms)`,
   );
   context.subscriptions.push(current.disposable);
-  // One API object for the extension's lifetime; `services` always names the running ones.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  // One API object for the test run; `services` always names the running ones.
   const api: ExtensionApi = {
     get services() {
       return current.services;

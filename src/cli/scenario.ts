@@ -44,7 +44,7 @@ function stepJson(step: StepResult) {
 }
 
 /** The `--json` document of one scenario, also what the editor's commands return. */
-export function scenarioJson(file: string, result: ScenarioResult) {
+function scenarioJson(file: string, result: ScenarioResult) {
   return { path: file, passed: result.passed, steps: result.steps.map(stepJson) };
 }
 

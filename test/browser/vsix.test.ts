@@ -1,6 +1,9 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { repoRoot } from '../integration/host';
 import {
   answer,
   loggedActivationMs,
@@ -11,21 +14,50 @@ import {
   type Workbench,
 } from './workbench';
 
+/** What the probe extension (test/fixtures/exports-probe) found in Target Profiles' exports. */
+interface ProbeReport {
+  found: boolean;
+  active: boolean;
+  exportsType: string;
+  secretLike: string[];
+  error?: string;
+}
+
+/** Packages the probe extension with `vsce package` into `folder`. */
+function packageProbe(folder: string): string {
+  const source = path.join(folder, 'exports-probe');
+  fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'exports-probe'), source, { recursive: true });
+  const out = path.join(folder, 'exports-probe.vsix');
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '-o', out],
+    { cwd: source, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`vsce package (probe) failed:\n${result.stdout}\n${result.stderr}`);
+  return out;
+}
+
 /**
  * The packaged artifact, not the development folder: `vsce package`, install the VSIX into a fresh
  * code-server, open a workspace with a batch file, and check from the browser that the problems
- * appear and the view renders.
+ * appear and the view renders. Installed beside it, a probe extension reads what it exports, as
+ * any other extension a user installs can.
  */
 describe('the packaged VSIX, installed', function () {
   this.timeout(240_000);
   let bench: Workbench;
   let vsix: string;
+  let probeFolder: string;
+  let probeReport: string;
 
   before(async () => {
     vsix = packageVsix();
+    probeFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-probe-'));
+    probeReport = path.join(probeFolder, 'report.json');
     bench = await openWorkbench({
-      installVsix: [vsix],
+      installVsix: [vsix, packageProbe(probeFolder)],
       extensionPath: '',
+      settings: { 'exportsProbe.reportFile': probeReport },
       files: { 'export.batch': 'batch=mbox3rdPartyId,tier\ncrm-1,gold&silver\n' },
     });
   });
@@ -33,6 +65,21 @@ describe('the packaged VSIX, installed', function () {
   after(async () => {
     await bench?.close();
     if (vsix) fs.rmSync(vsix, { force: true });
+    if (probeFolder) fs.rmSync(probeFolder, { recursive: true, force: true });
+  });
+
+  it('exports nothing another extension could read a token, a client secret or state through', async () => {
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(probeReport) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(fs.existsSync(probeReport), 'the probe extension wrote no report');
+    const report = JSON.parse(fs.readFileSync(probeReport, 'utf8')) as ProbeReport;
+    assert.strictEqual(report.error, undefined);
+    // The probe reached the extension and activated it: an empty answer is not a failed look.
+    assert.ok(report.found && report.active, JSON.stringify(report));
+    assert.deepStrictEqual(
+      { exportsType: report.exportsType, secretLike: report.secretLike.slice(0, 25) },
+      { exportsType: 'undefined', secretLike: [] },
+    );
   });
 
   it('is small and holds only what it needs', () => {

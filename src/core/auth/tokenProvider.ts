@@ -25,8 +25,8 @@ import {
 } from '../target/http';
 import { Clock, systemClock } from '../target/limiter';
 
-export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
-export const DEFAULT_ADMIN_URL = 'https://mc.adobe.io';
+const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
+const DEFAULT_ADMIN_URL = 'https://mc.adobe.io';
 /**
  * The scopes Adobe Developer Console lists for a Target OAuth server-to-server credential. Adobe's docs
  * do not name the ones Target needs; we assume these (docs/target-api.md#developer-console-and-ims-tokens).
@@ -84,7 +84,7 @@ export class CredentialsError extends TargetError {
 }
 
 /** What TargetClient needs of a token source. */
-export interface BearerTokenSource {
+interface BearerTokenSource {
   token(signal?: AbortSignal): Promise<string>;
   /** Forgets the token (or only `token`, when it is still the cached one) so the next `token()` fetches anew. */
   invalidate(token?: string): void;
@@ -481,7 +481,7 @@ export class ProfileTokenProvider implements BearerTokenSource {
  * When to fetch a token again: a little before it expires (a tenth of its life, at most 5 minutes), counted
  * from when it was asked for. No lifetime given: keep it until Target refuses it.
  */
-export function refreshTime(askedAt: number, lifetimeSeconds: number | undefined): number {
+function refreshTime(askedAt: number, lifetimeSeconds: number | undefined): number {
   if (lifetimeSeconds === undefined) return Infinity;
   const lifetimeMs = lifetimeSeconds * 1000;
   return askedAt + lifetimeMs - Math.min(5 * 60_000, lifetimeMs / 10);

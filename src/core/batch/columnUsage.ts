@@ -13,7 +13,7 @@ export interface HeaderColumn {
 const PREFIX = /^\uFEFF?\s*batch=/i;
 
 /** The columns of a header line; the first is the id column. Empty when the line has no `batch=`. */
-export function headerColumns(line: string): HeaderColumn[] {
+function headerColumns(line: string): HeaderColumn[] {
   const prefix = PREFIX.exec(line);
   if (!prefix) return [];
   const columns: HeaderColumn[] = [];

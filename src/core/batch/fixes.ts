@@ -5,8 +5,8 @@ import { intendedIdColumn, isBlankLine } from './scan';
 import type { BatchDiagnostic, Range } from './validator';
 
 /**
- * The quick fixes of the rule catalogue as plain text edits, so the editor, the command line and
- * the tests apply the very same changes.
+ * The quick fixes of the rule catalogue as plain text edits, so the editor and the tests apply the
+ * very same changes.
  */
 export interface TextEdit extends Range {
   newText: string;
@@ -172,20 +172,4 @@ export function fixAll(
     last = e;
   }
   return accepted;
-}
-
-/** Applies non-overlapping edits to a text (lines split on LF), as an editor would. */
-export function applyTextEdits(text: string, edits: TextEdit[]): string {
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const offset = (line: number, column: number) =>
-    line >= lineStarts.length
-      ? text.length
-      : Math.min(lineStarts[line] + column, line + 1 < lineStarts.length ? lineStarts[line + 1] - 1 : text.length);
-  const ordered = edits
-    .map((e) => ({ start: offset(e.line, e.column), end: offset(e.endLine, e.endColumn), newText: e.newText }))
-    .sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = text;
-  for (const e of ordered) result = result.slice(0, e.start) + e.newText + result.slice(e.end);
-  return result;
 }

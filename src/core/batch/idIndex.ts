@@ -24,9 +24,9 @@ const PAGE_BYTES = 1 << 22;
  * word is zero-padded, which is unambiguous because the packed length (units * 2 + wide flag) is
  * mixed in at the end.
  */
-export const HASH_SEED = 0x9747b28c | 0;
+const HASH_SEED = 0x9747b28c | 0;
 
-export function hashStep(h: number, word: number): number {
+function hashStep(h: number, word: number): number {
   let k = Math.imul(word, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
   h ^= Math.imul(k, 0x1b873593);
@@ -34,7 +34,7 @@ export function hashStep(h: number, word: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-export function hashFinish(h: number, packedLength: number): number {
+function hashFinish(h: number, packedLength: number): number {
   h ^= packedLength;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

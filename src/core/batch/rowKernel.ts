@@ -99,7 +99,7 @@ export const KERNEL_CHUNK_BYTES = 1 << 20;
  * and 64 bits past the end), at these offsets from the slot's base. Three, so that one chunk is
  * scanned while the next ones are read and prepared.
  */
-export const SLOTS = 3;
+const SLOTS = 3;
 const SLOTS_AT = laneBase(2);
 const BITS_BYTES = KERNEL_CHUNK_BYTES / 8 + 64;
 // 64 bytes past the chunk: the last block's loads stay in memory that is not the chunk's.

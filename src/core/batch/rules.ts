@@ -77,7 +77,7 @@ export const rules: Readonly<Record<RuleCode, Rule>> = {
   TP041: rule('TP041', 'info', 'v1 never creates profiles'),
 };
 
-export const RULES_DOCS_BASE = 'https://github.com/target-profiles/target-profiles-vscode/blob/main/docs/rules.md#';
+const RULES_DOCS_BASE = 'https://github.com/target-profiles/target-profiles-vscode/blob/main/docs/rules.md#';
 
 /** Where the editor's `codeDescription.href` and the CLI point for a rule's explanation. */
 export function ruleDocsUrl(code: RuleCode): string {

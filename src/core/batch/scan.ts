@@ -276,11 +276,11 @@ function crLineEnd(column: number): LineDiagnostic {
 }
 
 /** UTF-8 bytes of a line, computed only for lines long enough to possibly exceed 1 MiB. */
-export function lineBytesIfLong(line: string): number | undefined {
+function lineBytesIfLong(line: string): number | undefined {
   return line.length * 3 > MAX_LINE_BYTES ? Buffer.byteLength(line, 'utf8') : undefined;
 }
 
-export function overlongLine(utf16Length: number, bytes: number): LineDiagnostic {
+function overlongLine(utf16Length: number, bytes: number): LineDiagnostic {
   return {
     code: 'TP033',
     column: 0,
@@ -687,7 +687,7 @@ function checkId(line: string, idEnd: number, header: BatchHeader, out: LineDiag
 }
 
 // Byte classes for scanPlainRowBytes: 0 needs the full scanner, 1 plain, 2 comma, 3 percent, 4 LF.
-export const BYTE_CLASS = new Uint8Array(256);
+const BYTE_CLASS = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) BYTE_CLASS[c] = PLAIN[c];
 BYTE_CLASS[44] = 2;
 BYTE_CLASS[37] = 3;

@@ -23,7 +23,7 @@ import { IdIndex, type IdSet } from './idIndex';
 import { KERNEL_CHUNK_BYTES, KERNEL_MAX_FILE_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
-export type { BatchDiagnostic, Range, RuleCode, Severity } from './rules';
+export type { BatchDiagnostic, Range } from './rules';
 
 export interface BatchSummary {
   bytes: number;

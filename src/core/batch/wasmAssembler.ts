@@ -9,11 +9,10 @@
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
-export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValueType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
+export type ValueType = typeof I32 | typeof I64 | typeof V128;
 
-export function uleb(n: number): number[] {
+function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -37,9 +36,9 @@ function sleb(n: bigint): number[] {
   }
 }
 
-export const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-export const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-export const name = (text: string) => [...uleb(text.length), ...Array.from(text, (ch) => ch.charCodeAt(0))];
+const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const name = (text: string) => [...uleb(text.length), ...Array.from(text, (ch) => ch.charCodeAt(0))];
 
 export class FunctionBody {
   private readonly code: number[] = [];

@@ -43,7 +43,7 @@ export function parseAttributeInput(input: string): ParsedAttributes {
 }
 
 /** Parses one `name=value` typed in the input box; here `&` is part of the value, not a separator. */
-export function parseSinglePair(input: string): ParsedAttributes {
+function parseSinglePair(input: string): ParsedAttributes {
   const eq = input.indexOf('=');
   if (eq <= 0) return { ok: false, message: l10n.t('Type name=value.') };
   const name = stripProfilePrefix(input.slice(0, eq).trim());

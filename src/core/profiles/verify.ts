@@ -14,7 +14,7 @@ export interface VerifyReport {
 }
 
 /** Reads `profileAttributes[name].value` of a fetched profile (docs/target-api.md#fetched-profile). */
-export function attributeValue(profile: Record<string, unknown>, name: string): string | undefined {
+function attributeValue(profile: Record<string, unknown>, name: string): string | undefined {
   const attributes = profile.profileAttributes;
   if (!attributes || typeof attributes !== 'object') return undefined;
   const entry = (attributes as Record<string, unknown>)[name];

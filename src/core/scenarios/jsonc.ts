@@ -22,7 +22,7 @@ export type JsonNode =
   | { kind: 'boolean'; start: number; end: number; value: boolean }
   | { kind: 'null'; start: number; end: number; value: null };
 
-export interface JsonProperty {
+interface JsonProperty {
   key: string;
   keyStart: number;
   keyEnd: number;

@@ -32,7 +32,7 @@ export interface ScenarioDeps {
   now?(): number;
 }
 
-export type StepStatus = 'passed' | 'failed' | 'skipped' | 'errored';
+type StepStatus = 'passed' | 'failed' | 'skipped' | 'errored';
 
 export interface AttributeResult {
   name: string;

@@ -18,7 +18,7 @@ export type LookupIdType = UpdateIdType | 'marketingCloudVisitorId';
 export const SCENARIO_FILE_PATTERN = /\.targetprofile\.jsonc?$/i;
 export const SCENARIO_GLOB = '**/*.targetprofile.{json,jsonc}';
 
-export const DEFAULT_VERIFY_WITHIN_SECONDS = 30;
+const DEFAULT_VERIFY_WITHIN_SECONDS = 30;
 
 interface StepCommon {
   /** 0-based position in `steps`. */
@@ -42,13 +42,13 @@ export interface Scenario {
   steps: ScenarioStep[];
 }
 
-export interface ScenarioProblem {
+interface ScenarioProblem {
   message: string;
   range: SourceRange;
 }
 
 /** Where a step object sits, even when the step is invalid (the editor still places its CodeLens). */
-export interface StepLocation {
+interface StepLocation {
   index: number;
   type?: string;
   name?: string;

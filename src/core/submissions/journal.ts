@@ -6,7 +6,7 @@ import type { BatchStatus } from '../target/xml';
  * upload starts and after it ends, so that a reload or a crash never loses a batch and never
  * uploads one twice. The editor keeps it in global state; everything here is pure.
  */
-export type UploadState =
+type UploadState =
   /** Planned, not started. */
   | 'pending'
   /** The body is on its way; seen after a reload, it means the window died mid-upload. */
@@ -20,7 +20,7 @@ export type UploadState =
   /** Target read it and refused it (`<success>false</success>`), or another final error. */
   | 'failed';
 
-export type BatchState = 'incomplete' | 'complete' | 'stuck';
+type BatchState = 'incomplete' | 'complete' | 'stuck';
 
 export interface UploadRecord {
   index: number;

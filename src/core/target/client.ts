@@ -34,7 +34,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import { ConnectionSettings, basePath, checkSafeUrl, isLoopbackHost, resolveBaseUrl } from './connection';
-import { TargetError, TargetErrorKind, errorForStatus } from './errors';
+import { TargetError, errorForStatus } from './errors';
 import {
   HttpRequest,
   HttpResponse,
@@ -63,7 +63,7 @@ export const MAX_GET_URL_BYTES = 8 * 1024;
 export const MAX_POST_BODY_BYTES = 60 * 1024;
 
 /** Who a single update is for. */
-export type ProfileId = { pcId: string } | { thirdPartyId: string };
+type ProfileId = { pcId: string } | { thirdPartyId: string };
 /** Who a fetch is for: the Experience Cloud ID works for fetches only. */
 export type ProfileLookup = ProfileId | { marketingCloudVisitorId: string };
 
@@ -213,7 +213,7 @@ function isHtmlPage(body: string): boolean {
  * What an answer we could not read looked like, for the error message: its kind, and a short excerpt
  * with control characters shown as escapes. Callers scrub the token out of it.
  */
-export function describeAnswer(body: string): string {
+function describeAnswer(body: string): string {
   const text = body.trim();
   if (text === '') return l10n.t('an empty answer');
   const excerpt = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
@@ -623,4 +623,4 @@ export class TargetClient {
   }
 }
 
-export type { BatchStatus, TargetErrorKind };
+export type { BatchStatus };

@@ -41,7 +41,7 @@ export function isLoopbackHost(hostname: string): boolean {
  * edges that batch status URLs name. `hostname` is as the URL parser gives it (lower case, punycode),
  * so look-alikes such as `tt.omtrdc.net.evil.com` or a Cyrillic `о` do not match.
  */
-export function isTargetHost(hostname: string): boolean {
+function isTargetHost(hostname: string): boolean {
   return /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.tt\.omtrdc\.net$/.test(hostname.toLowerCase());
 }
 

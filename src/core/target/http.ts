@@ -30,7 +30,7 @@ export interface HttpRequest {
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** The error for an answer over `limit` bytes; for an upload, Target may still have taken the batch. */
-export function responseTooLargeError(req: Pick<HttpRequest, 'what' | 'idempotent'>, limit: number): TargetError {
+function responseTooLargeError(req: Pick<HttpRequest, 'what' | 'idempotent'>, limit: number): TargetError {
   const message = req.idempotent
     ? l10n.t(
         "The server's answer to {0} was larger than {1} bytes, which no Target answer is; it was not read.",
@@ -146,7 +146,7 @@ export function redactUrl(url: URL): string {
   return copy.href;
 }
 
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     out[name] = /^(authorization|proxy-authorization|cookie)$/i.test(name) ? value.replace(/\s.*$/, ' ***') : value;

@@ -4,7 +4,7 @@ import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../batch/limit
 import { TargetError } from './errors';
 
 /** Files are read in 1 MiB chunks rather than Node's default 64 KiB: fewer, larger writes per upload. */
-export const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 
 /** One upload of a batch file: the header line, then the file's bytes [start, end). */
 export interface UploadPart {

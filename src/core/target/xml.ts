@@ -20,7 +20,7 @@ export interface SubmitAnswer {
 }
 
 /** The three documented states of a batch. */
-export type BatchState = 'complete' | 'incomplete' | 'stuck';
+type BatchState = 'complete' | 'incomplete' | 'stuck';
 
 export interface BatchStatus {
   batchId: string;

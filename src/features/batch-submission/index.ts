@@ -7,7 +7,7 @@ import { submitBatchFile, type SubmitInput } from './submit';
 import { BatchTracker } from './tracker';
 
 /** Batch submission and tracking: submit from the editor, the Explorer or a CodeLens; follow to the end. */
-export const BATCH_STATUS_SCHEME = 'target-batch-status';
+const BATCH_STATUS_SCHEME = 'target-batch-status';
 
 /** A submission passed by a tree node, or its id. */
 function submissionArg(arg: unknown): { submissionId?: string; index?: number } {

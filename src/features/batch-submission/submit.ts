@@ -10,15 +10,13 @@ import { describeError } from '../../services/targetAccess';
 import type { JournalStore } from '../../services/journalStore';
 import type { BatchTracker } from './tracker';
 
-/** What Submit Batch File can be given instead of asking (tests, scenarios, CodeLens). */
+/**
+ * What Submit Batch File can be given instead of asking (tests, scenarios, CodeLens). Whether to
+ * confirm is the user's setting alone: any extension can run this command.
+ */
 export interface SubmitInput {
   connectionId?: string;
   apiVersion?: 'v1' | 'v2';
-  /** false skips the confirmation (the setting still applies when absent). */
-  confirm?: boolean;
-  /** Overrides Target's 50 MB / 500,000-row limits: tests split small files this way. */
-  maxRows?: number;
-  maxBytes?: number;
 }
 
 export interface SubmitResult {
@@ -74,9 +72,7 @@ export async function submitBatchFile(
   }
 
   const notes = connectionNotes(validation.summary.idColumn, apiVersion);
-  const confirm =
-    input.confirm ??
-    vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
+  const confirm = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
   if (confirm || !vscode.workspace.isTrusted) {
     const submit = vscode.l10n.t('Submit');
     const detail = [
@@ -114,7 +110,7 @@ export async function submitBatchFile(
     return await services.targets.withProgress(
       vscode.l10n.t('Submitting {0} to {1}', name, connection.name),
       async (signal) => {
-        const plan = await client.planBatch(uri.fsPath, { signal, maxRows: input.maxRows, maxBytes: input.maxBytes });
+        const plan = await client.planBatch(uri.fsPath, { signal });
         submission.uploads = plan.parts.map((part, index) => ({
           index,
           rows: part.rows,

@@ -5,7 +5,7 @@ import { cliLine } from '../../services/diagnosticConversion';
 import type { BatchProblems } from '../../services/batchProblems';
 
 /** Read-only documents listing every problem of a batch file, past the Problems panel's cap. */
-export const ALL_PROBLEMS_SCHEME = 'target-batch-problems';
+const ALL_PROBLEMS_SCHEME = 'target-batch-problems';
 
 export function registerAllProblems(problems: BatchProblems): vscode.Disposable {
   const changed = new vscode.EventEmitter<vscode.Uri>();

@@ -8,7 +8,7 @@ import { MORE_PROBLEMS_CODE, type BatchProblems } from '../../services/batchProb
  * Quick fixes for batch-file problems and `source.fixAll.targetBatch`. The edits themselves are
  * computed by src/core/batch/fixes.ts; this only turns them into VS Code code actions.
  */
-export class BatchFixes implements vscode.CodeActionProvider {
+class BatchFixes implements vscode.CodeActionProvider {
   static readonly fixAllKind = vscode.CodeActionKind.Empty.append(FIX_ALL_KIND);
   static readonly metadata: vscode.CodeActionProviderMetadata = {
     providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, BatchFixes.fixAllKind],

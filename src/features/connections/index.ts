@@ -12,7 +12,7 @@ import {
 } from '../../services/connectionStore';
 
 /** What "Add Connection" can be given instead of asking (tests, walkthrough, "Try the emulator"). */
-export interface ConnectionInput {
+interface ConnectionInput {
   name: string;
   clientCode: string;
   apiVersion?: 'v1' | 'v2';
@@ -22,7 +22,7 @@ export interface ConnectionInput {
   credentials?: CredentialsInput;
 }
 
-export interface CredentialsInput {
+interface CredentialsInput {
   clientId: string;
   /** Empty when editing: keep the stored one. */
   clientSecret: string;
@@ -172,9 +172,7 @@ export const register: FeatureRegistration = (_context, services) => {
       const connection = await target(arg, vscode.l10n.t('Connection whose profile API token to rotate'));
       if (!connection || !needsCredentials(connection)) return undefined;
       const rotate = vscode.l10n.t('Rotate Token');
-      // Tests pass `{ connectionId, confirmed: true }`: a modal cannot be answered there.
       const confirmed =
-        (arg as { confirmed?: unknown } | undefined)?.confirmed === true ||
         (await vscode.window.showWarningMessage(
           vscode.l10n.t('Rotate the profile API token of tenant "{0}"?', connection.credentials!.tenant),
           {

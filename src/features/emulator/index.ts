@@ -19,7 +19,7 @@ function loadEmulator(): typeof import('../../emulator/server') {
   return require(path.join(__dirname, 'emulator.js'));
 }
 
-export const EMULATOR_CLIENT_CODE = SAMPLE_CLIENT_CODE;
+const EMULATOR_CLIENT_CODE = SAMPLE_CLIENT_CODE;
 const EMULATOR_CONNECTION_NAME = 'Local emulator';
 
 export const register: FeatureRegistration = (_context, services) => {

@@ -16,14 +16,14 @@ import { describeError } from '../../services/targetAccess';
 import { PROFILE_SCHEME, ProfileDocuments, parseProfileUri, profileUri, type IdType } from './profileDocuments';
 
 /** What Update Profile can be given instead of asking (tests, scenarios, other commands). */
-export interface UpdateInput {
+interface UpdateInput {
   connectionId?: string;
   idType: 'pcId' | 'thirdPartyId';
   id: string;
   attributes: AttributePairs | Record<string, string>;
 }
 
-export interface FetchInput {
+interface FetchInput {
   connectionId?: string;
   idType: IdType;
   id: string;

@@ -32,7 +32,6 @@ describe('batch submission and tracking', () => {
     vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, {
       connectionId,
       apiVersion: 'v2',
-      confirm: false,
       ...extra,
     });
 
@@ -59,12 +58,14 @@ describe('batch submission and tracking', () => {
     const config = vscode.workspace.getConfiguration('targetProfiles');
     await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
+    // The confirmation is a modal, which nothing here could answer.
+    await config.update('batch.confirmBeforeSubmit', false, vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
     await emulator?.close();
     const config = vscode.workspace.getConfiguration('targetProfiles');
-    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) {
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds', 'batch.confirmBeforeSubmit']) {
       await config.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
   });
@@ -138,11 +139,12 @@ describe('batch submission and tracking', () => {
 
   it('records a batch cancelled mid-upload as not sent', async function () {
     this.timeout(60_000);
-    const uri = rowsFile('cancelled.batch', 600_000);
+    // The most rows one upload takes: a body large enough to stall in the middle.
+    const uri = rowsFile('cancelled.batch', 500_000);
     // The emulator holds the request before reading its body, so the upload stalls mid-body.
     emulator.setDelay(8000);
     try {
-      const pending = submit(uri, { maxRows: 1_000_000 });
+      const pending = submit(uri);
       const uploading = await waitFor(
         () =>
           api.services.batches.all().find((s) => s.sourceFile === uri.fsPath && s.uploads[0]?.state === 'uploading'),

@@ -6,7 +6,7 @@ import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands, OUTPUT_CHANNEL_NAME } from '../../../src/contributions';
 import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { ExtensionApi } from '../../../src/extension';
-import { activateExtension, waitFor } from './helpers';
+import { activateExtension, answeringModal, waitFor } from './helpers';
 
 /**
  * A connection with Developer Console credentials: the emulator stands in for Adobe IMS, the Target
@@ -107,7 +107,9 @@ describe('connections with Developer Console credentials', () => {
     assert.strictEqual(api.services.connections.get(connectionId)?.authStatus?.required, true);
     const old = emulator.currentToken();
     assert.strictEqual(
-      await vscode.commands.executeCommand<boolean>(Commands.rotateProfileToken, { connectionId, confirmed: true }),
+      await answeringModal('Rotate Token', () =>
+        vscode.commands.executeCommand<boolean>(Commands.rotateProfileToken, { connectionId }),
+      ),
       true,
     );
     assert.notStrictEqual(emulator.currentToken(), old);

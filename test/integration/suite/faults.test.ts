@@ -81,7 +81,6 @@ describe('network faults at the editor level', function () {
     vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri, {
       connectionId: connection,
       apiVersion: 'v2',
-      confirm: false,
     });
   const journalEntry = (id: string): BatchSubmission | undefined => api.services.batches.get(id);
   const upload = (id: string, index = 0): UploadRecord | undefined => journalEntry(id)?.uploads[index];
@@ -118,6 +117,8 @@ describe('network faults at the editor level', function () {
     }))!;
     await config().update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
     await config().update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
+    // The confirmation is a modal, which nothing here could answer.
+    await config().update('batch.confirmBeforeSubmit', false, vscode.ConfigurationTarget.Global);
   });
 
   afterEach(async () => {
@@ -128,7 +129,12 @@ describe('network faults at the editor level', function () {
 
   after(async () => {
     await emulator?.close();
-    for (const key of ['polling.minSeconds', 'polling.maxSeconds', 'requestTimeoutSeconds']) {
+    for (const key of [
+      'polling.minSeconds',
+      'polling.maxSeconds',
+      'requestTimeoutSeconds',
+      'batch.confirmBeforeSubmit',
+    ]) {
       await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     }
   });

@@ -3,10 +3,38 @@ import type { ExtensionApi } from '../../../src/extension';
 
 export const EXTENSION_ID = 'target-profiles-team.target-profiles';
 
+/** Activates the extension and returns its test API, which it gives only to a host running tests. */
 export async function activateExtension(): Promise<ExtensionApi> {
-  const extension = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  const extension = vscode.extensions.getExtension<ExtensionApi | undefined>(EXTENSION_ID);
   if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded in this host`);
-  return extension.activate();
+  const api = await extension.activate();
+  if (!api) {
+    throw new Error(
+      `extension ${EXTENSION_ID} returned no test API: it gives one only in ExtensionMode.Test, ` +
+        'i.e. when the host was started with both extensionDevelopmentPath and extensionTestsPath',
+    );
+  }
+  return api;
+}
+
+/**
+ * Runs `action` with every modal warning that offers `button` answered with it, as a user clicking
+ * it would (a modal cannot be clicked from here). The test shares the extension's `vscode.window`,
+ * so the extension sees the answer; other warnings go through untouched.
+ */
+export async function answeringModal<T>(button: string, action: () => Thenable<T>): Promise<T> {
+  const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = window.showWarningMessage;
+  window.showWarningMessage = (...args: unknown[]) => {
+    const options = args[1] as vscode.MessageOptions | undefined;
+    if (options?.modal && args.includes(button)) return Promise.resolve(button);
+    return original.apply(vscode.window, args);
+  };
+  try {
+    return await action();
+  } finally {
+    window.showWarningMessage = original;
+  }
 }
 
 /** Polls `probe` until it returns something truthy or the time is up (then returns undefined). */
@@ -24,7 +52,7 @@ export async function waitFor<T>(
 }
 
 /**
- * The profile API token every authenticated test connection uses. zz-secrets.test.ts, which runs
- * last, scans everything the extension wrote or showed for it.
+ * The profile API token every authenticated test connection uses. secrets.test.ts, which index.ts
+ * runs after every other file, scans everything the extension wrote or showed for it.
  */
 export const KNOWN_TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';

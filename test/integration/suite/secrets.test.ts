@@ -8,8 +8,8 @@ import type { HistoryEntry } from '../../../src/services/historyStore';
 import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
 
 /**
- * Runs after every other suite (files run in name order): the token the tests used for their
- * connections must appear nowhere the extension wrote or showed anything.
+ * index.ts loads this file after every other one, so it scans what the whole run left behind: the
+ * token the tests used for their connections must appear nowhere the extension wrote or showed anything.
  */
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
