@@ -155,7 +155,10 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
   return handleProfileApi(state, req, res, url, name, match, record);
 }
 
-/** The Target Profile API routes: a known path and method, the token while auth is on, the rate limit for bulk calls. */
+/**
+ * The Target Profile API routes: a known path and method, the token while auth is on, and the rate
+ * limit for bulk and status calls, before the route's own handler.
+ */
 async function handleProfileApi(
   state: EmulatorState,
   req: http.IncomingMessage,

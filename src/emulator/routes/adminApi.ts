@@ -71,7 +71,7 @@ function refusedCaller(
   return false;
 }
 
-/** E11: reads "Require Authentication", or sets it from `enableProfileApiAuthentication` (PUT or PATCH). */
+/** The settings route: reads "Require Authentication", or sets it (PUT or PATCH `enableProfileApiAuthentication`). */
 function handleSettings(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse, text: string) {
   if (req.method === 'PUT' || req.method === 'PATCH') {
     let body: Record<string, unknown>;
@@ -88,7 +88,7 @@ function handleSettings(state: EmulatorState, req: http.IncomingMessage, res: ht
   adminJson(res, 200, { enableProfileApiAuthentication: state.authOn });
 }
 
-/** E9 (GET: the current profile API token) and E10 (POST: a new one, 201). */
+/** The token route: GET gives the current profile API token, POST a new one (201). */
 function handleProfileToken(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
   const scope = url.searchParams.get('authorizationScope');
   if (scope !== 'profile_api' && scope !== 'debug_tools') {

@@ -2,10 +2,16 @@ import type * as http from 'http';
 import { jsonResponse } from '../http';
 import type { EmulatorState } from '../state';
 
-/** Which id the fetch path names: `/rest/v1/profiles/{pcId}`, `.../thirdPartyId/{id}` or `.../marketingCloudVisitorId/{id}`. */
+/**
+ * Which id the fetch path names: `/rest/v1/profiles/{pcId}`, `.../thirdPartyId/{id}` or
+ * `.../marketingCloudVisitorId/{id}`.
+ */
 export type FetchIdKind = 'pcId' | 'thirdPartyId' | 'ecid';
 
-/** The profile fetch, `GET /rest/v1/profiles/[{kind}/]{id}?client={client}`: JSON, or 404 when no profile has the id. */
+/**
+ * The profile fetch, `GET /rest/v1/profiles/[{kind}/]{id}?client={client}` (any method is taken): the
+ * profile as JSON, or 404 when no profile has the id.
+ */
 export function handleProfileFetch(
   state: EmulatorState,
   res: http.ServerResponse,
