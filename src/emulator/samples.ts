@@ -1,4 +1,4 @@
-import type { SeedProfile } from './server';
+import type { SeedProfile } from './types';
 
 /**
  * The sample profiles of the local emulator used by "Try with the local emulator" and `npm start`:
