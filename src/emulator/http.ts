@@ -16,7 +16,8 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<{ te
 
 /** The answer of the Profile API's update, batch and status routes. */
 export function xmlResponse(res: http.ServerResponse, status: number, body: string): void {
-  // [INF] §14.2: the content type is undocumented; XML is what the bodies are.
+  // Adobe does not document the content type; we assume XML, which the bodies are
+  // (docs/target-api.md#error-shapes).
   res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
   res.end(body);
 }

@@ -17,7 +17,7 @@ export interface Account {
 
 export type ProfileIds = { pcId?: string; thirdPartyId?: string; marketingCloudVisitorId?: string };
 
-/** Target's timestamps carry milliseconds and an offset (§5.2). */
+/** Target's timestamps carry milliseconds and an offset (docs/target-api.md#fetched-profile). */
 export function timestamp(): string {
   return new Date().toISOString().replace('Z', '+00:00');
 }
@@ -49,7 +49,7 @@ export class ProfileStore {
     return profile;
   }
 
-  /** Sets the non-empty values: an empty value never clears an attribute (§4.4). */
+  /** Sets the non-empty values: an empty value never clears an attribute (docs/target-api.md#empty-values). */
   applyAttributes(profile: Profile, attributes: [string, string][]): void {
     const now = timestamp();
     for (const [name, value] of attributes) {

@@ -1,6 +1,6 @@
 /**
  * A local Adobe Target emulator for tests and demos: the Profile API routes of
- * shared/spec/target-profile-api.md (§13 "Emulator guidance") over plain Node http, with profiles in
+ * docs/target-api.md ("What the emulator assumes") over plain Node http, with profiles in
  * memory and a control API for fault injection. Batch uploads are parsed as they stream in, so a
  * 50 MB upload does not sit in memory.
  *
@@ -10,7 +10,8 @@
  *   POST     /m2/{client}/[v2/]profile/batchUpdate           routes/batchUpload.ts
  *   GET      /m2/{client}/[v2/]profile/batchStatus           routes/batchStatus.ts
  *   GET|POST /__emulator/{action}                            routes/control.ts (the control API, listed there)
- * It also stands in for Adobe IMS and the Target Admin API (spec §6.2, E9–E11), so one base URL serves all three:
+ * It also stands in for Adobe IMS and the Target Admin API (docs/target-api.md#authentication), so one
+ * base URL serves all three:
  *   POST /ims/token/v3                                      client_credentials grant for the configured credential
  *   GET|POST /{tenant}/target/authentication/token?authorizationScope=profile_api   current / rotated (201) token
  *   GET|PUT|PATCH /{tenant}/target/clients/settings         {enableProfileApiAuthentication}
@@ -65,7 +66,7 @@ function matchRoute(pathname: string): { name: RouteName; match: RegExpExecArray
 }
 
 /**
- * The path's client code. Adobe's single-update docs write the literal `/m2/client/` (§2); then the
+ * The path's client code. Adobe's single-update docs write the literal `/m2/client/` (docs/target-api.md#endpoints); then the
  * code comes from a `<code>.tt.omtrdc.net` or `<code>.localhost` Host header when there is one.
  */
 function clientCodeOf(pathCode: string, req: http.IncomingMessage): string {

@@ -28,7 +28,10 @@ export interface EmulatorOptions {
   host?: string;
   /** When set, every Profile API route requires `Authorization: Bearer <token>`. */
   token?: string;
-  /** Answer to a missing or wrong token; the docs do not say which (§6.3). Default 401. */
+  /**
+   * Answer to a missing or wrong token; Adobe does not say which
+   * (docs/target-api.md#missing-or-wrong-token). Default 401.
+   */
   authStatus?: 401 | 403;
   seed?: SeedProfile[];
   /** How long a batch stays `incomplete` before it is `complete`. Default 0. */
@@ -39,12 +42,15 @@ export interface EmulatorOptions {
   /** Batch limits, overridable so tests need not send 50 MB. Default 50,000,000 bytes and 500,000 rows. */
   maxBatchBytes?: number;
   maxBatchRows?: number;
-  /** Batch statuses kept per client code, and for how long (legacy §4.5: the last 10, for 24 h). */
+  /**
+   * Batch statuses kept per client code, and for how long (Adobe's legacy guide: the last 10, for 24 h;
+   * docs/target-api.md#batch-status-retention).
+   */
   batchRetention?: number;
   batchRetentionMs?: number;
   /** The Developer Console credential (OAuth server-to-server) IMS accepts, and the tenant it administers. */
   credentials?: EmulatorCredentials;
-  /** How long an IMS access token works. Default 24 h, as Adobe's (§6.2). */
+  /** How long an IMS access token works. Default 24 h, as Adobe's (docs/target-api.md#authentication). */
   imsTokenTtlMs?: number;
 }
 
@@ -92,8 +98,9 @@ export interface Emulator {
   uploads(): number;
   reset(): void;
   /**
-   * Generates a new profile API token and requires it from now on, as the Admin API's token POST (E10)
-   * and the UI's "Generate New Profile Authentication Token" do: calls with the old token fail (§6.1).
+   * Generates a new profile API token and requires it from now on, as the Admin API's token POST and
+   * the UI's "Generate New Profile Authentication Token" do: calls with the old token fail
+   * (docs/target-api.md#profile-api-token).
    * Turns auth on when it was off. Returns the new token.
    */
   rotateToken(): string;

@@ -3,17 +3,20 @@ import type * as http from 'http';
 import { jsonResponse, readBody } from '../http';
 import type { EmulatorState } from '../state';
 
-/** [INF] the lifetime of a profile API token matches the UI's ~62 days, in seconds. */
+/**
+ * Adobe gives no lifetime for a profile API token; we use the ~62 days Target's UI shows, in seconds
+ * (docs/target-api.md#profile-api-token).
+ */
 const PROFILE_TOKEN_LIFETIME_S = 62 * 24 * 60 * 60;
 
-/** The Admin API's AuthorizationToken shape (§6.2), which the control route's rotate answers with too. */
+/** The Admin API's AuthorizationToken shape (docs/target-api.md#developer-console-and-ims-tokens), which the control route's rotate answers with too. */
 export function authorizationToken(accessToken: string | undefined, scope: string) {
   return { accessToken, tokenType: 'Bearer', scope, expiresIn: PROFILE_TOKEN_LIFETIME_S };
 }
 
 /**
- * The Target Admin API: E9/E10 (profile API token, `GET|POST /{tenant}/target/authentication/token`) and
- * E11 (settings, `GET|PUT|PATCH /{tenant}/target/clients/settings`). Both need an unexpired IMS bearer,
+ * The Target Admin API: the profile API token (`GET|POST /{tenant}/target/authentication/token`) and
+ * the settings ( `GET|PUT|PATCH /{tenant}/target/clients/settings`). Both need an unexpired IMS bearer,
  * the client id as X-Api-Key, and the credential's tenant.
  */
 export async function handleAdminApi(
@@ -30,7 +33,7 @@ export async function handleAdminApi(
   handleProfileToken(state, req, res, url);
 }
 
-/** The Admin API's ErrorResponse (§6.2). */
+/** The Admin API's ErrorResponse (docs/target-api.md#error-shapes). */
 function adminError(res: http.ServerResponse, status: number, errorCode: string, message: string): void {
   jsonResponse(res, status, {
     httpStatus: status,
@@ -63,7 +66,8 @@ function refusedCaller(
     adminError(res, 403, 'Forbidden', 'Api Key is invalid');
     return true;
   }
-  // [INF] the answer for another tenant is undocumented; Adobe I/O gateways answer 404 for unknown paths.
+  // Adobe does not document the answer for another tenant; we assume 404, as Adobe I/O gateways answer
+  // for unknown paths (docs/target-api.md#what-the-emulator-assumes).
   if (tenant !== credentials.tenant) {
     adminError(res, 404, 'Tenant.NotFound', `Unknown tenant '${tenant}'`);
     return true;

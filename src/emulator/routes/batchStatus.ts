@@ -12,7 +12,7 @@ export function handleBatchStatus(state: EmulatorState, res: http.ServerResponse
   const batchId = url.searchParams.get('batchId') ?? '';
   const batch = findBatch(state, batchId);
   if (!batch || batch.clientCode !== clientCode) {
-    // [INF] §4.7/§14.1: the answer for an unknown or expired batchId is undocumented; we answer 404 with
+    // Adobe does not document the answer for an unknown or expired batchId; we assume 404 with
     // the failure shape of the other XML endpoints (`success` false and a `message`).
     return xmlResponse(
       res,

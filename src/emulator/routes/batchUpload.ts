@@ -143,7 +143,8 @@ function keepBatch(state: EmulatorState, batch: Batch): void {
   state.batches.set(batch.id, batch);
   const order = state.batchOrder.get(batch.clientCode) ?? [];
   order.push(batch.id);
-  // Legacy §4.5: Target keeps only the last 10 batch statuses per client.
+  // Adobe's legacy guide: Target keeps only the last 10 batch statuses per client
+  // (docs/target-api.md#batch-status-retention).
   for (const old of order.splice(0, Math.max(0, order.length - state.batchRetention))) state.batches.delete(old);
   state.batchOrder.set(batch.clientCode, order);
 }

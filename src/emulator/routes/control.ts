@@ -12,7 +12,7 @@ import { authorizationToken } from './adminApi';
  *   POST /__emulator/drop    {count?}                       drop the connection mid-body, N times
  *   POST /__emulator/stuck   {}                             the next batch stays `stuck`
  *   POST /__emulator/auth    {token: string|null, status?}  require `Bearer token` (401, or 403)
- *   POST /__emulator/rotate  {}                             new token, the old one fails (E10); 201 {accessToken, ...}
+ *   POST /__emulator/rotate  {}                             new token, the old one fails; 201 {accessToken, ...}
  *   POST /__emulator/config  {statusDelayMs?, rateLimit?, rateWindowMs?}
  *   POST /__emulator/seed    SeedProfile | {profiles: SeedProfile[]}
  *   GET  /__emulator/profiles                               {profiles: ExportedProfile[]}
