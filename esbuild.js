@@ -86,6 +86,17 @@ const undiciApart = {
   },
 };
 
+/**
+ * jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow: its ES module build is
+ * bundled instead, also where other packages stay external (plain Node cannot require that build).
+ */
+const jsoncAsModule = {
+  name: 'jsonc-as-module',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: require.resolve('jsonc-parser/lib/esm/main.js') }));
+  },
+};
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -95,7 +106,7 @@ const common = {
   sourcesContent: false,
   minify: production,
   logLevel: 'warning',
-  plugins: watch ? [problemMatcher] : [],
+  plugins: watch ? [problemMatcher, jsoncAsModule] : [jsoncAsModule],
 };
 
 const configs = [

@@ -1,5 +1,5 @@
 import { commands } from './cli/commands';
-import { CliIO, ExitCode, UsageError } from './cli/io';
+import { CliIO, ExitCode, UsageError, processIO } from './cli/io';
 
 // esbuild inlines package.json's version, so `--version` needs no file next to the bundle.
 import { version } from '../package.json';
@@ -11,7 +11,9 @@ function helpText(): string {
     'Usage: target-profiles <command> [options]',
     '',
     'Commands:',
-    ...Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`),
+    ...Object.values(commands).map(
+      (c) => `  ${c.usage}\n      ${c.summary}${(c.options ?? []).map((o) => `\n        ${o}`).join('')}`,
+    ),
     '',
     'Options for every command:',
     '  --help       show this help',
@@ -48,7 +50,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return ExitCode.usage;
   }
   if (rest.includes('--help')) {
-    io.stdout(`Usage: target-profiles ${command.usage}\n  ${command.summary}\n`);
+    io.stdout(
+      `Usage: target-profiles ${command.usage}\n  ${command.summary}\n${(command.options ?? []).map((o) => `    ${o}\n`).join('')}`,
+    );
     return ExitCode.ok;
   }
   try {
@@ -67,20 +71,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 if (require.main === module) {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const io: CliIO = {
-    env: process.env,
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
-    cwd: process.cwd(),
-    signal: controller.signal,
-  };
+  const io = processIO(controller.signal);
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },
     (error) => {
-      process.stderr.write(`target-profiles: ${String(error)}\n`);
+      io.stderr(`target-profiles: ${String(error)}\n`);
       process.exitCode = ExitCode.network;
     },
   );

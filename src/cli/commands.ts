@@ -10,10 +10,15 @@ import { runValidate } from './validate';
  * The commands of the command line (README.md, 'Command line'). Each lives in its own module under
  * src/cli/ and is built on src/core; this table is the only place the dispatcher learns about them.
  */
-export const commands: Record<string, { summary: string; usage: string; run: CliCommand }> = {
+export const commands: Record<string, { summary: string; usage: string; options?: string[]; run: CliCommand }> = {
   validate: {
     summary: 'Check batch files against the rules of docs/rules.md',
-    usage: 'validate <file>... [--json]',
+    usage: 'validate <file>... [--format text|github] [--json]',
+    options: [
+      '--format text    path:line:column: severity CODE message, one per line, then a summary (the default)',
+      '--format github  GitHub Actions workflow commands (::error file=...::message) that annotate the files',
+      '--json           one JSON document with every file and diagnostic',
+    ],
     run: runValidate,
   },
   update: {

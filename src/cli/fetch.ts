@@ -1,16 +1,13 @@
 import { TargetClient } from '../core/target/client';
 import { parseArgs } from './args';
 import { CliCommand, ExitCode, UsageError, secretSafeIO } from './io';
-import { connectionFromArgs, idFromArgs, reportFailure, targetClient } from './update';
+import { UPDATE_OPTIONS, connectionFromArgs, idFromArgs, reportFailure, targetClient } from './update';
 
 export const runFetch: CliCommand = async (argv, given) => {
   // The profile is printed as the server returned it: a server echoing the request must not print the token.
   const io = secretSafeIO(given);
-  const args = parseArgs(argv, {
-    values: ['client', 'pc-id', 'third-party-id', 'ecid', 'base-url'],
-    switches: ['json'],
-  });
-  const json = args.switches.has('json');
+  const args = parseArgs(argv, { ...UPDATE_OPTIONS, ecid: { type: 'string' } });
+  const json = args.values.json === true;
   const id = idFromArgs(args, true);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   let client: TargetClient | undefined;

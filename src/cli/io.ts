@@ -10,6 +10,37 @@ export interface CliIO {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A writer for one of this process's output streams. When the reader goes away (`... | head`), the
+ * pipe's next write fails with EPIPE: output then stops quietly, without Node's unhandled-error stack,
+ * and the command still ends with its own exit code. Any other write failure stops output the same way,
+ * after one line on `report` (stderr) saying why, when that still works.
+ */
+function streamWriter(stream: NodeJS.WritableStream, report?: (text: string) => void): (text: string) => void {
+  let open = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (!open) return;
+    open = false;
+    if (error.code !== 'EPIPE') report?.(`target-profiles: cannot write the output: ${error.message}\n`);
+  });
+  return (text) => {
+    if (open) stream.write(text);
+  };
+}
+
+/** The CliIO of this process: its environment, working directory and the two output streams. */
+export function processIO(signal: AbortSignal): CliIO {
+  const stderr = streamWriter(process.stderr);
+  return {
+    env: process.env,
+    stdout: streamWriter(process.stdout, stderr),
+    stderr,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    cwd: process.cwd(),
+    signal,
+  };
+}
+
 /** Exit codes of the command line (README.md, 'Command line'). */
 export const ExitCode = {
   ok: 0,

@@ -51,8 +51,12 @@ function scenarioJson(file: string, result: ScenarioResult) {
 export const runScenarioCommand: CliCommand = async (argv, given) => {
   // Verify steps print the values the server returned: a server echoing the request must not print the token.
   const io = secretSafeIO(given);
-  const args = parseArgs(argv, { values: ['client', 'base-url'], switches: ['json'] });
-  const json = args.switches.has('json');
+  const args = parseArgs(argv, {
+    client: { type: 'string' },
+    'base-url': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const json = args.values.json === true;
   if (args.positionals.length === 0) throw new UsageError('give at least one scenario file');
   // Usage problems (client code, base URL) come before reading anything.
   let connection: ConnectionSettings;

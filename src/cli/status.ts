@@ -25,9 +25,9 @@ export function statusLine(status: BatchStatus): string {
 }
 
 export const runStatus: CliCommand = async (argv, io) => {
-  const args = parseArgs(argv, { switches: ['details', 'json'] });
-  const json = args.switches.has('json');
-  const details = args.switches.has('details');
+  const args = parseArgs(argv, { details: { type: 'boolean' }, json: { type: 'boolean' } });
+  const json = args.values.json === true;
+  const details = args.values.details === true;
   if (args.positionals.length !== 1) throw new UsageError('give the batch status URL that submit printed');
   const url = args.positionals[0];
   // The URL names its own host and client code (/m2/CODE/...): that is the connection to use.
@@ -40,10 +40,7 @@ export const runStatus: CliCommand = async (argv, io) => {
   let client: TargetClient | undefined;
   try {
     const origin = URL.canParse(url) ? new URL(url).origin : url;
-    client = targetClient(
-      connectionFromArgs(parseArgs(['--client', code, '--base-url', origin], { values: ['client', 'base-url'] }), io),
-      io,
-    );
+    client = targetClient(connectionFromArgs({ values: { client: code, 'base-url': origin } }, io), io);
     const status = await client.batchStatus(url, { details, signal: io.signal });
     if (json) io.stdout(JSON.stringify(statusJson(status, details)) + '\n');
     else {

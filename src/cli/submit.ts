@@ -31,10 +31,16 @@ function progress(io: CliIO, text: string): void {
 }
 
 export const runSubmit: CliCommand = async (argv, io) => {
-  const args = parseArgs(argv, { values: ['client', 'api', 'base-url'], switches: ['wait', 'json'] });
-  const json = args.switches.has('json');
+  const args = parseArgs(argv, {
+    client: { type: 'string' },
+    api: { type: 'string' },
+    'base-url': { type: 'string' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const json = args.values.json === true;
   if (args.positionals.length !== 1) throw new UsageError('give exactly one batch file');
-  const api = args.values.get('api') ?? 'v2';
+  const api = args.values.api ?? 'v2';
   if (api !== 'v1' && api !== 'v2') throw new UsageError(`--api must be v1 or v2, not '${api}'`);
   const file = args.positionals[0];
   let client: TargetClient | undefined;
@@ -90,7 +96,7 @@ export const runSubmit: CliCommand = async (argv, io) => {
     });
     progress(io, '');
     const statuses: (BatchStatus | undefined)[] = [];
-    if (args.switches.has('wait')) {
+    if (args.values.wait) {
       for (const [i, upload] of accepted.entries()) {
         statuses.push(
           await client.waitForBatch(upload.batchStatus, {

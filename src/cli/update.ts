@@ -2,7 +2,7 @@ import { ProfileTokenProvider, credentialsFromEnvironment } from '../core/auth/t
 import { TargetClient, TargetClientOptions } from '../core/target/client';
 import { ConnectionSettings, connectionFromEnvironment } from '../core/target/connection';
 import { TargetError } from '../core/target/errors';
-import { parseArgs, ParsedArgs } from './args';
+import { parseArgs } from './args';
 import { CliCommand, CliIO, ExitCode, UsageError } from './io';
 
 /*
@@ -14,11 +14,15 @@ import { CliCommand, CliIO, ExitCode, UsageError } from './io';
  * The connection of `--client`/`--base-url`, with TARGET_BASE_URL and TARGET_PROFILE_TOKEN from the
  * environment; Developer Console credentials (TARGET_CLIENT_ID, ...) are checked here, before any request.
  */
-export function connectionFromArgs(args: ParsedArgs, io: CliIO, apiVersion: 'v1' | 'v2' = 'v2'): ConnectionSettings {
-  const clientCode = args.values.get('client');
+export function connectionFromArgs(
+  args: { values: { client?: string; 'base-url'?: string } },
+  io: CliIO,
+  apiVersion: 'v1' | 'v2' = 'v2',
+): ConnectionSettings {
+  const clientCode = args.values.client;
   if (clientCode === undefined) throw new UsageError('--client CODE is required');
   credentialsFromEnvironment(io.env);
-  return connectionFromEnvironment({ clientCode, baseUrl: args.values.get('base-url'), apiVersion, env: io.env });
+  return connectionFromEnvironment({ clientCode, baseUrl: args.values['base-url'], apiVersion, env: io.env });
 }
 
 /**
@@ -85,23 +89,33 @@ export function reportFailure(
 
 /** The profile id flags; exactly one must be given. */
 export function idFromArgs(
-  args: ParsedArgs,
+  args: { values: { 'pc-id'?: string; 'third-party-id'?: string; ecid?: string } },
   allowEcid: boolean,
 ): { pcId: string } | { thirdPartyId: string } | { marketingCloudVisitorId: string } {
-  const given = (['pc-id', 'third-party-id', ...(allowEcid ? ['ecid'] : [])] as const).filter((f) =>
-    args.values.has(f),
-  );
+  const flags: ('pc-id' | 'third-party-id' | 'ecid')[] = allowEcid
+    ? ['pc-id', 'third-party-id', 'ecid']
+    : ['pc-id', 'third-party-id'];
+  const given = flags.filter((f) => args.values[f] !== undefined);
   const names = allowEcid ? '--pc-id, --third-party-id or --ecid' : '--pc-id or --third-party-id';
   if (given.length !== 1) throw new UsageError(`give exactly one of ${names}`);
-  const value = args.values.get(given[0])!;
+  const value = args.values[given[0]]!;
   if (given[0] === 'pc-id') return { pcId: value };
   if (given[0] === 'third-party-id') return { thirdPartyId: value };
   return { marketingCloudVisitorId: value };
 }
 
+/** The flags of `update`; `fetch` adds `--ecid`. */
+export const UPDATE_OPTIONS = {
+  client: { type: 'string' },
+  'pc-id': { type: 'string' },
+  'third-party-id': { type: 'string' },
+  'base-url': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const runUpdate: CliCommand = async (argv, io) => {
-  const args = parseArgs(argv, { values: ['client', 'pc-id', 'third-party-id', 'base-url'], switches: ['json'] });
-  const json = args.switches.has('json');
+  const args = parseArgs(argv, UPDATE_OPTIONS);
+  const json = args.values.json === true;
   const id = idFromArgs(args, false) as { pcId: string } | { thirdPartyId: string };
   // Values are taken as typed; the client encodes them. Only the first `=` separates name and value.
   const attributes = args.positionals.map((pair): [string, string] => {

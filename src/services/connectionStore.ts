@@ -154,7 +154,7 @@ export class ConnectionStore implements vscode.Disposable {
   }
 
   newId(): string {
-    return `c${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    return crypto.randomUUID();
   }
 }
 

@@ -47,7 +47,7 @@ export class HistoryStore implements vscode.Disposable {
   async add(entry: Omit<HistoryEntry, 'id' | 'time'>): Promise<HistoryEntry> {
     const full: HistoryEntry = {
       ...entry,
-      id: `h${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`,
+      id: crypto.randomUUID(),
       time: Date.now(),
     };
     await this.state.update(KEY, [full, ...this.all()].slice(0, MAX_ENTRIES));

@@ -99,7 +99,7 @@ export async function submitBatchFile(
 
   const client = await services.targets.clientFor({ ...connection, apiVersion });
   const submission: BatchSubmission = {
-    id: `b${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`,
+    id: crypto.randomUUID(),
     connectionId: connection.id,
     apiVersion,
     sourceFile: uri.fsPath,

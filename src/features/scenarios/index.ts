@@ -12,9 +12,9 @@ import {
   SCENARIO_GLOB,
   parseScenario,
   type ParsedScenario,
+  type SourceRange,
 } from '../../core/scenarios/scenario';
 import { targetScenarioDeps } from '../../core/scenarios/targetDeps';
-import type { SourceRange } from '../../core/scenarios/jsonc';
 import type { TargetClient } from '../../core/target/client';
 import { Commands, SETTINGS_SECTION } from '../../contributions';
 import type { Connection } from '../../services/connectionStore';

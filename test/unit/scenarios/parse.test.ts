@@ -1,7 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { JsoncSyntaxError, parseJsonc } from '../../../src/core/scenarios/jsonc';
 import { STEP_TYPES, parseScenario } from '../../../src/core/scenarios/scenario';
 
 const root = path.resolve(__dirname, '../../../..');
@@ -10,53 +9,80 @@ function messages(text: string): string[] {
   return parseScenario(text).problems.map((p) => p.message);
 }
 
+/** The one problem of a single-line text, with the column it starts at. */
+function syntaxError(text: string): { message: string; column: number } {
+  const problems = parseScenario(text).problems;
+  assert.strictEqual(problems.length, 1, `${text}: ${JSON.stringify(problems)}`);
+  assert.strictEqual(problems[0].range.line, 0, text);
+  return { message: problems[0].message, column: problems[0].range.column };
+}
+
 describe('scenarios: JSONC parsing', () => {
   it('accepts comments and trailing commas and keeps string contents intact', () => {
-    const node = parseJsonc(
-      '// head\n{ /* a */ "a": "x // not a comment /* nor this */", "b": [1, 2,], "c": true, } // tail\n',
+    const name = 'x // not a comment /* nor this */';
+    const parsed = parseScenario(
+      `// head\n{ /* a */ "steps": [{ "type": "wait", "name": "${name}", "seconds": 1, },], } // tail\n`,
     );
-    assert.strictEqual(node.kind, 'object');
-    if (node.kind !== 'object') return;
+    assert.deepStrictEqual(parsed.problems, []);
+    assert.strictEqual(parsed.scenario!.steps[0].name, name);
+    // A string value's range is exactly its quotes and contents.
+    const wrongText = `{ /* a */ "steps": [{ "type": "wait", "seconds": "${name}", },], }`;
+    const start = wrongText.indexOf(`"${name}"`);
     assert.deepStrictEqual(
-      node.properties.map((p) => p.key),
-      ['a', 'b', 'c'],
+      parseScenario(wrongText).problems.map((p) => p.range),
+      [{ line: 0, column: start, endLine: 0, endColumn: start + name.length + 2 }],
     );
-    assert.deepStrictEqual(node.properties[0].value, {
-      kind: 'string',
-      start: 23,
-      end: 58,
-      value: 'x // not a comment /* nor this */',
-    });
-    const b = node.properties[1].value;
-    assert.ok(b.kind === 'array' && b.items.length === 2);
   });
 
   it('decodes escapes and numbers like JSON.parse', () => {
-    const text = '{"s": "a\\"b\\\\c\\n\\u00e9", "n": -1.5e2, "z": 0, "x": null}';
-    const node = parseJsonc(text);
-    assert.ok(node.kind === 'object');
-    const plain = Object.fromEntries(
-      node.properties.map((p) => [p.key, 'value' in p.value ? p.value.value : undefined]),
+    const text =
+      '{"steps": [{"type": "update", "name": "a\\"b\\\\c\\n\\u00e9", "idType": "pcId", "id": "p", "attributes": {"n": -1.5e2, "z": 0, "t": true}}]}';
+    const step = parseScenario(text).scenario!.steps[0];
+    const plain = JSON.parse(text).steps[0];
+    assert.strictEqual(step.name, plain.name);
+    assert.ok(step.type === 'update');
+    assert.deepStrictEqual(
+      step.attributes,
+      Object.fromEntries(Object.entries(plain.attributes).map(([k, v]) => [k, String(v)])),
     );
-    assert.deepStrictEqual(plain, JSON.parse(text));
   });
 
-  it('reports syntax errors with their offset', () => {
-    for (const [text, pattern, offset] of [
+  it('reports syntax errors in its own words at the column of the problem', () => {
+    for (const [text, pattern, column] of [
       ['{"a": 1', /no closing/, 7],
-      ['{"a" 1}', /Expected ':'/, 5],
+      ['{"a" 1}', /Expected ':' after the property name "a"/, 5],
       ["{'a': 1}", /property name in double quotes/, 1],
       ['{"a": 1} x', /after the end/, 9],
       ['{"a": /* x', /Unterminated comment/, 6],
-      ['{"a": tru}', /Expected a value/, 6],
+      ['{"a": tru}', /Expected a value but found 't'/, 6],
       ['[1 2]', /Expected ',' or ']'/, 3],
+      ['{"a": [1, 2}', /Expected ',' or ']' but found '}'/, 11],
+      ['{"a": 1 "b": 2}', /Expected ',' or '}' but found '"'/, 8],
+      ['{"a": \'b\'}', /double quotes/, 6],
+      ['{"a": "b', /Unterminated string/, 6],
+      ['{"a": "\\q"}', /Invalid escape '\\q'/, 7],
+      ['{"a": "\\u12"}', /Invalid \\u escape/, 7],
+      ['{"a": 1.}', /Expected ',' or '}' but found '\.'/, 7],
+      ['{"a": 1, , }', /property name in double quotes but found ','/, 9],
+      ['', /Expected a value but found the end of the file/, 0],
     ] as const) {
-      assert.throws(
-        () => parseJsonc(text),
-        (e: unknown) => e instanceof JsoncSyntaxError && pattern.test(e.message) && e.offset === offset,
-        text,
-      );
+      const found = syntaxError(text);
+      assert.match(found.message, pattern, text);
+      assert.strictEqual(found.column, column, text);
     }
+    const multiline = parseScenario('{"steps": "a\nb"}').problems;
+    assert.deepStrictEqual(multiline, [
+      {
+        message: 'A string cannot span lines; close it with ".',
+        range: { line: 0, column: 12, endLine: 1, endColumn: 0 },
+      },
+    ]);
+  });
+
+  it('accepts a byte order mark and a raw tab inside a string', () => {
+    const parsed = parseScenario('\ufeff{"steps": [{"type": "wait", "name": "a\tb", "seconds": 1}]}');
+    assert.deepStrictEqual(parsed.problems, []);
+    assert.strictEqual(parsed.scenario!.steps[0].name, 'a\tb');
   });
 
   it('gives each step its 0-based line/column range, also in CRLF files', () => {

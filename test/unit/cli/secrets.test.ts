@@ -4,9 +4,9 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli';
-import { Emulator, startEmulator } from '../../src/emulator/server';
-import { recordingIO } from '../support/cliIO';
+import { main } from '../../../src/cli';
+import { Emulator, startEmulator } from '../../../src/emulator/server';
+import { recordingIO } from '../../support/cliIO';
 
 /**
  * The profile API token (TARGET_PROFILE_TOKEN) must never be printed by the command line: not on
