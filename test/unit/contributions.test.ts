@@ -2,9 +2,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Commands } from '../../src/contributions';
+import { repoRoot } from '../support/repoRoot';
 
 /** Keeps package.json, the typed ids module and the features' registrations in step. */
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot;
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nls = JSON.parse(fs.readFileSync(path.join(root, 'package.nls.json'), 'utf8'));
 

@@ -3,13 +3,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { repoRoot } from '../support/repoRoot';
 
 /**
  * Keeps the Spanish translations complete and in step with the English strings: the manifest's
  * (package.nls.json) and the runtime's (l10n/bundle.l10n.json, generated from the
  * `vscode.l10n.t(...)` calls by `npm run l10n:export`).
  */
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot;
 
 type Messages = Record<string, string>;
 

@@ -2,8 +2,9 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../support/repoRoot';
 
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot;
 
 describe('README', () => {
   it('has the commands and settings tables package.json gives (scripts/readme-tables.js)', () => {

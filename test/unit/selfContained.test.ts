@@ -2,13 +2,14 @@ import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../support/repoRoot';
 
 /**
  * The repository is cloned on its own: nothing in it may read or point to material kept next to it
  * (the team's shared folder). Facts about Adobe's APIs live in docs/target-api.md, examples in
  * test/fixtures/adobe.
  */
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot;
 
 /** What is checked: the sources, tests, docs, scripts and build files that users clone. */
 const checked = ['src', 'test', 'docs', 'scripts', '.ci', 'esbuild.js', 'package.json', 'README.md', 'CONTRIBUTING.md'];

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { repoRoot } from '../support/repoRoot';
 
 /**
  * Workspace trust, from the manifest: a folder's .vscode/settings.json must not be able to redirect
@@ -8,7 +9,7 @@ import * as path from 'path';
  * `machine` scoped, so VS Code ignores it in workspace settings, unless it is on the explicit list
  * of settings that only change what the editor shows or how it validates.
  */
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot;
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Settings a workspace may set: display and validation only, nothing that is sent or where it goes. */

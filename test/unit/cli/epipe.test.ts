@@ -4,13 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Readable } from 'stream';
+import { repoRoot } from '../../support/repoRoot';
 
 /**
  * A reader that goes away early (`target-profiles validate big.batch --json | head -c 300`) closes the
  * pipe under the command line: it must stop writing and end with its own exit code, with no EPIPE
  * stack on stderr. These tests run the built bundle, as a shell pipeline would.
  */
-const cli = path.resolve(__dirname, '../../../..', 'dist', 'cli.js');
+const cli = path.join(repoRoot, 'dist', 'cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-epipe-'));
 const big = path.join(dir, 'big.batch');
 

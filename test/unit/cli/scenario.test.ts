@@ -7,9 +7,10 @@ import { main } from '../../../src/cli';
 import { sampleProfiles } from '../../../src/emulator/samples';
 import { Emulator, startEmulator } from '../../../src/emulator/server';
 import { recordingIO } from '../../support/cliIO';
+import { repoRoot } from '../../support/repoRoot';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-scenario-'));
-const root = path.resolve(__dirname, '../../../..');
+const root = repoRoot;
 
 function write(name: string, content: unknown): string {
   const file = path.join(dir, name);

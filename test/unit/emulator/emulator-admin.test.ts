@@ -6,7 +6,7 @@ import { BatchUpload, TargetClient } from '../../../src/core/target/client';
 import { TargetError } from '../../../src/core/target/errors';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { Emulator, EmulatorOptions, startEmulator } from '../../../src/emulator/server';
-import { rejection } from '../target/helpers';
+import { rejection } from '../../support/fakeClock';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-admin-'));
 let fileCounter = 0;

@@ -9,7 +9,7 @@ import { BatchSubmitError, TargetClient, TargetClientOptions } from '../../../sr
 import { TargetError } from '../../../src/core/target/errors';
 import { RateLimiter } from '../../../src/core/target/limiter';
 import { Emulator, startEmulator } from '../../../src/emulator/server';
-import { rejection } from '../target/helpers';
+import { rejection } from '../../support/fakeClock';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-emu-'));
 let fileCounter = 0;

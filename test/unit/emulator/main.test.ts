@@ -4,9 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SAMPLE_CLIENT_CODE, sampleProfiles } from '../../../src/emulator/samples';
+import { repoRoot } from '../../support/repoRoot';
 
 /** `npm run emulator` runs this bundle, which `node esbuild.js --tests` writes next to the tests. */
-const MAIN = path.resolve(__dirname, '../../..', 'emulator-main.js');
+const MAIN = path.join(repoRoot, 'dist', 'emulator-main.js');
 
 interface Running {
   child: ChildProcess;

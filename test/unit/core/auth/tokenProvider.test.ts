@@ -7,12 +7,12 @@ import {
   ProfileTokenProvider,
   ProfileTokenProviderOptions,
   credentialsFromEnvironment,
-} from '../../../src/core/auth/tokenProvider';
-import { TargetClient } from '../../../src/core/target/client';
-import { TargetError } from '../../../src/core/target/errors';
-import type { RequestLogEntry } from '../../../src/core/target/http';
-import { RateLimiter } from '../../../src/core/target/limiter';
-import { Emulator, startEmulator } from '../../../src/emulator/server';
+} from '../../../../src/core/auth/tokenProvider';
+import { TargetClient } from '../../../../src/core/target/client';
+import { TargetError } from '../../../../src/core/target/errors';
+import type { RequestLogEntry } from '../../../../src/core/target/http';
+import { RateLimiter } from '../../../../src/core/target/limiter';
+import { Emulator, startEmulator } from '../../../../src/emulator/server';
 
 const CREDENTIALS = {
   clientId: 'console-client-7f3a',

@@ -4,19 +4,19 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { BatchSubmitError, TargetClient, TargetClientOptions } from '../../../src/core/target/client';
-import { TargetError } from '../../../src/core/target/errors';
+import { BatchSubmitError, TargetClient, TargetClientOptions } from '../../../../src/core/target/client';
+import { TargetError } from '../../../../src/core/target/errors';
 import {
   HttpRequest,
   HttpResponse,
   MAX_RESPONSE_BYTES,
   RequestLogEntry,
   Transport,
-} from '../../../src/core/target/http';
-import { RateLimiter } from '../../../src/core/target/limiter';
-import { decodeXmlText, parseBatchStatus, readTag } from '../../../src/core/target/xml';
-import { Emulator, startEmulator } from '../../../src/emulator/server';
-import { rejection } from './helpers';
+} from '../../../../src/core/target/http';
+import { RateLimiter } from '../../../../src/core/target/limiter';
+import { decodeXmlText, parseBatchStatus, readTag } from '../../../../src/core/target/xml';
+import { Emulator, startEmulator } from '../../../../src/emulator/server';
+import { rejection } from '../../../support/fakeClock';
 
 const TOKEN = 'tok-5f3c9a1e-SECRET-77d2';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-hostile-'));

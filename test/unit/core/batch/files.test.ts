@@ -2,10 +2,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BatchDocumentModel } from '../../../src/core/batch/incremental';
-import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../../../src/core/batch/limits';
-import { validateFile, validateText } from '../../../src/core/batch/validator';
-import { prng } from '../../support/prng';
+import { BatchDocumentModel } from '../../../../src/core/batch/incremental';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from '../../../../src/core/batch/limits';
+import { validateFile, validateText } from '../../../../src/core/batch/validator';
+import { prng } from '../../../support/prng';
 
 const PIECES = [
   'a',

@@ -1,22 +1,23 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { useDisplayLanguage } from '../../src/core/displayLanguage';
-import { parseAttributes } from '../../src/core/profiles/attributes';
-import { runScenario, type ScenarioDeps } from '../../src/core/scenarios/runner';
-import { parseScenario } from '../../src/core/scenarios/scenario';
-import { TargetClient, buildProfileUpdateRequest } from '../../src/core/target/client';
-import { checkSafeUrl, resolveBaseUrl } from '../../src/core/target/connection';
-import { HttpRequest, Transport } from '../../src/core/target/http';
-import { RateLimiter } from '../../src/core/target/limiter';
-import { FakeClock, rejection } from './target/helpers';
+import { useDisplayLanguage } from '../../../src/core/displayLanguage';
+import { parseAttributes } from '../../../src/core/profiles/attributes';
+import { runScenario, type ScenarioDeps } from '../../../src/core/scenarios/runner';
+import { parseScenario } from '../../../src/core/scenarios/scenario';
+import { TargetClient, buildProfileUpdateRequest } from '../../../src/core/target/client';
+import { checkSafeUrl, resolveBaseUrl } from '../../../src/core/target/connection';
+import { HttpRequest, Transport } from '../../../src/core/target/http';
+import { RateLimiter } from '../../../src/core/target/limiter';
+import { FakeClock, rejection } from '../../support/fakeClock';
+import { repoRoot } from '../../support/repoRoot';
 
 /**
  * The core's own messages (errors of the Target client, scenario results and problems, input checks)
  * follow the display language the extension hands over, like the batch diagnostics do; the command
  * line never hands one over, so its output stays English.
  */
-const root = path.resolve(__dirname, '..', '..', '..');
+const root = repoRoot;
 const spanish = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.es.json'), 'utf8')) as Record<
   string,
   string

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
 import * as path from 'path';
-import { runScenario, type ScenarioDeps, type StepEvent } from '../../../src/core/scenarios/runner';
-import { parseScenario, type Scenario } from '../../../src/core/scenarios/scenario';
-import { TargetError } from '../../../src/core/target/errors';
-import { cancelledError } from '../../../src/core/target/limiter';
+import { runScenario, type ScenarioDeps, type StepEvent } from '../../../../src/core/scenarios/runner';
+import { parseScenario, type Scenario } from '../../../../src/core/scenarios/scenario';
+import { TargetError } from '../../../../src/core/target/errors';
+import { cancelledError } from '../../../../src/core/target/limiter';
 
 function scenario(steps: unknown[]): Scenario {
   const parsed = parseScenario(JSON.stringify({ steps }));

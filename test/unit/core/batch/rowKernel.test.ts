@@ -3,8 +3,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { IdIndex, hashStoredKey } from '../../../src/core/batch/idIndex';
-import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../src/core/batch/rowKernel';
+import { IdIndex, hashStoredKey } from '../../../../src/core/batch/idIndex';
+import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../../src/core/batch/rowKernel';
 import {
   HEX,
   MAX_ID_LENGTH,
@@ -14,9 +14,10 @@ import {
   scanHeader,
   scanPlainRowBytes,
   scanRow,
-} from '../../../src/core/batch/scan';
-import { validateFile, validateText } from '../../../src/core/batch/validator';
-import { prng } from '../../support/prng';
+} from '../../../../src/core/batch/scan';
+import { validateFile, validateText } from '../../../../src/core/batch/validator';
+import { prng } from '../../../support/prng';
+import { repoRoot } from '../../../support/repoRoot';
 
 // Mostly clean pieces, with every kind of byte the kernel must leave to the JavaScript scanners.
 const PIECES = [
@@ -574,7 +575,7 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     for (let k = 0; text.length < 3 * KERNEL_CHUNK_BYTES; k++) text += `id${k},${k}\n`;
     const file = path.join(dir, 'exit.batch');
     fs.writeFileSync(file, text);
-    const cli = path.resolve(__dirname, '../../../..', 'dist', 'cli.js');
+    const cli = path.join(repoRoot, 'dist', 'cli.js');
     // Well under the 20 s a kept kernel waits before it lets its worker go.
     const run = spawnSync(process.execPath, [cli, 'validate', file], { encoding: 'utf8', timeout: 10_000 });
     assert.strictEqual(run.error, undefined, 'the command line did not exit');

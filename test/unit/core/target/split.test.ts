@@ -2,10 +2,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MAX_UPLOAD_ROWS } from '../../../src/core/batch/limits';
-import { TargetError } from '../../../src/core/target/errors';
-import { UploadPlan, planUploads, readUploadPart } from '../../../src/core/target/split';
-import { rejection } from './helpers';
+import { MAX_UPLOAD_ROWS } from '../../../../src/core/batch/limits';
+import { TargetError } from '../../../../src/core/target/errors';
+import { UploadPlan, planUploads, readUploadPart } from '../../../../src/core/target/split';
+import { rejection } from '../../../support/fakeClock';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-split-'));
 let counter = 0;

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { fixAll, fixesFor } from '../../../src/core/batch/fixes';
-import type { RuleCode } from '../../../src/core/batch/rules';
-import { validateText } from '../../../src/core/batch/validator';
-import { applyTextEdits } from '../../support/textEdits';
+import { fixAll, fixesFor } from '../../../../src/core/batch/fixes';
+import type { RuleCode } from '../../../../src/core/batch/rules';
+import { validateText } from '../../../../src/core/batch/validator';
+import { applyTextEdits } from '../../../support/textEdits';
 
 /** Applies the first fix of the first diagnostic with `code` and returns the new text. */
 function fixOnce(text: string, code: RuleCode): string {

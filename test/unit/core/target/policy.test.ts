@@ -5,9 +5,9 @@ import {
   MAX_POST_BODY_BYTES,
   TargetClient,
   buildProfileUpdateRequest,
-} from '../../../src/core/target/client';
-import { checkSafeUrl, connectionFromEnvironment, resolveBaseUrl } from '../../../src/core/target/connection';
-import { TargetError } from '../../../src/core/target/errors';
+} from '../../../../src/core/target/client';
+import { checkSafeUrl, connectionFromEnvironment, resolveBaseUrl } from '../../../../src/core/target/connection';
+import { TargetError } from '../../../../src/core/target/errors';
 import {
   HttpRequest,
   HttpResponse,
@@ -20,9 +20,9 @@ import {
   redactUrl,
   retryDelay,
   defaultRetryPolicy,
-} from '../../../src/core/target/http';
-import { RateLimiter } from '../../../src/core/target/limiter';
-import { FakeClock, flush, rejection } from './helpers';
+} from '../../../../src/core/target/http';
+import { RateLimiter } from '../../../../src/core/target/limiter';
+import { FakeClock, flush, rejection } from '../../../support/fakeClock';
 
 const base = new URL('https://acme.tt.omtrdc.net');
 

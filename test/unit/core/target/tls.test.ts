@@ -3,16 +3,16 @@ import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 import { Dispatcher } from 'undici';
-import { TargetClient } from '../../../src/core/target/client';
-import { TargetError } from '../../../src/core/target/errors';
+import { TargetClient } from '../../../../src/core/target/client';
+import { TargetError } from '../../../../src/core/target/errors';
 import {
   DispatcherFactory,
   UndiciTransport,
   dispatcherOptions,
   undiciDispatchers,
-} from '../../../src/core/target/http';
-import { RateLimiter } from '../../../src/core/target/limiter';
-import { rejection } from './helpers';
+} from '../../../../src/core/target/http';
+import { RateLimiter } from '../../../../src/core/target/limiter';
+import { rejection } from '../../../support/fakeClock';
 
 // A self-signed certificate for 127.0.0.1 (P-256, valid until 2126), made for this test only.
 const KEY = `-----BEGIN PRIVATE KEY-----

@@ -4,9 +4,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
-import { BatchDocumentModel } from '../../../src/core/batch/incremental';
-import { rules } from '../../../src/core/batch/rules';
-import { BatchDiagnostic, BatchValidation, Range, validateFile, validateText } from '../../../src/core/batch/validator';
+import { BatchDocumentModel } from '../../../../src/core/batch/incremental';
+import { rules } from '../../../../src/core/batch/rules';
+import {
+  BatchDiagnostic,
+  BatchValidation,
+  Range,
+  validateFile,
+  validateText,
+} from '../../../../src/core/batch/validator';
 
 /**
  * Property-based tests of the batch validator (docs/rules.md: "never throw on any input",

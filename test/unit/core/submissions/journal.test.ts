@@ -8,7 +8,7 @@ import {
   submissionState,
   type BatchSubmission,
   type UploadRecord,
-} from '../../../src/core/submissions/journal';
+} from '../../../../src/core/submissions/journal';
 
 function submission(uploads: Partial<UploadRecord>[]): BatchSubmission {
   return {

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { ruleDocsUrl, rules, RuleCode } from '../../../src/core/batch/rules';
-import { BatchDiagnostic, validateText } from '../../../src/core/batch/validator';
+import { ruleDocsUrl, rules, RuleCode } from '../../../../src/core/batch/rules';
+import { BatchDiagnostic, validateText } from '../../../../src/core/batch/validator';
 
 const H = 'batch=thirdPartyId,age,city\n';
 

@@ -2,12 +2,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeFormValue } from '../../../src/core/batch/encoding';
-import { IdIndex } from '../../../src/core/batch/idIndex';
-import { BatchDocumentModel } from '../../../src/core/batch/incremental';
-import { LineDiagnostic, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../src/core/batch/scan';
-import { validateFile, validateText } from '../../../src/core/batch/validator';
-import { prng } from '../../support/prng';
+import { decodeFormValue } from '../../../../src/core/batch/encoding';
+import { IdIndex } from '../../../../src/core/batch/idIndex';
+import { BatchDocumentModel } from '../../../../src/core/batch/incremental';
+import { LineDiagnostic, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../../src/core/batch/scan';
+import { validateFile, validateText } from '../../../../src/core/batch/validator';
+import { prng } from '../../../support/prng';
 
 // Mostly clean pieces, so that both the fast path and its bail-outs are exercised.
 const PIECES = [

@@ -1,11 +1,12 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { count, useDisplayLanguage } from '../../src/core/displayLanguage';
-import { fixesFor } from '../../src/core/batch/fixes';
-import { validateText } from '../../src/core/batch/validator';
+import { count, useDisplayLanguage } from '../../../src/core/displayLanguage';
+import { fixesFor } from '../../../src/core/batch/fixes';
+import { validateText } from '../../../src/core/batch/validator';
+import { repoRoot } from '../../support/repoRoot';
 
-const root = path.resolve(__dirname, '..', '..', '..');
+const root = repoRoot;
 const spanish = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.es.json'), 'utf8')) as Record<
   string,
   string

@@ -1,4 +1,4 @@
-import { Clock, cancelledError } from '../../../src/core/target/limiter';
+import { Clock, cancelledError } from '../../src/core/target/limiter';
 
 /** A clock the test moves by hand; `sleeps` records every wait asked for. */
 export class FakeClock implements Clock {

@@ -4,9 +4,9 @@ import {
   parseAttributes,
   pcIdProblem,
   thirdPartyIdProblem,
-} from '../../src/core/profiles/attributes';
-import { shellQuote, toCurl } from '../../src/core/profiles/curl';
-import { compareAttributes, verifyDelays } from '../../src/core/profiles/verify';
+} from '../../../../src/core/profiles/attributes';
+import { shellQuote, toCurl } from '../../../../src/core/profiles/curl';
+import { compareAttributes, verifyDelays } from '../../../../src/core/profiles/verify';
 
 describe('profile attributes as typed', () => {
   it('reads name=value, with & kept in a single value', () => {

@@ -1,9 +1,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { STEP_TYPES, parseScenario } from '../../../src/core/scenarios/scenario';
+import { STEP_TYPES, parseScenario } from '../../../../src/core/scenarios/scenario';
+import { repoRoot } from '../../../support/repoRoot';
 
-const root = path.resolve(__dirname, '../../../..');
+const root = repoRoot;
 
 function messages(text: string): string[] {
   return parseScenario(text).problems.map((p) => p.message);

@@ -2,9 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { TargetClient } from '../../../src/core/target/client';
-import { RateLimiter } from '../../../src/core/target/limiter';
-import { Emulator, startEmulator } from '../../../src/emulator/server';
+import { TargetClient } from '../../../../src/core/target/client';
+import { RateLimiter } from '../../../../src/core/target/limiter';
+import { Emulator, startEmulator } from '../../../../src/emulator/server';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-load-'));
 

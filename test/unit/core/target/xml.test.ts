@@ -1,10 +1,11 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ProfileLookup, TargetClient } from '../../../src/core/target/client';
-import { TargetError } from '../../../src/core/target/errors';
-import { HttpRequest, HttpResponse } from '../../../src/core/target/http';
-import { parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer } from '../../../src/core/target/xml';
+import { ProfileLookup, TargetClient } from '../../../../src/core/target/client';
+import { TargetError } from '../../../../src/core/target/errors';
+import { HttpRequest, HttpResponse } from '../../../../src/core/target/http';
+import { parseBatchStatus, parseSubmitAnswer, parseUpdateAnswer } from '../../../../src/core/target/xml';
+import { repoRoot } from '../../../support/repoRoot';
 
 interface FixtureResponse {
   status?: number | string;
@@ -21,7 +22,7 @@ interface Fixture {
 }
 
 /** The Adobe examples the project keeps as its own fixtures, one file per API. */
-const fixtureDir = path.resolve(__dirname, '../../../..', 'test', 'fixtures', 'adobe');
+const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'adobe');
 const fixtureFiles = fs
   .readdirSync(fixtureDir)
   .filter((name) => name.endsWith('.json'))
