@@ -21,6 +21,9 @@ describe('README', () => {
     assert.ok(readme.indexOf('## ') >= fromSource, 'nothing but the introduction before "From source"');
     const block = readme.slice(fromSource, readme.indexOf('\n## ', fromSource + 1));
     assert.ok(block.includes('npm start') && block.includes('npm test'));
+    for (const [file] of readme.matchAll(/\btest\/[\w./-]+\.test\.ts\b/g)) {
+      assert.ok(fs.existsSync(path.join(root, file)), `the README names ${file}, which does not exist`);
+    }
     for (const [, image] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
       assert.ok(fs.existsSync(path.join(root, image)), `${image} is missing`);
     }
