@@ -102,7 +102,7 @@ export const uploadBench: Bench = {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
     const sinkScript = path.join(tmp, 'sink.js');
     fs.writeFileSync(sinkScript, SINK_SCRIPT);
-    const emulatorScript = path.join(__dirname, '..', 'emulator', 'main.js');
+    const emulatorScript = path.join(__dirname, '..', '..', 'emulator-main.js');
     const children: ChildProcess[] = [];
     const clients: TargetClient[] = [];
     try {
@@ -130,7 +130,7 @@ export const uploadBench: Bench = {
       ];
 
       if (fs.existsSync(emulatorScript)) {
-        const emu = await startChild(emulatorScript, ['--port', '0']);
+        const emu = await startChild(emulatorScript, ['--port', '0', '--empty']);
         children.push(emu.child);
         await fetch(`${emu.url}/__emulator/config`, {
           method: 'POST',
