@@ -237,7 +237,8 @@ function submissionItem(s: BatchSubmission): vscode.TreeItem {
       `\n\n${s.sourceFile}`,
   );
   item.iconPath = stateIcons[state];
-  item.contextValue = `batch.${state}`;
+  // ".request": a single upload with a status URL, which "Copy as cURL" copies.
+  item.contextValue = `batch.${state}${s.uploads.length === 1 && s.uploads[0].batchStatus ? '.request' : ''}`;
   item.command = {
     command: Commands.showBatchDetails,
     title: vscode.l10n.t('Show Details'),
@@ -264,7 +265,7 @@ function uploadItem(s: BatchSubmission, u: UploadRecord): vscode.TreeItem {
   item.id = `${s.id}/${u.index}`;
   item.description = `${state} · ${u.rows} ${vscode.l10n.t('rows')} · ${formatBytes(u.bytes)}${u.counters?.successfulUpdates !== undefined ? ` · ${u.counters.successfulUpdates} ✓` : ''}`;
   item.iconPath = stateIcons[state];
-  item.contextValue = `upload.${state}`;
+  item.contextValue = `upload.${state}${u.batchStatus ? '.request' : ''}`;
   item.tooltip = u.message;
   return item;
 }
@@ -284,7 +285,9 @@ function entryItem(entry: HistoryEntry): vscode.TreeItem {
   item.tooltip = new vscode.MarkdownString(
     `**${entry.kind}** ${entry.summary}\n\n${entry.result}\n\n${new Date(entry.time).toLocaleString()}`,
   );
-  item.iconPath = new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
+  item.iconPath = entry.cancelled
+    ? new vscode.ThemeIcon('circle-slash')
+    : new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
   item.contextValue = `entry.${entry.kind}${entry.request ? '.request' : ''}`;
   if (entry.kind === 'fetch' && entry.profileId) {
     item.command = {

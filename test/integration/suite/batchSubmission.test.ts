@@ -147,6 +147,12 @@ describe('batch submission and tracking', () => {
     );
     assert.ok(selected, `selection: ${JSON.stringify(view.selection)}`);
     assert.ok(view.visible, 'the view is shown');
+    // Its status look-up copies as cURL, like every request in History.
+    const command = await vscode.commands.executeCommand<string>(Commands.copyAsCurl, selected);
+    assert.ok(
+      command?.includes(`curl --fail-with-body -X GET '${result.uploads[0].batchStatus}'`),
+      `copied: ${command}`,
+    );
     await finished(result.submissionId!);
   });
 
