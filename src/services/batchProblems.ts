@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { countSafelyFixable } from '../core/batch/fixes';
 import { BatchDocumentModel } from '../core/batch/incremental';
 import type { BatchDiagnostic, BatchSummary } from '../core/batch/validator';
 import { BATCH_LANGUAGE_ID, Commands, SETTINGS_SECTION, Settings } from '../contributions';
@@ -24,6 +25,7 @@ export class BatchProblems extends Disposable {
   private readonly documents = new Map<string, vscode.TextDocument>();
   private readonly fromDisk = new Map<string, BatchProblemsEntry>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly fixable = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after the diagnostics of a file were published. */
   readonly onDidPublish = this.changed.event;
@@ -45,6 +47,14 @@ export class BatchProblems extends Disposable {
   /** The live model of an open batch file. */
   modelFor(document: vscode.TextDocument): BatchDocumentModel | undefined {
     return this.models.get(document.uri.toString());
+  }
+
+  /**
+   * How many problems of an open batch file fix-all would fix, counted once each time its problems
+   * are published, so the lightbulb (asked on every cursor move) reads a number instead of a pass over the file.
+   */
+  fixableCount(uri: vscode.Uri): number {
+    return this.fixable.get(uri.toString()) ?? 0;
   }
 
   /** Everything known about a file's problems, open or validated from disk. */
@@ -97,6 +107,7 @@ export class BatchProblems extends Disposable {
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
     this.documents.delete(key);
+    this.fixable.delete(key);
     if (!this.models.delete(key)) return;
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
@@ -125,9 +136,14 @@ export class BatchProblems extends Disposable {
     const document = this.documents.get(uri.toString());
     if (!model || !document) return;
     const diagnostics = model.diagnostics();
+    let fixable = countSafelyFixable(document.lineCount, (i) => document.lineAt(i).text, diagnostics);
     // The editor hands us lines without their ends, so the model never sees a CR: a CRLF document
     // gets its TP028 here, once, with a quick fix that switches the document to LF.
-    if (document.eol === vscode.EndOfLine.CRLF) diagnostics.push(crlfDiagnostic());
+    if (document.eol === vscode.EndOfLine.CRLF) {
+      diagnostics.push(crlfDiagnostic());
+      fixable++;
+    }
+    this.fixable.set(uri.toString(), fixable);
     this.show(uri, sortByPosition(diagnostics));
   }
 

@@ -9,9 +9,14 @@ export interface HistoryEntry {
   /** What was asked, e.g. "thirdPartyId crm-1: tier=gold, age=34". */
   summary: string;
   ok: boolean;
+  /** Stopped by the user (Cancel, "Cancel Running Requests"): not ok, but not a failure either. */
+  cancelled?: boolean;
   /** What came back, e.g. "Request successfully submitted" or the error message. */
   result: string;
-  /** The request, for "Copy as cURL" (URL and body only: the token is never stored). */
+  /**
+   * The request, for "Copy as cURL" (URL and body only: the token is never stored). Updates, look-ups
+   * and verifications (the look-up they repeat) carry one.
+   */
   request?: { method: 'GET' | 'POST'; url: string; body?: string; contentType?: string; authenticated: boolean };
   /** For updates: the pairs sent, so "Verify Update" knows what to expect. */
   profileId?: { type: 'pcId' | 'thirdPartyId' | 'marketingCloudVisitorId'; value: string };

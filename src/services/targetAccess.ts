@@ -39,18 +39,27 @@ export class TargetAccess {
       `${e.method} ${e.url} attempt ${e.attempt} -> ${e.status ?? e.error ?? '?'} (${Math.round(e.durationMs)} ms) headers ${JSON.stringify(e.headers)}`,
     );
 
+  /**
+   * Proxies as VS Code users configure them: `http.proxy`, `http.noProxy`, `http.proxyAuthorization`
+   * and `http.proxyStrictSSL`, then the environment (`https_proxy`, `no_proxy`); `http.proxySupport`
+   * "off" turns all of it off. Read on every client, so a changed setting applies to the next request.
+   */
   private httpSettings(): { timeoutMs: number; proxy: ProxySettings } {
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const http = vscode.workspace.getConfiguration('http');
-    const proxySupport = http.get<string>('proxySupport', 'override');
-    const proxy = proxySupport === 'off' ? undefined : http.get<string>('proxy') || undefined;
+    const off = http.get<string>('proxySupport', 'override') === 'off';
+    const noProxy = http.get<string[] | string>('noProxy', []);
     return {
       timeoutMs: settings.get<number>('requestTimeoutSeconds', 30) * 1000,
-      proxy: {
-        proxy,
-        env: proxySupport === 'off' ? {} : process.env,
-        strictSSL: http.get<boolean>('proxyStrictSSL', true),
-      },
+      proxy: off
+        ? { env: {}, strictSSL: http.get<boolean>('proxyStrictSSL', true) }
+        : {
+            proxy: http.get<string>('proxy') || undefined,
+            noProxy: (Array.isArray(noProxy) ? noProxy.join(',') : noProxy) || undefined,
+            proxyAuthorization: http.get<string | null>('proxyAuthorization') || undefined,
+            env: process.env,
+            strictSSL: http.get<boolean>('proxyStrictSSL', true),
+          },
     };
   }
 

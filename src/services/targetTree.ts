@@ -37,6 +37,51 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     this.changed.fire(undefined);
   }
 
+  private view: vscode.TreeView<TreeNode> | undefined;
+
+  /** The view that shows this tree, once the tree feature has created it. */
+  get treeView(): vscode.TreeView<TreeNode> | undefined {
+    return this.view;
+  }
+
+  /** Called by the tree feature with the view it created, so other features can reveal rows in it. */
+  attachView(view: vscode.TreeView<TreeNode>): vscode.Disposable {
+    this.view = view;
+    return new vscode.Disposable(() => {
+      if (this.view === view) this.view = undefined;
+    });
+  }
+
+  /**
+   * Shows a submission in the view, its connection and Batches rows expanded and the submission
+   * selected (and expanded when it has several uploads); false when there is no view to show it in.
+   */
+  async revealSubmission(connectionId: string, submissionId: string): Promise<boolean> {
+    const view = this.view;
+    if (!view) return false;
+    const node: TreeNode = { type: 'submission', connectionId, submissionId };
+    if (!view.visible) {
+      // A view never shown yet has no rows to select: the first reveal only opens it, the second,
+      // once it is visible, selects the row.
+      const shown = new Promise<void>((resolve) => {
+        const listener = view.onDidChangeVisibility((e) => {
+          if (e.visible) {
+            listener.dispose();
+            resolve();
+          }
+        });
+        setTimeout(() => {
+          listener.dispose();
+          resolve();
+        }, 2000);
+      });
+      await view.reveal(node, { select: false, focus: false });
+      await shown;
+    }
+    await view.reveal(node, { select: true, focus: false, expand: true });
+    return true;
+  }
+
   dispose(): void {
     this.subscriptions.forEach((d) => d.dispose());
   }
@@ -179,17 +224,21 @@ function submissionItem(s: BatchSubmission): vscode.TreeItem {
   item.id = s.id;
   const rows = s.uploads.reduce((n, u) => n + u.rows, 0);
   const bytes = s.uploads.reduce((n, u) => n + u.bytes, 0);
-  item.description = `${state} · ${rows} ${vscode.l10n.t('rows')} · ${formatBytes(bytes)} · ${s.apiVersion} · ${new Date(s.createdAt).toLocaleTimeString()}`;
+  // Short enough for the default sidebar width: the state first; size, API and time are in the tooltip.
+  item.description = `${state} · ${rows} ${vscode.l10n.t('rows')}`;
   item.tooltip = new vscode.MarkdownString(
-    s.uploads
-      .map(
-        (u) =>
-          `**${u.index + 1}/${s.uploads.length}** ${u.state}${u.status ? ` / ${u.status}` : ''}${u.counters ? ` — ${u.counters.successfulUpdates ?? '?'} ✓, ${u.counters.profilesNotFound ?? '?'} not found, ${u.counters.failedUpdates ?? '?'} failed` : ''}`,
-      )
-      .join('\n\n') + `\n\n${s.sourceFile}`,
+    `${state} · ${rows} ${vscode.l10n.t('rows')} · ${formatBytes(bytes)} · ${s.apiVersion} · ${new Date(s.createdAt).toLocaleString()}\n\n` +
+      s.uploads
+        .map(
+          (u) =>
+            `**${u.index + 1}/${s.uploads.length}** ${u.state}${u.status ? ` / ${u.status}` : ''}${u.counters ? ` — ${u.counters.successfulUpdates ?? '?'} ✓, ${u.counters.profilesNotFound ?? '?'} not found, ${u.counters.failedUpdates ?? '?'} failed` : ''}`,
+        )
+        .join('\n\n') +
+      `\n\n${s.sourceFile}`,
   );
   item.iconPath = stateIcons[state];
-  item.contextValue = `batch.${state}`;
+  // ".request": a single upload with a status URL, which "Copy as cURL" copies.
+  item.contextValue = `batch.${state}${s.uploads.length === 1 && s.uploads[0].batchStatus ? '.request' : ''}`;
   item.command = {
     command: Commands.showBatchDetails,
     title: vscode.l10n.t('Show Details'),
@@ -216,7 +265,7 @@ function uploadItem(s: BatchSubmission, u: UploadRecord): vscode.TreeItem {
   item.id = `${s.id}/${u.index}`;
   item.description = `${state} · ${u.rows} ${vscode.l10n.t('rows')} · ${formatBytes(u.bytes)}${u.counters?.successfulUpdates !== undefined ? ` · ${u.counters.successfulUpdates} ✓` : ''}`;
   item.iconPath = stateIcons[state];
-  item.contextValue = `upload.${state}`;
+  item.contextValue = `upload.${state}${u.batchStatus ? '.request' : ''}`;
   item.tooltip = u.message;
   return item;
 }
@@ -236,7 +285,9 @@ function entryItem(entry: HistoryEntry): vscode.TreeItem {
   item.tooltip = new vscode.MarkdownString(
     `**${entry.kind}** ${entry.summary}\n\n${entry.result}\n\n${new Date(entry.time).toLocaleString()}`,
   );
-  item.iconPath = new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
+  item.iconPath = entry.cancelled
+    ? new vscode.ThemeIcon('circle-slash')
+    : new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
   item.contextValue = `entry.${entry.kind}${entry.request ? '.request' : ''}`;
   if (entry.kind === 'fetch' && entry.profileId) {
     item.command = {

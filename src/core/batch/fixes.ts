@@ -140,6 +140,22 @@ function removeEmptyColumn(
   return [fix(d, l10n.t('Remove the empty column'), edits)];
 }
 
+/** Whether fix-all would fix this diagnostic: its rule is in the safe set and the catalogue has a fix for it. */
+export function hasSafeFix(d: BatchDiagnostic, lineAt: (line: number) => string, lineCount: number): boolean {
+  return SAFE_CODES.has(d.code) && fixesFor(d, lineAt, lineCount).length > 0;
+}
+
+/** How many of the given diagnostics fix-all would fix (the "N" of "Fix all N problems"). */
+export function countSafelyFixable(
+  lineCount: number,
+  lineAt: (line: number) => string,
+  diagnostics: readonly BatchDiagnostic[],
+): number {
+  let n = 0;
+  for (const d of diagnostics) if (hasSafeFix(d, lineAt, lineCount)) n++;
+  return n;
+}
+
 /**
  * The safe fixes of all the given diagnostics at once, as non-overlapping edits: applied together
  * they give a file without those problems. Edits that would overlap an earlier one are left for

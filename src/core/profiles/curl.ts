@@ -1,6 +1,8 @@
 /**
  * "Copy as cURL": the request as a shell command a user can run or paste into a ticket. The token
- * is never written: the command reads `$TARGET_PROFILE_TOKEN` from the environment instead.
+ * is never written: the command reads `$TARGET_PROFILE_TOKEN` from the environment instead, and
+ * stops with a message naming the variable when it is unset (rather than sending "Bearer " and
+ * getting a 401). `--fail-with-body` makes an HTTP error a failed command that still shows Target's answer.
  */
 export interface CurlRequest {
   method: 'GET' | 'POST';
@@ -16,11 +18,15 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The shell guard of an authenticated command: `${VAR:?message}` stops the command when VAR is unset or empty. */
+export const TOKEN_GUARD = ': "${TARGET_PROFILE_TOKEN:?set TARGET_PROFILE_TOKEN to the profile API token}"';
+
 export function toCurl(request: CurlRequest): string {
-  const parts = ['curl', '-X', request.method, shellQuote(request.url)];
+  const parts = ['curl', '--fail-with-body', '-X', request.method, shellQuote(request.url)];
   // Double quotes so the shell expands the variable; the variable name is the CLI's.
   if (request.authenticated) parts.push('-H', '"Authorization: Bearer $TARGET_PROFILE_TOKEN"');
   if (request.contentType) parts.push('-H', shellQuote(`Content-Type: ${request.contentType}`));
   if (request.body !== undefined) parts.push('--data-binary', shellQuote(request.body));
-  return parts.join(' ');
+  const command = parts.join(' ');
+  return request.authenticated ? `${TOKEN_GUARD} && ${command}` : command;
 }

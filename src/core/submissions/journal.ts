@@ -157,3 +157,17 @@ export function connectionNotes(
   }
   return notes;
 }
+
+/**
+ * Whether the bulk API version needs asking before a submission. The connection's version decides,
+ * except for the one case where the file's id column makes it a real question: v2 keyed on pcId is
+ * right for stand-alone implementations and wrong for those that use the Experience Cloud ID
+ * (TP040), which only the user knows. Then the connection's version is offered first.
+ */
+export function bulkVersionChoice(
+  connectionVersion: 'v1' | 'v2',
+  idColumn: 'pcId' | 'thirdPartyId' | undefined,
+): { decided: 'v1' | 'v2' } | { ask: 'TP040'; preferred: 'v1' | 'v2' } {
+  if (connectionVersion === 'v2' && idColumn === 'pcId') return { ask: 'TP040', preferred: connectionVersion };
+  return { decided: connectionVersion };
+}

@@ -231,6 +231,23 @@ const callName = {
   status: () => l10n.t('the batch status'),
 };
 
+/** The URL of a profile look-up (GET, Bearer token): by pcId, thirdPartyId or Experience Cloud ID. */
+export function profileFetchUrl(base: URL, clientCode: string, id: ProfileLookup): { url: URL; path: string } {
+  let segment: string;
+  if ('pcId' in id) {
+    checkId(id.pcId, 'pcId');
+    segment = encode(id.pcId, invalidId('pcId'));
+  } else if ('thirdPartyId' in id) {
+    checkId(id.thirdPartyId, 'thirdPartyId');
+    segment = `thirdPartyId/${encode(id.thirdPartyId, invalidId('thirdPartyId'))}`;
+  } else {
+    checkId(id.marketingCloudVisitorId, 'marketingCloudVisitorId');
+    segment = `marketingCloudVisitorId/${encode(id.marketingCloudVisitorId, invalidId('marketingCloudVisitorId'))}`;
+  }
+  const path = `${basePath(base)}/rest/v1/profiles/${segment}`;
+  return { url: new URL(`${base.origin}${path}?client=${clientCode}`), path };
+}
+
 /** The request a single update becomes: GET, or POST when the URL would pass 8 KB. */
 export function buildProfileUpdateRequest(
   base: URL,
@@ -473,19 +490,8 @@ export class TargetClient {
 
   async fetchProfile(id: ProfileLookup, options: CallOptions = {}): Promise<FetchResult> {
     const { clientCode } = this.options.connection;
-    let segment: string;
-    if ('pcId' in id) {
-      checkId(id.pcId, 'pcId');
-      segment = encode(id.pcId, invalidId('pcId'));
-    } else if ('thirdPartyId' in id) {
-      checkId(id.thirdPartyId, 'thirdPartyId');
-      segment = `thirdPartyId/${encode(id.thirdPartyId, invalidId('thirdPartyId'))}`;
-    } else {
-      checkId(id.marketingCloudVisitorId, 'marketingCloudVisitorId');
-      segment = `marketingCloudVisitorId/${encode(id.marketingCloudVisitorId, invalidId('marketingCloudVisitorId'))}`;
-    }
-    const path = `${basePath(this.base)}/rest/v1/profiles/${segment}`;
-    const url = mustStayOn(new URL(`${this.base.origin}${path}?client=${clientCode}`), this.base, path);
+    const { url, path } = profileFetchUrl(this.base, clientCode, id);
+    mustStayOn(url, this.base, path);
     const what = callName.fetch();
     const res = await this.authorized({ method: 'GET', url, idempotent: true, what }, options.signal);
     let json: unknown;

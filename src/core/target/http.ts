@@ -163,6 +163,11 @@ export interface ProxySettings {
   /** Where `https_proxy`, `http_proxy` and `no_proxy` are read from (upper or lower case). */
   env?: NodeJS.ProcessEnv;
   /**
+   * The `Proxy-Authorization` header value sent to the proxy (the editor's `http.proxyAuthorization`),
+   * e.g. `Basic dXNlcjpwYXNz`; without it, credentials in the proxy URL (`http://user:pass@host`) are used.
+   */
+  proxyAuthorization?: string;
+  /**
    * Verify TLS certificates (the editor's `http.proxyStrictSSL`); default true. When false, neither the
    * proxy's certificate nor the server's is checked, on proxied and direct connections alike.
    */
@@ -189,7 +194,13 @@ export function dispatcherOptions(settings: ProxySettings): {
   return {
     agent: { connect: { ...tls } },
     // requestTls: the TLS session to Target through the tunnel; proxyTls: to an https:// proxy itself.
-    proxyAgent: (uri) => ({ uri, proxyTunnel: false, requestTls: { ...tls }, proxyTls: { ...tls } }),
+    proxyAgent: (uri) => ({
+      uri,
+      proxyTunnel: false,
+      requestTls: { ...tls },
+      proxyTls: { ...tls },
+      ...(settings.proxyAuthorization ? { token: settings.proxyAuthorization } : {}),
+    }),
   };
 }
 
@@ -256,16 +267,22 @@ export class UndiciTransport {
   readonly send: Transport = async (req, signal) => {
     const dispatcher = this.dispatcherFor(req.url);
     const payload = typeof req.body === 'function' ? Readable.from(req.body(), { objectMode: false }) : req.body;
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: payload,
-      signal,
-      dispatcher,
-      // Our own timer bounds the whole exchange; undici's idle timers would cut slow uploads short.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: payload,
+        signal,
+        dispatcher,
+        // Our own timer bounds the whole exchange; undici's idle timers would cut slow uploads short.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      const proxyUrl = signal.aborted ? undefined : proxyFor(req.url, this.proxy);
+      throw (proxyUrl && proxyHopError(error, proxyUrl, req)) || error;
+    }
     const limit = req.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     if (Number(res.headers['content-length'] ?? 0) > limit) {
       res.body.destroy();
@@ -280,6 +297,100 @@ export class UndiciTransport {
     this.direct = undefined;
     await Promise.all(all.map((a) => a.close()));
   }
+}
+
+/** A proxy URL as shown in messages: without the credentials it may carry. */
+export function displayProxy(proxyUrl: string): string {
+  try {
+    const url = new URL(proxyUrl);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return proxyUrl.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+/**
+ * The error for a request that failed at the proxy rather than at Target, or undefined when the
+ * failure is not the proxy's. A refused connection or an unknown host while a proxy is in use is the
+ * proxy's: the proxy, not this client, connects to Target. A tunnel the proxy refuses (CONNECT
+ * answered with 502, 403, 407…) is the proxy's verdict, so it is final and not retried as if Target
+ * were down; nothing reached Target in any of these cases.
+ */
+export function proxyHopError(
+  error: unknown,
+  proxyUrl: string,
+  req: Pick<HttpRequest, 'url' | 'what'>,
+): TargetError | undefined {
+  const proxy = displayProxy(proxyUrl);
+  const target = req.url.host;
+  const code = errorCode(error);
+  const text = messagesOf(error);
+  const refusedTunnel = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(text);
+  const status = refusedTunnel
+    ? Number(refusedTunnel[1])
+    : /Proxy Authentication Required \(407\)/.test(text)
+      ? 407
+      : undefined;
+  if (status === 407) {
+    return new TargetError(
+      'network',
+      l10n.t(
+        'The proxy {0} asks for authorization (HTTP 407) for {1}: check the proxy credentials. Target ({2}) was not reached.',
+        proxy,
+        req.what,
+        target,
+      ),
+      { cause: error },
+    );
+  }
+  if (status !== undefined) {
+    return new TargetError(
+      'network',
+      l10n.t(
+        'The proxy {0} refused to connect to {1} for {2} (HTTP {3}). Target was not reached; check that the proxy allows {1}.',
+        proxy,
+        target,
+        req.what,
+        String(status),
+      ),
+      { cause: error },
+    );
+  }
+  if (code === 'ECONNREFUSED') {
+    return new TargetError(
+      'network',
+      l10n.t(
+        'Could not connect to the proxy {0} for {1} (connection refused). Check that the proxy is running and the proxy settings; nothing was sent to Target ({2}).',
+        proxy,
+        req.what,
+        target,
+      ),
+      { cause: error },
+    );
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+    return new TargetError(
+      'network',
+      l10n.t(
+        'Could not find the proxy host {0} for {1} (DNS lookup failed: {2}). Check the proxy settings; nothing was sent to Target ({3}).',
+        proxy,
+        req.what,
+        code,
+        target,
+      ),
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+/** The messages of an error and its causes, for undici errors that carry no code of their own. */
+function messagesOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error) parts.push(e.message);
+  }
+  return parts.join('\n');
 }
 
 function errorCode(error: unknown): string | undefined {

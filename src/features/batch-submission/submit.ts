@@ -1,7 +1,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { validateFile } from '../../core/batch/validator';
-import { connectionNotes, type BatchSubmission, type UploadRecord } from '../../core/submissions/journal';
+import { validateFile, type BatchDiagnostic } from '../../core/batch/validator';
+import {
+  bulkVersionChoice,
+  connectionNotes,
+  type BatchSubmission,
+  type UploadRecord,
+} from '../../core/submissions/journal';
 import { isTargetError } from '../../core/target/errors';
 import { BATCH_LANGUAGE_ID, SETTINGS_SECTION } from '../../contributions';
 import { connectionArg, type Connection } from '../../services/connectionStore';
@@ -23,11 +28,31 @@ export interface SubmitResult {
   submissionId?: string;
   refused?: 'errors' | 'cancelled' | 'declined';
   uploads: UploadRecord[];
+  /** The refusal as shown to the user, when the file has errors. */
+  message?: string;
+}
+
+/** How many of a refused file's errors the message names; the Problems panel has them all. */
+const ERRORS_NAMED = 3;
+
+/** "crm.batch has 5 errors and was not submitted: TP020 line 2: … · TP021 line 5: … · … · and 2 more." */
+function refusalMessage(name: string, errors: BatchDiagnostic[]): string {
+  const named = errors
+    .slice(0, ERRORS_NAMED)
+    .map((d) => vscode.l10n.t('{0} line {1}: {2}', d.code, d.line + 1, d.message))
+    .join(' · ');
+  const more = errors.length - ERRORS_NAMED;
+  return more > 0
+    ? vscode.l10n.t('{0} has {1} errors and was not submitted: {2} · and {3} more.', name, errors.length, named, more)
+    : errors.length === 1
+      ? vscode.l10n.t('{0} has an error and was not submitted: {1}.', name, named)
+      : vscode.l10n.t('{0} has {1} errors and was not submitted: {2}.', name, errors.length, named);
 }
 
 /**
- * Submit Batch File: validate (refusing files with errors and opening the Problems panel), confirm,
- * plan the uploads, then upload them one by one, each journalled before it starts and after it
+ * Submit Batch File: validate before asking anything (refusing a file with errors, naming the first
+ * ones, with a button to the Problems panel), choose the connection and, only when the file's id
+ * column makes it a question, the bulk API version; confirm, plan the uploads, then upload them one by one, each journalled before it starts and after it
  * ends, and hand the accepted ones to the tracker.
  */
 export async function submitBatchFile(
@@ -49,27 +74,34 @@ export async function submitBatchFile(
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty && !(await open.save())) return { refused: 'cancelled', uploads: [] };
 
-  const connection = input.connectionId
-    ? services.connections.get(input.connectionId)
-    : await chooseConnection(services);
-  if (!connection) return { refused: 'cancelled', uploads: [] };
-  const apiVersion = input.apiVersion ?? (input.connectionId ? connection.apiVersion : await chooseVersion(connection));
-  if (!apiVersion) return { refused: 'cancelled', uploads: [] };
   const name = path.basename(uri.fsPath);
 
+  // Validation first: a file that cannot be sent is refused before any question is asked.
   const validation = await services.targets.withProgress(vscode.l10n.t('Validating {0}', name), (signal) =>
     validateFile(uri.fsPath, { signal }),
   );
   services.batchProblems.publishFromDisk(uri, validation.diagnostics, validation.summary);
-  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
+  const errors = validation.diagnostics
+    .filter((d) => d.severity === 'error')
+    .sort((a, b) => a.line - b.line || a.column - b.column);
   if (errors.length > 0) {
-    void vscode.commands.executeCommand('workbench.actions.view.problems');
-    void vscode.window.showErrorMessage(
-      vscode.l10n.t('{0} has {1} error(s) and was not submitted. See the Problems panel.', name, errors.length),
-    );
+    const message = refusalMessage(name, errors);
+    const showProblems = vscode.l10n.t('Show Problems');
+    void vscode.window.showErrorMessage(message, showProblems).then((answer) => {
+      if (answer === showProblems) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
     services.log.warn(`refused to submit ${uri.fsPath}: ${errors.length} error(s)`);
-    return { refused: 'errors', uploads: [] };
+    return { refused: 'errors', uploads: [], message };
   }
+
+  const connection = input.connectionId
+    ? services.connections.get(input.connectionId)
+    : await chooseConnection(services);
+  if (!connection) return { refused: 'cancelled', uploads: [] };
+  const apiVersion =
+    input.apiVersion ??
+    (input.connectionId ? connection.apiVersion : await chooseVersion(connection, validation.summary.idColumn));
+  if (!apiVersion) return { refused: 'cancelled', uploads: [] };
 
   const notes = connectionNotes(validation.summary.idColumn, apiVersion);
   const confirm = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
@@ -176,6 +208,11 @@ export async function submitBatchFile(
         const final = journal.get(submission.id)!;
         const accepted = final.uploads.filter((u) => u.state === 'accepted').length;
         if (accepted > 0) {
+          // The batch is tracked from now on: shown in the view, expanded and selected, not left
+          // under two collapsed rows.
+          void services.tree.revealSubmission(connection.id, submission.id).then(undefined, (error: unknown) => {
+            services.log.warn(`could not reveal ${name} in the view: ${String(error)}`);
+          });
           void vscode.window.showInformationMessage(
             vscode.l10n.t(
               '{0}: {1} of {2} upload(s) accepted; following their status in the Target Profiles view.',
@@ -235,11 +272,22 @@ async function chooseConnection(services: Services): Promise<Connection | undefi
   return pick ? connectionArg(pick.connection, services.connections.get.bind(services.connections)) : undefined;
 }
 
-async function chooseVersion(connection: Connection): Promise<'v1' | 'v2' | undefined> {
+/** The connection's bulk API version, asked only when the file's id column makes it a question (TP040). */
+async function chooseVersion(
+  connection: Connection,
+  idColumn: 'pcId' | 'thirdPartyId' | undefined,
+): Promise<'v1' | 'v2' | undefined> {
+  const choice = bulkVersionChoice(connection.apiVersion, idColumn);
+  if ('decided' in choice) return choice.decided;
   const items = [
     { label: 'v2', description: vscode.l10n.t('creates missing profiles'), value: 'v2' as const },
     { label: 'v1', description: vscode.l10n.t('updates existing profiles only'), value: 'v1' as const },
-  ].sort((a) => (a.value === connection.apiVersion ? -1 : 1));
-  const pick = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Bulk API version') });
+  ].sort((a) => (a.value === choice.preferred ? -1 : 1));
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Bulk API version for {0}', connection.name),
+    placeHolder: vscode.l10n.t(
+      'The file is keyed on pcId: with the Experience Cloud ID, use v1 (or key the file on thirdPartyId).',
+    ),
+  });
   return pick?.value;
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { fixAll, fixesFor, type TextEdit } from '../../core/batch/fixes';
+import { fixAll, fixesFor, hasSafeFix, type TextEdit } from '../../core/batch/fixes';
 import { BATCH_LANGUAGE_ID, Commands, FIX_ALL_KIND } from '../../contributions';
 import { DIAGNOSTIC_SOURCE, fromDiagnostic, ruleCodeOf, toRange } from '../../services/diagnosticConversion';
 import { MORE_PROBLEMS_CODE, type BatchProblems } from '../../services/batchProblems';
@@ -21,7 +21,7 @@ class BatchFixes implements vscode.CodeActionProvider {
     _range: vscode.Range,
     context: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
-    const lineAt = (i: number) => document.lineAt(i).text;
+    const lineAt = lineOf(document);
     const actions: vscode.CodeAction[] = [];
     if (!context.only || context.only.contains(vscode.CodeActionKind.QuickFix)) {
       for (const diagnostic of context.diagnostics) {
@@ -54,6 +54,7 @@ class BatchFixes implements vscode.CodeActionProvider {
           actions.push(action);
         }
       }
+      actions.push(...this.fixAllQuickFix(document, context));
     }
     if (
       context.only &&
@@ -61,13 +62,35 @@ class BatchFixes implements vscode.CodeActionProvider {
     ) {
       // Asked for by name (fix-all on save, Source Action): computed now, over the whole file.
       const edit = this.fixAllEdit(document);
-      if (edit) actions.push(this.fixAllAction(document, edit));
-    } else if (!context.only && context.diagnostics.some((d) => ruleCodeOf(d))) {
-      // The lightbulb asks on every cursor move: offer fix-all there, but compute its edit (a pass over
-      // every problem of the file) only if the user picks it, in resolveCodeAction.
-      actions.push(this.fixAllAction(document));
+      if (edit) actions.push(this.fixAllAction(document, BatchFixes.fixAllKind, edit));
     }
     return actions;
+  }
+
+  /**
+   * "Fix all N problems in this file" next to the single fix (Ctrl+. leaves source.* kinds out, so
+   * this one is a quick fix). The lightbulb asks on every cursor move: N is the count the problems
+   * service keeps per publish, and the edit (a pass over every problem) is computed only when the
+   * user picks the entry, in resolveCodeAction.
+   */
+  private fixAllQuickFix(document: vscode.TextDocument, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const fixableHere = context.diagnostics.some((d) => {
+      const code = ruleCodeOf(d);
+      return (
+        code !== undefined &&
+        (code === 'TP028' || hasSafeFix(fromDiagnostic(d, code), lineOf(document), document.lineCount))
+      );
+    });
+    const count = this.problems.fixableCount(document.uri);
+    if (!fixableHere || count < 2) return [];
+    return [
+      this.fixAllAction(
+        document,
+        vscode.CodeActionKind.QuickFix,
+        undefined,
+        vscode.l10n.t('Fix all {0} problems in this file', count),
+      ),
+    ];
   }
 
   resolveCodeAction(action: vscode.CodeAction): vscode.CodeAction {
@@ -76,11 +99,13 @@ class BatchFixes implements vscode.CodeActionProvider {
     return action;
   }
 
-  private fixAllAction(document: vscode.TextDocument, edit?: vscode.WorkspaceEdit): vscode.CodeAction {
-    const action: FixAllAction = new vscode.CodeAction(
-      vscode.l10n.t('Fix all safe batch file problems'),
-      BatchFixes.fixAllKind,
-    );
+  private fixAllAction(
+    document: vscode.TextDocument,
+    kind: vscode.CodeActionKind,
+    edit?: vscode.WorkspaceEdit,
+    title = vscode.l10n.t('Fix all safe batch file problems'),
+  ): vscode.CodeAction {
+    const action: FixAllAction = new vscode.CodeAction(title, kind);
     action.document = document;
     action.edit = edit;
     return action;
@@ -93,16 +118,23 @@ class BatchFixes implements vscode.CodeActionProvider {
     const edits = fixAll(document.lineCount, (i) => document.lineAt(i).text, model.diagnostics());
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     if (edits.length === 0 && !crlf) return undefined;
-    const edit = workspaceEdit(document.uri, edits);
-    if (crlf) {
-      edit.set(document.uri, [...(edit.get(document.uri) ?? []), vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF)]);
-    }
+    // One set() with every edit: WorkspaceEdit.set adds to the edits already set for the file, so
+    // setting the text edits and then again with the end-of-line change would list each one twice, and
+    // the workbench rejects the whole edit as overlapping.
+    const all = edits.map((e) => new vscode.TextEdit(toRange(e), e.newText));
+    if (crlf) all.push(vscode.TextEdit.setEndOfLine(vscode.EndOfLine.LF));
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(document.uri, all);
     return edit;
   }
 }
 
 /** A fix-all action remembers its document until resolveCodeAction computes the edit. */
 type FixAllAction = vscode.CodeAction & { document?: vscode.TextDocument };
+
+function lineOf(document: vscode.TextDocument): (line: number) => string {
+  return (i) => document.lineAt(i).text;
+}
 
 function codeValue(d: vscode.Diagnostic): unknown {
   return typeof d.code === 'object' ? d.code.value : d.code;

@@ -9,6 +9,13 @@ export const register: FeatureRegistration = (_context, services) =>
     vscode.commands.registerCommand(Commands.cancelRequests, () => {
       const count = services.targets.cancelAll();
       services.log.info(`cancelled ${count} request(s) in flight`);
+      void vscode.window.showInformationMessage(
+        count === 0
+          ? vscode.l10n.t('No requests were running.')
+          : count === 1
+            ? vscode.l10n.t('Stopped 1 running request.')
+            : vscode.l10n.t('Stopped {0} running requests.', count),
+      );
       return count;
     }),
   );

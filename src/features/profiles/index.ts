@@ -6,7 +6,13 @@ import {
   type AttributePairs,
 } from '../../core/profiles/attributes';
 import { compareAttributes, verifyDelays, type VerifyReport } from '../../core/profiles/verify';
-import { buildProfileUpdateRequest, type FetchResult, type ProfileLookup } from '../../core/target/client';
+import {
+  buildProfileUpdateRequest,
+  profileFetchUrl,
+  type FetchResult,
+  type ProfileLookup,
+} from '../../core/target/client';
+import { isTargetError } from '../../core/target/errors';
 import { resolveBaseUrl } from '../../core/target/connection';
 import { Commands, SETTINGS_SECTION } from '../../contributions';
 import { connectionArg, type Connection } from '../../services/connectionStore';
@@ -72,6 +78,26 @@ function resolveConnection(services: Services, connectionId?: string): Connectio
 function describeUpdate(idType: string, id: string, pairs: AttributePairs): string {
   const shown = pairs.slice(0, 4).map(([n, v]) => `${n}=${v.length > 24 ? v.slice(0, 23) + '…' : v}`);
   return `${idType} ${id}: ${shown.join(', ')}${pairs.length > 4 ? `, +${pairs.length - 4}` : ''}`;
+}
+
+/** A cancel (the notification's Cancel button, "Cancel Running Requests") rather than a failure. */
+function isCancel(error: unknown): boolean {
+  return isTargetError(error) && error.kind === 'cancelled';
+}
+
+/** The look-up as History keeps it for "Copy as cURL"; undefined when the id cannot make a URL. */
+async function lookupRequest(
+  services: Services,
+  connection: Connection,
+  lookup: ProfileLookup,
+): Promise<HistoryEntry['request']> {
+  try {
+    const { url } = profileFetchUrl(resolveBaseUrl(connection), connection.clientCode, lookup);
+    const token = await services.connections.token(connection.id);
+    return { method: 'GET', url: url.toString(), authenticated: !!token || !!connection.credentials };
+  } catch {
+    return undefined;
+  }
 }
 
 async function updateProfile(
@@ -140,17 +166,27 @@ async function updateProfile(
     });
     return entry;
   } catch (error) {
-    const message = describeError(error);
+    const cancelled = isCancel(error);
+    const message = cancelled ? vscode.l10n.t('Cancelled') : describeError(error);
     const entry = await services.history.add({
       connectionId: connection.id,
       kind: 'update',
       summary,
       ok: false,
+      ...(cancelled ? { cancelled: true } : {}),
       result: message,
       request,
       profileId: { type: asked.idType, value: asked.id },
       attributes: pairs,
     });
+    if (cancelled) {
+      services.log.info(`update ${summary} on ${connection.name} cancelled`);
+      // Stopped while on its way: the server may have acted on it already, which Verify can tell.
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Profile update for {0} cancelled. Target may have received it before it was stopped.', asked.id),
+      );
+      return entry;
+    }
     services.log.error(`update ${summary} on ${connection.name} failed: ${message}`);
     void vscode.window.showErrorMessage(vscode.l10n.t('Profile update for {0} failed: {1}', asked.id, message));
     return entry;
@@ -251,7 +287,10 @@ async function fetchProfile(
   documents: ProfileDocuments,
   input?: FetchInput,
   connectionId?: string,
-): Promise<{ found: boolean; uri?: vscode.Uri; profile?: Record<string, unknown>; message?: string } | undefined> {
+): Promise<
+  | { found: boolean; uri?: vscode.Uri; profile?: Record<string, unknown>; message?: string; cancelled?: boolean }
+  | undefined
+> {
   const connection = resolveConnection(services, input?.connectionId ?? connectionId);
   if (!connection) return undefined;
   let idType = input?.idType;
@@ -283,6 +322,7 @@ async function fetchProfile(
     if (id === undefined) return undefined;
   }
   if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile look-up')))) return undefined;
+  const request = input?.silent ? undefined : await lookupRequest(services, connection, lookupOf(idType, id));
   const client = await services.targets.clientFor(connection);
   let result: FetchResult;
   try {
@@ -292,20 +332,25 @@ async function fetchProfile(
       input?.silent,
     );
   } catch (error) {
-    const message = describeError(error);
-    services.log.error(`fetch ${idType} ${id} on ${connection.name} failed: ${message}`);
+    const cancelled = isCancel(error);
+    const message = cancelled ? vscode.l10n.t('Cancelled') : describeError(error);
+    if (cancelled) services.log.info(`fetch ${idType} ${id} on ${connection.name} cancelled`);
+    else services.log.error(`fetch ${idType} ${id} on ${connection.name} failed: ${message}`);
     if (!input?.silent) {
       await services.history.add({
         connectionId: connection.id,
         kind: 'fetch',
         summary: `${idType} ${id}`,
         ok: false,
+        ...(cancelled ? { cancelled: true } : {}),
         result: message,
+        request,
         profileId: { type: idType, value: id },
       });
-      void vscode.window.showErrorMessage(vscode.l10n.t('Fetching profile {0} failed: {1}', id, message));
+      if (cancelled) void vscode.window.showInformationMessage(vscode.l10n.t('Fetching profile {0} cancelled.', id));
+      else void vscode.window.showErrorMessage(vscode.l10n.t('Fetching profile {0} failed: {1}', id, message));
     }
-    return { found: false, message };
+    return { found: false, message, ...(cancelled ? { cancelled: true } : {}) };
   } finally {
     void client.close();
   }
@@ -320,6 +365,7 @@ async function fetchProfile(
     result: result.found
       ? vscode.l10n.t('{0} attributes', Object.keys((result.profile.profileAttributes as object) ?? {}).length)
       : result.message,
+    request,
     profileId: { type: idType, value: id },
   });
   if (!result.found) {
@@ -369,6 +415,8 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
   const connectionId = entry.connectionId;
   let report: VerifyReport | undefined;
   let lastMessage = '';
+  let cancelled = false;
+  let verifyCancelled = false;
   await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -376,15 +424,21 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
       cancellable: true,
     },
     async (progress, token) => {
+      token.onCancellationRequested(() => (verifyCancelled = true));
       for (let attempt = 0; attempt <= delays.length && !token.isCancellationRequested; attempt++) {
         const fetched = await vscode.commands.executeCommand<
-          { found: boolean; profile?: Record<string, unknown>; message?: string } | undefined
+          { found: boolean; profile?: Record<string, unknown>; message?: string; cancelled?: boolean } | undefined
         >(Commands.fetchProfile, {
           connectionId,
           idType: profileId.type,
           id: profileId.value,
           silent: true,
         } satisfies FetchInput);
+        // "Cancel Running Requests" stops the look-up in flight: that ends the verification too.
+        if (fetched?.cancelled) {
+          cancelled = true;
+          return;
+        }
         if (fetched?.found && fetched.profile) {
           report = compareAttributes(attributes, fetched.profile);
           if (report.allMatch) return;
@@ -424,16 +478,25 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
         ...counts.missing.map((c) => vscode.l10n.t('{0} missing', c.name)),
       ].join('; ')
     : vscode.l10n.t('profile not found ({0})', lastMessage);
+  cancelled ||= !report?.allMatch && verifyCancelled;
+  const verifyConnection = services.connections.get(connectionId);
+  const request = verifyConnection
+    ? await lookupRequest(services, verifyConnection, lookupOf(profileId.type, profileId.value))
+    : undefined;
   await services.history.add({
     connectionId,
     kind: 'verify',
     summary: entry.summary,
-    ok: !!report?.allMatch,
-    result: text,
+    ok: !cancelled && !!report?.allMatch,
+    ...(cancelled ? { cancelled: true } : {}),
+    result: cancelled ? vscode.l10n.t('Cancelled') : text,
+    request,
     profileId,
   });
-  services.log.info(`verify ${entry.summary}: ${text}`);
-  if (report?.allMatch) {
+  services.log.info(`verify ${entry.summary}: ${cancelled ? 'cancelled' : text}`);
+  if (cancelled) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Verification of {0} cancelled.', profileId.value));
+  } else if (report?.allMatch) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text));
   } else {
     void vscode.window.showWarningMessage(vscode.l10n.t('Update of {0} not (yet) visible: {1}', profileId.value, text));

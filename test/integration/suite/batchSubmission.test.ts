@@ -116,6 +116,47 @@ describe('batch submission and tracking', () => {
     assert.ok(codes.includes('TP002') && codes.includes('TP004') && codes.includes('TP020'), codes.join(','));
   });
 
+  it('refuses a broken file before asking anything, naming its first errors', async () => {
+    const uri = batchFile(
+      'broken-first.batch',
+      'batch=thirdPartyId,tier,note\ncrm-1,a&b,x\ncrm-2,50%,y\ncrm-3,c,d,e,f\n',
+    );
+    const uploadsBefore = emulator.uploads();
+    // Neither connection nor API version given: a question asked before validating would leave the
+    // command waiting for an answer.
+    const result = await Promise.race([
+      vscode.commands.executeCommand<SubmitResult>(Commands.submitBatch, uri),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+    ]);
+    if (!result) await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.ok(result, 'the submission asked a question before refusing the broken file');
+    assert.strictEqual(result.refused, 'errors');
+    assert.strictEqual(emulator.uploads(), uploadsBefore, 'nothing may be uploaded');
+    assert.match(
+      result.message ?? '',
+      /^broken-first\.batch has 3 errors and was not submitted: TP020 line 2: [^·]+ · TP021 line 3: [^·]+ · TP010 line 4: [^·]+\.$/,
+    );
+  });
+
+  it('reveals the new batch in the view, selected, while it is tracked', async () => {
+    const result = await submit(batchFile('revealed.batch', 'batch=thirdPartyId,tier\nrv-1,gold\n'));
+    assert.strictEqual(result.uploads[0]?.state, 'accepted', JSON.stringify(result));
+    const view = api.services.tree.treeView;
+    assert.ok(view, 'the view is attached to the tree service');
+    const selected = await waitFor(() =>
+      view.selection.find((n) => n.type === 'submission' && n.submissionId === result.submissionId),
+    );
+    assert.ok(selected, `selection: ${JSON.stringify(view.selection)}`);
+    assert.ok(view.visible, 'the view is shown');
+    // Its status look-up copies as cURL, like every request in History.
+    const command = await vscode.commands.executeCommand<string>(Commands.copyAsCurl, selected);
+    assert.ok(
+      command?.includes(`curl --fail-with-body -X GET '${result.uploads[0].batchStatus}'`),
+      `copied: ${command}`,
+    );
+    await finished(result.submissionId!);
+  });
+
   it('splits a 600,000-row file into two batches and tracks both', async function () {
     this.timeout(120_000);
     const uri = rowsFile('large.batch', 600_000);

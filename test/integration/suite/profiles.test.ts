@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -8,6 +9,22 @@ import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { VerifyReport } from '../../../src/core/profiles/verify';
 import type { ExtensionApi } from '../../../src/extension';
 import { activateExtension, KNOWN_TOKEN, waitFor } from './helpers';
+
+/** Runs a command line in sh with only PATH and the given variables set. */
+function shell(
+  command: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'sh',
+      ['-c', command],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 /** Connections, single updates, look-ups, verification and history, against the emulator over HTTP. */
 const TOKEN = KNOWN_TOKEN;
@@ -182,7 +199,11 @@ describe('connections and profiles', () => {
       const entry = await pending;
       assert.ok(Date.now() - started < 4000, 'the request kept waiting after cancellation');
       assert.strictEqual(entry?.ok, false);
+      assert.strictEqual(entry?.cancelled, true, 'recorded as cancelled, not as a failure');
       assert.match(entry!.result, /cancel/i);
+      const item = api.services.tree.getTreeItem({ type: 'entry', connectionId, entryId: entry!.id });
+      assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'circle-slash');
+      assert.strictEqual(await vscode.commands.executeCommand<number>(Commands.cancelRequests), 0);
     } finally {
       emulator.setDelay(0);
     }
@@ -191,10 +212,34 @@ describe('connections and profiles', () => {
   it('copies an update as cURL without the token', async () => {
     const entry = api.services.history.forConnection(connectionId, 'update').find((e) => e.ok)!;
     const command = await vscode.commands.executeCommand<string>(Commands.copyAsCurl, entry.id);
-    assert.ok(command.startsWith('curl -X GET '), command);
+    assert.ok(command.includes(' && curl --fail-with-body -X GET '), command);
     assert.ok(command.includes('"Authorization: Bearer $TARGET_PROFILE_TOKEN"'));
     assert.ok(!command.includes(TOKEN));
     assert.strictEqual(await vscode.env.clipboard.readText(), command);
+  });
+
+  it('copies a profile look-up as cURL that fails clearly without $TARGET_PROFILE_TOKEN', async () => {
+    await vscode.commands.executeCommand(Commands.fetchProfile, { idType: 'thirdPartyId', id: 'crm-1001' });
+    const entry = api.services.history.forConnection(connectionId, 'fetch').find((e) => e.request)!;
+    assert.ok(entry, 'the look-up is kept with its request');
+    const item = api.services.tree.getTreeItem({ type: 'entry', connectionId, entryId: entry.id });
+    assert.match(String(item.contextValue), /\.request$/, 'the row offers Copy as cURL');
+    const command = await vscode.commands.executeCommand<string>(Commands.copyAsCurl, { entryId: entry.id });
+    assert.strictEqual(
+      command,
+      `: "\${TARGET_PROFILE_TOKEN:?set TARGET_PROFILE_TOKEN to the profile API token}" && curl --fail-with-body -X GET '${emulator.url}/rest/v1/profiles/thirdPartyId/crm-1001?client=acme' -H "Authorization: Bearer $TARGET_PROFILE_TOKEN"`,
+    );
+    assert.ok(!command.includes(TOKEN));
+    // Run as a user would paste it, with a real curl, when the machine has one. Asynchronously: the
+    // emulator answering it runs in this very process.
+    if (spawnSync('curl', ['--version']).status === 0) {
+      const unset = await shell(command, {});
+      assert.notStrictEqual(unset.code, 0);
+      assert.match(unset.stderr, /set TARGET_PROFILE_TOKEN to the profile API token/);
+      const run = await shell(command, { TARGET_PROFILE_TOKEN: TOKEN });
+      assert.strictEqual(run.code, 0, run.stderr);
+      assert.strictEqual(typeof JSON.parse(run.stdout).profileAttributes, 'object', run.stdout);
+    }
   });
 
   it('switches and removes connections, and clears history', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { fixAll, fixesFor } from '../../../../src/core/batch/fixes';
+import { countSafelyFixable, fixAll, fixesFor } from '../../../../src/core/batch/fixes';
 import type { RuleCode } from '../../../../src/core/batch/rules';
 import { validateText } from '../../../../src/core/batch/validator';
 import { applyTextEdits } from '../../../support/textEdits';
@@ -91,6 +91,24 @@ describe('batch quick fixes', () => {
     assert.deepStrictEqual(
       fixAll(lines.length, (i) => lines[i], validateText(text).diagnostics),
       [],
+    );
+  });
+
+  it('counts the problems fix-all fixes, not those it leaves alone', () => {
+    const text = 'batch=pcId,profile.tier,note\n1,a&b,50%\n2,x,y,z\n';
+    const lines = text.split('\n');
+    const diagnostics = validateText(text).diagnostics;
+    assert.ok(
+      diagnostics.some((d) => d.code === 'TP010'),
+      'the extra field (no safe fix) is reported',
+    );
+    assert.strictEqual(
+      countSafelyFixable(lines.length, (i) => lines[i], diagnostics),
+      3,
+    );
+    assert.strictEqual(
+      countSafelyFixable(1, () => 'batch=pcId,age', []),
+      0,
     );
   });
 });

@@ -1,4 +1,8 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
   parseAttributeInput,
   parseAttributes,
@@ -103,7 +107,7 @@ describe('Copy as cURL', () => {
     });
     assert.strictEqual(
       command,
-      `curl -X GET 'https://acme.tt.omtrdc.net/m2/acme/profile/update?mbox3rdPartyId=it'\\''s&profile.a=1' -H "Authorization: Bearer $TARGET_PROFILE_TOKEN"`,
+      `: "\${TARGET_PROFILE_TOKEN:?set TARGET_PROFILE_TOKEN to the profile API token}" && curl --fail-with-body -X GET 'https://acme.tt.omtrdc.net/m2/acme/profile/update?mbox3rdPartyId=it'\\''s&profile.a=1' -H "Authorization: Bearer $TARGET_PROFILE_TOKEN"`,
     );
   });
 
@@ -116,8 +120,46 @@ describe('Copy as cURL', () => {
         contentType: 'application/x-www-form-urlencoded',
         authenticated: false,
       }),
-      "curl -X POST 'http://127.0.0.1:1/x' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary 'a=$(rm)'",
+      "curl --fail-with-body -X POST 'http://127.0.0.1:1/x' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary 'a=$(rm)'",
     );
     assert.strictEqual(shellQuote(''), "''");
+  });
+
+  it('stops with a clear message when $TARGET_PROFILE_TOKEN is unset, and sends it when set (run in sh)', function () {
+    if (process.platform === 'win32') this.skip();
+    // A stand-in curl on PATH that prints the arguments it was given, one per line.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-curl-'));
+    try {
+      fs.writeFileSync(path.join(bin, 'curl'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', { mode: 0o755 });
+      const command = toCurl({
+        method: 'GET',
+        url: 'http://127.0.0.1:1/rest/v1/profiles/x?client=acme',
+        authenticated: true,
+      });
+      const env = { PATH: `${bin}:/usr/bin:/bin` };
+      const unset = spawnSync('sh', ['-c', command], { env, encoding: 'utf8' });
+      assert.notStrictEqual(unset.status, 0);
+      assert.match(unset.stderr, /set TARGET_PROFILE_TOKEN to the profile API token/);
+      assert.strictEqual(unset.stdout, '', 'curl must not run without the token');
+      const set = spawnSync('sh', ['-c', command], {
+        env: { ...env, TARGET_PROFILE_TOKEN: 'tok-1' },
+        encoding: 'utf8',
+      });
+      assert.strictEqual(set.status, 0, set.stderr);
+      assert.deepStrictEqual(set.stdout.trim().split('\n'), [
+        '--fail-with-body',
+        '-X',
+        'GET',
+        'http://127.0.0.1:1/rest/v1/profiles/x?client=acme',
+        '-H',
+        'Authorization: Bearer tok-1',
+      ]);
+      // Without authentication there is nothing to guard.
+      const open = toCurl({ method: 'GET', url: 'http://127.0.0.1:1/x', authenticated: false });
+      assert.strictEqual(spawnSync('sh', ['-c', open], { env, encoding: 'utf8' }).status, 0);
+      assert.ok(!open.includes('TARGET_PROFILE_TOKEN'));
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import {
   applyStatus,
+  bulkVersionChoice,
   connectionNotes,
   isTracking,
   nextPollDelay,
@@ -130,5 +131,13 @@ describe('submission journal', () => {
       connectionNotes('thirdPartyId', 'v1').map((n) => n.code),
       ['TP041'],
     );
+  });
+
+  it('asks the bulk API version only when the connection and the id column do not decide it', () => {
+    assert.deepStrictEqual(bulkVersionChoice('v2', 'thirdPartyId'), { decided: 'v2' });
+    assert.deepStrictEqual(bulkVersionChoice('v1', 'thirdPartyId'), { decided: 'v1' });
+    assert.deepStrictEqual(bulkVersionChoice('v1', 'pcId'), { decided: 'v1' });
+    assert.deepStrictEqual(bulkVersionChoice('v2', undefined), { decided: 'v2' });
+    assert.deepStrictEqual(bulkVersionChoice('v2', 'pcId'), { ask: 'TP040', preferred: 'v2' });
   });
 });
