@@ -107,7 +107,8 @@ function showInput<S>(title: string, flow: StepFlow<S, Step<S>>, step: InputStep
     const check = (value: string) => {
       box.validationMessage = step.validate?.(value, state) || undefined;
     };
-    check(box.value);
+    // An empty answer is not an error until the user tries to go on with it.
+    if (box.value !== '') check(box.value);
     let settled = false;
     const finish = (outcome: Outcome<S>) => {
       if (settled) return;
@@ -124,7 +125,11 @@ function showInput<S>(title: string, flow: StepFlow<S, Step<S>>, step: InputStep
       }),
       box.onDidAccept(() => {
         const value = box.value;
-        if (isError(step.validate?.(value, state))) return;
+        const problem = step.validate?.(value, state);
+        if (isError(problem)) {
+          box.validationMessage = problem;
+          return;
+        }
         finish({ kind: 'answer', state: step.apply(state, value), again: step.again?.(state, value) });
       }),
       box.onDidHide(() => finish({ kind: 'cancel' })),
