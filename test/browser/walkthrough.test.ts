@@ -44,8 +44,10 @@ describe('the workbench, as a person uses it', function () {
   it('sends an update from the command palette and shows the notification', async () => {
     const { page } = bench;
     await runCommand(page, 'Target Profiles: Update Profile…');
-    await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=platinum');
-    await page.screenshot({ path: screenshotPath('update-palette.png') });
+    // The picture shows the id step: its number, the Back button and the prompt with an example.
+    await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=platinum', () =>
+      page.screenshot({ path: screenshotPath('update-palette.png') }).then(() => undefined),
+    );
     await answer(page, '');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Profile update for crm-1001' });
     await toast.waitFor({ timeout: 30_000 });
