@@ -38,13 +38,19 @@ export const register: FeatureRegistration = (_context, services) => {
   status.command = Commands.switchConnection;
   const refreshStatus = () => {
     const active = connections.active();
-    const missing = !!active && warnsMissingCredential(active, connections.credentialKind(active));
+    const kind = active && connections.credentialKind(active);
+    const missing = !!active && warnsMissingCredential(active, kind!);
     status.text = active
       ? `$(${missing ? 'warning' : 'target'}) ${active.name}`
       : `$(target) ${vscode.l10n.t('No Target connection')}`;
     status.tooltip = active
       ? [
           vscode.l10n.t('Target connection: {0}. Click to switch.', describeConnection(active)),
+          kind === 'credentials'
+            ? vscode.l10n.t('Credential: Developer Console credentials')
+            : kind === 'token'
+              ? vscode.l10n.t('Credential: profile API token')
+              : vscode.l10n.t('Credential: none'),
           ...(missing
             ? [
                 vscode.l10n.t(

@@ -176,4 +176,26 @@ describe('palette flows', () => {
     });
     assert.ok(entry?.ok, entry?.result);
   });
+
+  it('Edit Connection with one connection starts at its answers, and Escape changes nothing', async () => {
+    const before = JSON.stringify(api.services.connections.get(added!));
+    const done = vscode.commands.executeCommand(Commands.editConnection);
+    const code = await inputs.nth(0);
+    assert.ok(!isPick(code), 'no connection pick for a single connection');
+    assert.strictEqual(code.value, 'flowco');
+    assert.strictEqual(stepOf(code), '1/6');
+    await inputs.accept();
+    const name = await inputs.nth(1);
+    assert.strictEqual(name.value, 'Flow (emulator)');
+    await inputs.type(name, 'Renamed');
+    await inputs.accept();
+    await inputs.nth(2);
+    await inputs.back();
+    const nameAgain = await inputs.nth(3);
+    assert.strictEqual(nameAgain.value, 'Renamed', 'Back shows the answer given');
+    await inputs.escape();
+    await done;
+    assert.strictEqual(JSON.stringify(api.services.connections.get(added!)), before);
+    assert.strictEqual(await api.services.connections.token(added!), TOKEN);
+  });
 });
