@@ -1,7 +1,7 @@
 import { ProfileTokenProvider, credentialsFromEnvironment } from '../core/auth/tokenProvider';
 import { TargetClient, TargetClientOptions } from '../core/target/client';
 import { ConnectionSettings, connectionFromEnvironment } from '../core/target/connection';
-import { TargetError } from '../core/target/errors';
+import { TargetError, describeTargetError } from '../core/target/errors';
 import { parseArgs } from './args';
 import { CliCommand, CliIO, ExitCode, UsageError } from './io';
 
@@ -82,8 +82,9 @@ export function reportFailure(
   extra: Record<string, unknown> = {},
 ): number {
   if (!(error instanceof TargetError)) throw error;
-  io.stderr(`target-profiles ${command}: ${error.message}\n`);
-  if (json) io.stdout(JSON.stringify({ ...extra, error: { kind: error.kind, message: error.message } }) + '\n');
+  const message = describeTargetError(error, 'cli');
+  io.stderr(`target-profiles ${command}: ${message}\n`);
+  if (json) io.stdout(JSON.stringify({ ...extra, error: { kind: error.kind, message } }) + '\n');
   return exitCodeFor(error);
 }
 

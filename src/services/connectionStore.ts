@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { checkCredentials, normaliseScopes } from '../core/auth/tokenProvider';
-import { resolveBaseUrl } from '../core/target/connection';
+import { isLoopbackHost, resolveBaseUrl } from '../core/target/connection';
 
 /** A Target account as the user named it. The token is never part of it: it lives in SecretStorage. */
 export interface Connection {
@@ -27,6 +27,9 @@ export interface ConnectionCredentials {
   adminUrl?: string;
 }
 
+/** How a connection's requests are authenticated; never the secret itself. */
+export type CredentialKind = 'token' | 'credentials' | 'none';
+
 const CONNECTIONS_KEY = 'targetProfiles.connections';
 const ACTIVE_KEY = 'targetProfiles.activeConnection';
 const TOKEN_PREFIX = 'targetProfiles.token/';
@@ -41,13 +44,36 @@ export class ConnectionStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  /**
+   * The ids of connections with a token in SecretStorage (never the tokens), so the view and the status
+   * bar can say which have none without reading secrets on every repaint.
+   */
+  private readonly withToken = new Set<string>();
+  /** Resolves once `withToken` holds what SecretStorage holds. */
+  readonly ready: Promise<void>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.subscriptions.push(
-      context.secrets.onDidChange((e) => {
+      context.secrets.onDidChange(async (e) => {
+        if (e.key.startsWith(TOKEN_PREFIX)) await this.readTokenPresence(e.key.slice(TOKEN_PREFIX.length));
         if (e.key.startsWith(TOKEN_PREFIX) || e.key.startsWith(CLIENT_SECRET_PREFIX)) this.changed.fire();
       }),
     );
+    this.ready = Promise.all(this.list().map((c) => this.readTokenPresence(c.id))).then(
+      () => this.changed.fire(),
+      () => undefined,
+    );
+  }
+
+  private async readTokenPresence(id: string): Promise<void> {
+    if (await this.context.secrets.get(TOKEN_PREFIX + id)) this.withToken.add(id);
+    else this.withToken.delete(id);
+  }
+
+  /** How `connection` authenticates: Developer Console credentials, a stored token, or nothing. */
+  credentialKind(connection: Connection): CredentialKind {
+    if (connection.credentials) return 'credentials';
+    return this.withToken.has(connection.id) ? 'token' : 'none';
   }
 
   dispose(): void {
@@ -103,8 +129,13 @@ export class ConnectionStore implements vscode.Disposable {
         : {}),
     };
     const others = this.list().filter((c) => c.id !== connection.id);
-    if (token === null) await this.context.secrets.delete(TOKEN_PREFIX + connection.id);
-    else if (token !== undefined) await this.context.secrets.store(TOKEN_PREFIX + connection.id, token);
+    if (token === null || token === '') {
+      this.withToken.delete(connection.id);
+      await this.context.secrets.delete(TOKEN_PREFIX + connection.id);
+    } else if (token !== undefined) {
+      this.withToken.add(connection.id);
+      await this.context.secrets.store(TOKEN_PREFIX + connection.id, token);
+    }
     if (clientSecret === null || !c) await this.context.secrets.delete(CLIENT_SECRET_PREFIX + connection.id);
     else if (clientSecret !== undefined) {
       await this.context.secrets.store(CLIENT_SECRET_PREFIX + connection.id, clientSecret);
@@ -117,6 +148,7 @@ export class ConnectionStore implements vscode.Disposable {
   }
 
   async remove(id: string): Promise<void> {
+    this.withToken.delete(id);
     await this.context.secrets.delete(TOKEN_PREFIX + id);
     await this.context.secrets.delete(CLIENT_SECRET_PREFIX + id);
     await this.context.globalState.update(
@@ -160,8 +192,23 @@ export class ConnectionStore implements vscode.Disposable {
 
 /** A short description for tree items and pickers: client code, version and host. */
 export function describeConnection(c: Connection): string {
-  const host = c.baseUrl ? new URL(c.baseUrl).host : `${c.clientCode}.tt.omtrdc.net`;
-  return `${c.clientCode} · ${c.apiVersion} · ${host}`;
+  return `${c.clientCode} · ${c.apiVersion} · ${connectionHost(c)}`;
+}
+
+/** The host (and port) a connection's requests go to: what tells two connections of one client apart. */
+export function connectionHost(c: Connection): string {
+  return c.baseUrl ? new URL(c.baseUrl).host : `${c.clientCode}.tt.omtrdc.net`;
+}
+
+/**
+ * Whether to warn that a connection has no credential. Not when its server is known to answer without
+ * one ("Require Authentication" off, or a request without a token went through), nor for a server on
+ * this machine (the local emulator) until it refuses a request.
+ */
+export function warnsMissingCredential(c: Connection, kind: CredentialKind): boolean {
+  if (kind !== 'none') return false;
+  if (c.authStatus) return c.authStatus.required;
+  return !(c.baseUrl && isLoopbackHost(new URL(c.baseUrl).hostname));
 }
 
 /** A connection passed by a tree item, by id, or as a connection object. */

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as vscode from 'vscode';
 import { ProfileTokenProvider } from '../core/auth/tokenProvider';
 import { TargetClient, type TokenSource } from '../core/target/client';
-import { TargetError, isTargetError } from '../core/target/errors';
+import { TargetError, describeTargetError, isTargetError } from '../core/target/errors';
 import type { ProxySettings, RequestLogEntry } from '../core/target/http';
 import { SETTINGS_SECTION } from '../contributions';
 import type { Connection, ConnectionStore } from './connectionStore';
@@ -183,6 +183,6 @@ export class TargetAccess {
 
 /** A message for a failed call, in the words of the error kinds. */
 export function describeError(error: unknown): string {
-  if (isTargetError(error)) return error.message;
+  if (isTargetError(error)) return describeTargetError(error, 'editor');
   return error instanceof Error ? error.message : String(error);
 }

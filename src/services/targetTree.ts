@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { submissionState, type BatchSubmission, type UploadRecord } from '../core/submissions/journal';
 import { Commands } from '../contributions';
-import { describeConnection, type Connection, type ConnectionStore } from './connectionStore';
+import { connectionHost, warnsMissingCredential, type Connection, type ConnectionStore } from './connectionStore';
 import type { HistoryEntry, HistoryStore } from './historyStore';
 import type { JournalStore } from './journalStore';
 
@@ -135,7 +135,7 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const { connections, history } = this.services;
     const connection = connections.get(node.connectionId);
-    if (node.type === 'connection') return connectionItem(connection!, connection?.id === connections.active()?.id);
+    if (node.type === 'connection') return connectionItem(connection!, connections);
     if (node.type === 'group') {
       const labels = {
         updates: vscode.l10n.t('Recent updates'),
@@ -171,24 +171,52 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
   }
 }
 
-function connectionItem(connection: Connection, active: boolean): vscode.TreeItem {
+/**
+ * A connection's row: its name; the host as description when another connection has the same client code
+ * (the host is what tells them apart); client code, API version, base URL and how it authenticates in the
+ * tooltip (never a secret). A connection without credential that its server may refuse shows a warning.
+ */
+function connectionItem(connection: Connection, connections: ConnectionStore): vscode.TreeItem {
+  const active = connection.id === connections.active()?.id;
   const item = new vscode.TreeItem(connection.name, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = connection.id;
-  // "Require Authentication" as last checked (Check Require Authentication); nothing secret is shown.
+  const kind = connections.credentialKind(connection);
+  const missing = warnsMissingCredential(connection, kind);
+  const shared = connections.list().some((c) => c.id !== connection.id && c.clientCode === connection.clientCode);
+  // "Require Authentication" as last checked or learned from an answer; nothing secret is shown.
   const auth = connection.authStatus
     ? connection.authStatus.required
       ? vscode.l10n.t('auth required')
       : vscode.l10n.t('auth off')
     : undefined;
-  item.description = `${describeConnection(connection)}${auth ? ` · ${auth}` : ''}${active ? ` · ${vscode.l10n.t('active')}` : ''}`;
-  item.iconPath = new vscode.ThemeIcon(active ? 'plug' : 'debug-disconnect');
+  item.description = [
+    shared ? connectionHost(connection) : connection.clientCode,
+    ...(missing ? [vscode.l10n.t('no token')] : []),
+    ...(auth && !missing ? [auth] : []),
+    ...(active ? [vscode.l10n.t('active')] : []),
+  ].join(' · ');
+  item.iconPath = missing
+    ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+    : new vscode.ThemeIcon(active ? 'plug' : 'debug-disconnect');
   item.contextValue = active ? 'connection.active' : 'connection';
-  const lines = [describeConnection(connection)];
-  if (connection.credentials) {
+  const base = connection.baseUrl ?? `https://${connection.clientCode}.tt.omtrdc.net`;
+  const lines = [
+    vscode.l10n.t('Client code: {0}', connection.clientCode),
+    vscode.l10n.t('Bulk API version: {0}', connection.apiVersion),
+    vscode.l10n.t('Base URL: {0}', base),
+    kind === 'credentials'
+      ? vscode.l10n.t(
+          'Credential: Developer Console credentials (tenant {0}), token refreshed automatically',
+          connection.credentials!.tenant,
+        )
+      : kind === 'token'
+        ? vscode.l10n.t("Credential: profile API token (in VS Code's secret storage)")
+        : vscode.l10n.t('Credential: none, requests are sent without authentication'),
+  ];
+  if (missing) {
     lines.push(
       vscode.l10n.t(
-        'Token from Developer Console credentials (tenant {0}), refreshed automatically',
-        connection.credentials.tenant,
+        '⚠ Target refuses requests without a token when "Require Authentication" is on: run "Set Profile API Token…".',
       ),
     );
   }

@@ -165,12 +165,22 @@ export async function waitForPrompt(page: Page, text: string | RegExp): Promise<
 
 /**
  * Answers Update Profile's steps (id type, id, one name=value) and stops at the prompt for the next
- * pair, where an empty answer sends the update.
+ * pair, where an empty answer sends the update. `atIdStep` runs while the id prompt (its example
+ * shown) waits for an answer, e.g. to take its picture.
  */
-export async function enterProfileUpdate(page: Page, idType: string, id: string, pair: string): Promise<void> {
+export async function enterProfileUpdate(
+  page: Page,
+  idType: string,
+  id: string,
+  pair: string,
+  atIdStep?: () => Promise<void>,
+): Promise<void> {
   await waitForPrompt(page, '(1/3)');
   await answer(page, idType, idType);
   await waitForPrompt(page, '(2/3)');
+  // The prompt says what to enter, with an example.
+  await waitForPrompt(page, `${idType}, e.g.`);
+  await atIdStep?.();
   await answer(page, id);
   await waitForPrompt(page, '(3/3)');
   await answer(page, pair);

@@ -190,8 +190,11 @@ function invalidId(id: string): () => string {
   return () => l10n.t('The {0} contains text that is not valid Unicode (a lone surrogate).', id);
 }
 
-/** `what` is the id's parameter name (pcId, thirdPartyId, marketingCloudVisitorId), never translated. */
-function checkId(value: string, what: string): void {
+/**
+ * The checks every profile id passes before it is sent (the command line and the editor's prompts alike).
+ * `what` is the id's parameter name (pcId, thirdPartyId, marketingCloudVisitorId), never translated.
+ */
+export function checkId(value: string, what: string): void {
   if (value === '') throw new TargetError('usage', l10n.t('The {0} is empty.', what));
   // `.` and `..` would be read as path steps even when percent-encoded, changing the path.
   if (value === '.' || value === '..') throw new TargetError('usage', l10n.t("'{0}' is not a valid {1}.", value, what));

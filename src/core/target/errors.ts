@@ -33,6 +33,8 @@ export interface TargetErrorDetails {
   maybeAccepted?: boolean;
   /** The server's own message, when it gave one. */
   serverMessage?: string;
+  /** What fixes it, when each face says that in its own words (see `fixHint`). */
+  fix?: TargetErrorFix;
   cause?: unknown;
 }
 
@@ -41,6 +43,7 @@ export class TargetError extends Error {
   readonly status?: number;
   readonly maybeAccepted: boolean;
   readonly serverMessage?: string;
+  readonly fix?: TargetErrorFix;
 
   constructor(kind: TargetErrorKind, message: string, details: TargetErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -49,7 +52,28 @@ export class TargetError extends Error {
     this.status = details.status;
     this.maybeAccepted = details.maybeAccepted ?? false;
     this.serverMessage = details.serverMessage;
+    this.fix = details.fix;
   }
+}
+
+/** A fix the message leaves to the face that shows it: the profile API token to set or replace. */
+export type TargetErrorFix = 'profile-token';
+
+/** Who shows an error: the editor names its commands, the command line its environment variables. */
+export type ErrorAudience = 'editor' | 'cli';
+
+/** How to fix `error`, in the words of `audience`; undefined when the message says it all. */
+export function fixHint(error: TargetError, audience: ErrorAudience): string | undefined {
+  if (error.fix !== 'profile-token') return undefined;
+  return audience === 'cli'
+    ? l10n.t('Check TARGET_PROFILE_TOKEN (or TARGET_CLIENT_ID, TARGET_CLIENT_SECRET and TARGET_TENANT).')
+    : l10n.t('Set the connection\'s token with "Set Profile API Token…", or edit the connection.');
+}
+
+/** The message of a failed call with the fix as `audience` words it: the one text both faces show. */
+export function describeTargetError(error: TargetError, audience: ErrorAudience): string {
+  const hint = fixHint(error, audience);
+  return hint ? `${error.message} ${hint}` : error.message;
 }
 
 export function isTargetError(value: unknown): value is TargetError {
@@ -66,11 +90,11 @@ export function errorForStatus(status: number, what: string, serverMessage?: str
     return new TargetError(
       'auth',
       l10n.t(
-        "Target refused the profile API token for {0} (HTTP {1}). Check the connection's token (TARGET_PROFILE_TOKEN on the command line); a regenerated token makes the old one fail.",
+        'Target refused the profile API token for {0} (HTTP {1}); a regenerated token makes the old one fail.',
         what,
         http,
       ),
-      { status, serverMessage },
+      { status, serverMessage, fix: 'profile-token' },
     );
   }
   if (status === 503 || status === 429) {

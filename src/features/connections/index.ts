@@ -1,36 +1,17 @@
 import * as vscode from 'vscode';
-import { DEFAULT_SCOPES, checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
-import { checkClientCode, checkSafeUrl, type UrlName } from '../../core/target/connection';
+import { checkCredentials, normaliseScopes } from '../../core/auth/tokenProvider';
 import { Commands } from '../../contributions';
 import type { FeatureRegistration, Services } from '../../services';
 import { describeError } from '../../services/targetAccess';
 import {
   connectionArg,
   describeConnection,
+  warnsMissingCredential,
   type Connection,
   type ConnectionCredentials,
 } from '../../services/connectionStore';
-
-/** What "Add Connection" can be given instead of asking (tests, walkthrough, "Try the emulator"). */
-interface ConnectionInput {
-  name: string;
-  clientCode: string;
-  apiVersion?: 'v1' | 'v2';
-  baseUrl?: string;
-  token?: string;
-  /** Instead of `token`: a Developer Console credential; the secret goes to SecretStorage only. */
-  credentials?: CredentialsInput;
-}
-
-interface CredentialsInput {
-  clientId: string;
-  /** Empty when editing: keep the stored one. */
-  clientSecret: string;
-  tenant: string;
-  scopes?: string | string[];
-  imsUrl?: string;
-  adminUrl?: string;
-}
+import { askSteps } from '../../services/steps';
+import { askConnection, askToken, connectionStep, type ConnectionInput, type CredentialsInput } from './flow';
 
 /** The stored (non-secret) part of credentials as typed. */
 function credentialsOf(input: CredentialsInput): ConnectionCredentials {
@@ -57,40 +38,53 @@ export const register: FeatureRegistration = (_context, services) => {
   status.command = Commands.switchConnection;
   const refreshStatus = () => {
     const active = connections.active();
-    status.text = active ? `$(target) ${active.name}` : `$(target) ${vscode.l10n.t('No Target connection')}`;
+    const kind = active && connections.credentialKind(active);
+    const missing = !!active && warnsMissingCredential(active, kind!);
+    status.text = active
+      ? `$(${missing ? 'warning' : 'target'}) ${active.name}`
+      : `$(target) ${vscode.l10n.t('No Target connection')}`;
     status.tooltip = active
-      ? vscode.l10n.t('Target connection: {0}. Click to switch.', describeConnection(active))
+      ? [
+          vscode.l10n.t('Target connection: {0}. Click to switch.', describeConnection(active)),
+          kind === 'credentials'
+            ? vscode.l10n.t('Credential: Developer Console credentials')
+            : kind === 'token'
+              ? vscode.l10n.t('Credential: profile API token')
+              : vscode.l10n.t('Credential: none'),
+          ...(missing
+            ? [
+                vscode.l10n.t(
+                  'No profile API token or Developer Console credentials: requests are sent without authentication. Run "Set Profile API Token…" to add one.',
+                ),
+              ]
+            : []),
+        ].join('\n')
       : vscode.l10n.t('Add a Target connection');
     status.show();
   };
   refreshStatus();
 
-  const pickConnection = async (placeHolder: string): Promise<Connection | undefined> => {
-    const list = connections.list();
-    if (list.length === 0) {
+  /** The connection a command was given, or the one the user picks (not asked when there is one). */
+  const target = async (arg: unknown, title: string, placeHolder: string): Promise<Connection | undefined> => {
+    const given = connectionArg(arg, connections.get.bind(connections));
+    if (given) return given;
+    if (connections.list().length === 0) {
       void vscode.commands.executeCommand(Commands.addConnection);
       return undefined;
     }
-    const active = connections.active();
-    const pick = await vscode.window.showQuickPick(
-      list.map((c) => ({
-        label: c.name,
-        description: describeConnection(c),
-        detail: c.id === active?.id ? vscode.l10n.t('Active') : undefined,
-        connection: c,
-      })),
-      { placeHolder },
+    const answers = await askSteps(
+      title,
+      [connectionStep(connections, placeHolder)],
+      {} as { connection?: Connection },
     );
-    return pick?.connection;
+    return answers?.connection;
   };
-  const target = async (arg: unknown, placeHolder: string) =>
-    connectionArg(arg, connections.get.bind(connections)) ?? (await pickConnection(placeHolder));
 
   return vscode.Disposable.from(
     status,
     connections.onDidChange(refreshStatus),
     vscode.commands.registerCommand(Commands.addConnection, async (input?: ConnectionInput) => {
-      const answers = input ?? (await askConnection());
+      const answers = input ?? (await askConnection(connections));
       if (!answers) return undefined;
       if (answers.token && answers.credentials) {
         throw new Error(vscode.l10n.t('Give either a profile API token or Developer Console credentials, not both.'));
@@ -117,10 +111,14 @@ export const register: FeatureRegistration = (_context, services) => {
       return connection.id;
     }),
     vscode.commands.registerCommand(Commands.editConnection, async (arg?: unknown) => {
-      const connection = await target(arg, vscode.l10n.t('Connection to edit'));
-      if (!connection) return;
-      const answers = await askConnection(connection);
-      if (!answers) return;
+      const given = connectionArg(arg, connections.get.bind(connections));
+      if (!given && connections.list().length === 0) {
+        void vscode.commands.executeCommand(Commands.addConnection);
+        return;
+      }
+      const asked = await askConnection(connections, given ?? null);
+      if (!asked?.existing) return;
+      const { existing: connection, ...answers } = asked;
       const credentials = answers.credentials ? credentialsOf(answers.credentials) : undefined;
       await connections.save(
         {
@@ -142,19 +140,16 @@ export const register: FeatureRegistration = (_context, services) => {
       );
     }),
     vscode.commands.registerCommand(Commands.setConnectionToken, async (arg?: unknown) => {
-      const connection = await target(arg, vscode.l10n.t('Connection whose token to set'));
-      if (!connection) return;
-      const token = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Profile API token for {0}', connection.name),
-        prompt: vscode.l10n.t("Stored in VS Code's secret storage only. Leave empty to remove the token."),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (token === undefined) return;
-      await connections.save(connection, token.trim() || null);
+      const answers = await askToken(connections, connectionArg(arg, connections.get.bind(connections)));
+      if (!answers?.connection) return;
+      await connections.save(answers.connection, answers.token.trim() || null);
     }),
     vscode.commands.registerCommand(Commands.removeConnection, async (arg?: unknown) => {
-      const connection = await target(arg, vscode.l10n.t('Connection to remove'));
+      const connection = await target(
+        arg,
+        vscode.l10n.t('Remove Target Connection'),
+        vscode.l10n.t('Connection to remove'),
+      );
       if (!connection) return;
       const remove = vscode.l10n.t('Remove');
       const answer = await vscode.window.showWarningMessage(
@@ -165,11 +160,19 @@ export const register: FeatureRegistration = (_context, services) => {
       if (answer === remove) await connections.remove(connection.id);
     }),
     vscode.commands.registerCommand(Commands.switchConnection, async (arg?: unknown) => {
-      const connection = await target(arg, vscode.l10n.t('Make this the active Target connection'));
+      const connection = await target(
+        arg,
+        vscode.l10n.t('Switch Target Connection'),
+        vscode.l10n.t('Make this the active Target connection'),
+      );
       if (connection) await connections.setActive(connection.id);
     }),
     vscode.commands.registerCommand(Commands.rotateProfileToken, async (arg?: unknown) => {
-      const connection = await target(arg, vscode.l10n.t('Connection whose profile API token to rotate'));
+      const connection = await target(
+        arg,
+        vscode.l10n.t('Rotate Profile API Token'),
+        vscode.l10n.t('Connection whose profile API token to rotate'),
+      );
       if (!connection || !needsCredentials(connection)) return undefined;
       const rotate = vscode.l10n.t('Rotate Token');
       const confirmed =
@@ -207,7 +210,10 @@ export const register: FeatureRegistration = (_context, services) => {
       }
     }),
     vscode.commands.registerCommand(Commands.checkAuthentication, async (arg?: unknown) =>
-      checkAuthentication(services, await target(arg, vscode.l10n.t('Connection to check'))),
+      checkAuthentication(
+        services,
+        await target(arg, vscode.l10n.t('Check Require Authentication'), vscode.l10n.t('Connection to check')),
+      ),
     ),
   );
 };
@@ -257,173 +263,5 @@ async function checkAuthentication(
     services.log.error(`checking Require Authentication for ${connection.name} failed: ${message}`);
     void vscode.window.showErrorMessage(vscode.l10n.t('Checking "Require Authentication" failed: {0}', message));
     return undefined;
-  }
-}
-
-/** The multi-step input of Add/Edit Connection; every step validates as the user types. */
-async function askConnection(existing?: Connection): Promise<ConnectionInput | undefined> {
-  const title = existing ? vscode.l10n.t('Edit Target Connection') : vscode.l10n.t('Add Target Connection');
-  const clientCode = await vscode.window.showInputBox({
-    title: `${title} (1/5)`,
-    prompt: vscode.l10n.t('Client code (Target → Administration → Implementation → Account Details)'),
-    value: existing?.clientCode,
-    ignoreFocusOut: true,
-    validateInput: (v) => problemOf(() => checkClientCode(v.trim())),
-  });
-  if (clientCode === undefined) return undefined;
-  const name = await vscode.window.showInputBox({
-    title: `${title} (2/5)`,
-    prompt: vscode.l10n.t('A name for this connection'),
-    value: existing?.name ?? clientCode.trim(),
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Give it a name.')),
-  });
-  if (name === undefined) return undefined;
-  const version = await vscode.window.showQuickPick(
-    [
-      {
-        label: 'v2',
-        description: vscode.l10n.t('Bulk updates create missing profiles (current version)'),
-        value: 'v2' as const,
-      },
-      { label: 'v1', description: vscode.l10n.t('Bulk updates only change existing profiles'), value: 'v1' as const },
-    ],
-    { title: `${title} (3/5)`, placeHolder: vscode.l10n.t('Default bulk API version'), ignoreFocusOut: true },
-  );
-  if (!version) return undefined;
-  const baseUrl = await vscode.window.showInputBox({
-    title: `${title} (4/5)`,
-    prompt: vscode.l10n.t(
-      'Base URL: leave empty for https://{0}.tt.omtrdc.net, or give an edge host or a local emulator',
-      clientCode.trim(),
-    ),
-    value: existing?.baseUrl ?? '',
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), 'base URL'))),
-  });
-  if (baseUrl === undefined) return undefined;
-  const byToken = {
-    label: vscode.l10n.t('Profile API token'),
-    description: vscode.l10n.t('Pasted from Target (Administration → Implementation → Profile API), or none'),
-    value: 'token' as const,
-  };
-  const byCredentials = {
-    label: vscode.l10n.t('Developer Console credentials'),
-    description: vscode.l10n.t(
-      'OAuth server-to-server client id and secret: the token is fetched and refreshed for you',
-    ),
-    value: 'credentials' as const,
-  };
-  const method = await vscode.window.showQuickPick(
-    // The connection's current way first.
-    existing?.credentials ? [byCredentials, byToken] : [byToken, byCredentials],
-    {
-      title: `${title} (5/5)`,
-      placeHolder: vscode.l10n.t('How this connection authenticates when "Require Authentication" is on'),
-      ignoreFocusOut: true,
-    },
-  );
-  if (!method) return undefined;
-  const common = {
-    name: name.trim(),
-    clientCode: clientCode.trim(),
-    apiVersion: version.value,
-    baseUrl: baseUrl.trim() || undefined,
-  };
-  if (method.value === 'credentials') {
-    const credentials = await askCredentials(title, existing?.credentials);
-    return credentials && { ...common, credentials };
-  }
-  const token = await vscode.window.showInputBox({
-    title: `${title} (5/5)`,
-    prompt:
-      existing && !existing.credentials
-        ? vscode.l10n.t('Profile API token: leave empty to keep the stored one (use "Set Token" to remove it)')
-        : vscode.l10n.t('Profile API token, if "Require Authentication" is on: kept in VS Code\'s secret storage only'),
-    password: true,
-    ignoreFocusOut: true,
-  });
-  if (token === undefined) return undefined;
-  return { ...common, token: existing && !existing.credentials && token.trim() === '' ? undefined : token.trim() };
-}
-
-/** The credential's fields, one input each; the secret may be left empty to keep the stored one. */
-async function askCredentials(title: string, existing?: ConnectionCredentials): Promise<CredentialsInput | undefined> {
-  const ask = (step: string, prompt: string, options: vscode.InputBoxOptions = {}) =>
-    vscode.window.showInputBox({ title: `${title}: ${step}`, prompt, ignoreFocusOut: true, ...options });
-  const clientId = await ask(
-    vscode.l10n.t('client id'),
-    vscode.l10n.t("Client ID of the Developer Console project's OAuth server-to-server credential"),
-    {
-      value: existing?.clientId,
-      validateInput: (v) =>
-        /^[\x21-\x7e]+$/.test(v.trim()) ? undefined : vscode.l10n.t('Paste the client ID (no spaces).'),
-    },
-  );
-  if (clientId === undefined) return undefined;
-  const clientSecret = await ask(
-    vscode.l10n.t('client secret'),
-    existing
-      ? vscode.l10n.t('Client secret: leave empty to keep the stored one')
-      : vscode.l10n.t("Client secret: kept in VS Code's secret storage only"),
-    {
-      password: true,
-      validateInput: (v) => (existing || v.trim() ? undefined : vscode.l10n.t('Paste the client secret.')),
-    },
-  );
-  if (clientSecret === undefined) return undefined;
-  const tenant = await ask(
-    vscode.l10n.t('tenant'),
-    vscode.l10n.t('Target tenant of the Admin API (mc.adobe.io/TENANT/target/...): not the client code'),
-    {
-      value: existing?.tenant,
-      validateInput: (v) => problemOf(() => checkCredentials({ clientId: 'x', tenant: v.trim() })),
-    },
-  );
-  if (tenant === undefined) return undefined;
-  const scopes = await ask(
-    vscode.l10n.t('scopes'),
-    vscode.l10n.t('Scopes, comma-separated, as the credential in Developer Console lists them'),
-    {
-      value: (existing?.scopes ?? DEFAULT_SCOPES).join(','),
-    },
-  );
-  if (scopes === undefined) return undefined;
-  const url = (what: UrlName) => (v: string) =>
-    v.trim() === '' ? undefined : problemOf(() => checkSafeUrl(v.trim(), what));
-  const imsUrl = await ask(
-    vscode.l10n.t('IMS URL'),
-    vscode.l10n.t('Adobe IMS: leave empty for https://ims-na1.adobelogin.com (a local emulator may stand in)'),
-    {
-      value: existing?.imsUrl ?? '',
-      validateInput: url('Adobe IMS URL'),
-    },
-  );
-  if (imsUrl === undefined) return undefined;
-  const adminUrl = await ask(
-    vscode.l10n.t('Admin API URL'),
-    vscode.l10n.t('Target Admin API: leave empty for https://mc.adobe.io'),
-    {
-      value: existing?.adminUrl ?? '',
-      validateInput: url('Target Admin API URL'),
-    },
-  );
-  if (adminUrl === undefined) return undefined;
-  return {
-    clientId: clientId.trim(),
-    clientSecret: clientSecret.trim(),
-    tenant: tenant.trim(),
-    scopes,
-    imsUrl: imsUrl.trim() || undefined,
-    adminUrl: adminUrl.trim() || undefined,
-  };
-}
-
-function problemOf(check: () => unknown): string | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
   }
 }

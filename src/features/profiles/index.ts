@@ -1,10 +1,6 @@
 import * as vscode from 'vscode';
-import {
-  parseAttributeInput,
-  pcIdProblem,
-  thirdPartyIdProblem,
-  type AttributePairs,
-} from '../../core/profiles/attributes';
+import { ID_EXAMPLES, checkAttributeInput, profileIdProblem } from '../../core/flowInput';
+import type { AttributePairs } from '../../core/profiles/attributes';
 import { compareAttributes, verifyDelays, type VerifyReport } from '../../core/profiles/verify';
 import {
   buildProfileUpdateRequest,
@@ -18,6 +14,8 @@ import { Commands, SETTINGS_SECTION } from '../../contributions';
 import { connectionArg, type Connection } from '../../services/connectionStore';
 import type { HistoryEntry } from '../../services/historyStore';
 import type { FeatureRegistration, Services } from '../../services';
+import { CredentialGuard } from '../../services/credentialGuard';
+import { askSteps, type PickStep, type Step } from '../../services/steps';
 import { describeError } from '../../services/targetAccess';
 import { PROFILE_SCHEME, ProfileDocuments, parseProfileUri, profileUri, type IdType } from './profileDocuments';
 
@@ -63,6 +61,14 @@ export const register: FeatureRegistration = (_context, services) => {
     vscode.commands.registerCommand(Commands.verifyUpdate, (arg?: unknown) => verifyUpdate(services, arg)),
   );
 };
+
+/** One guard per set of services: it asks about a connection without credential once per session. */
+const guards = new WeakMap<Services['connections'], CredentialGuard>();
+function guardFor(services: Services): CredentialGuard {
+  let guard = guards.get(services.connections);
+  if (!guard) guards.set(services.connections, (guard = new CredentialGuard(services.connections)));
+  return guard;
+}
 
 function resolveConnection(services: Services, connectionId?: string): Connection | undefined {
   const connection = connectionId ? services.connections.get(connectionId) : services.connections.active();
@@ -113,6 +119,8 @@ async function updateProfile(
   if (!asked) return undefined;
   const pairs = asked.attributes as AttributePairs;
   if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile update')))) return undefined;
+  const guard = guardFor(services);
+  if (!(await guard.maySend(connection))) return undefined;
   const id = asked.idType === 'pcId' ? { pcId: asked.id } : { thirdPartyId: asked.id };
   const summary = describeUpdate(asked.idType, asked.id, pairs);
   const token = await services.connections.token(connection.id);
@@ -138,6 +146,7 @@ async function updateProfile(
     const result = await services.targets.withProgress(vscode.l10n.t('Updating profile {0}', asked.id), (signal) =>
       client.updateProfile({ id, attributes: pairs }, { signal }),
     );
+    await guard.noteOutcome(connection);
     const entry = await services.history.add({
       connectionId: connection.id,
       kind: 'update',
@@ -166,6 +175,7 @@ async function updateProfile(
     });
     return entry;
   } catch (error) {
+    await guard.noteOutcome(connection, error);
     const cancelled = isCancel(error);
     const message = cancelled ? vscode.l10n.t('Cancelled') : describeError(error);
     const entry = await services.history.add({
@@ -188,90 +198,126 @@ async function updateProfile(
       return entry;
     }
     services.log.error(`update ${summary} on ${connection.name} failed: ${message}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Profile update for {0} failed: {1}', asked.id, message));
+    guard.showError(connection, vscode.l10n.t('Profile update for {0} failed: {1}', asked.id, message), error);
     return entry;
   } finally {
     void client.close();
   }
 }
 
-/** The multi-step input: id type, id, then name=value pairs one by one (or pasted at once). */
+/** The ids of a type this connection updated or looked up, newest first: offered first in the id prompts. */
+function recentIds(services: Services, connection: Connection, idType: IdType): string[] {
+  return [
+    ...new Set(
+      services.history
+        .forConnection(connection.id)
+        .filter((e) => e.profileId?.type === idType)
+        .map((e) => e.profileId!.value),
+    ),
+  ];
+}
+
+const ID_TYPE_DESCRIPTIONS: Record<IdType, () => string> = {
+  thirdPartyId: () => vscode.l10n.t('Your CRM or customer id (mbox3rdPartyId)'),
+  pcId: () => vscode.l10n.t('Target visitor id (mboxPC)'),
+  marketingCloudVisitorId: () => vscode.l10n.t('Experience Cloud ID'),
+};
+
+/** The id type pick; the type used last on this connection first. */
+function idTypeStep<S extends { idType?: T }, T extends IdType>(
+  services: Services,
+  connection: Connection,
+  types: readonly T[],
+): PickStep<S, T> {
+  return {
+    kind: 'pick',
+    id: 'idType',
+    placeholder: () => vscode.l10n.t('Which id identifies the visitor?'),
+    items: () => {
+      const last = services.history
+        .forConnection(connection.id)
+        .find((e) => e.profileId && types.includes(e.profileId.type as T))?.profileId?.type;
+      const ordered = [...types.filter((t) => t === last), ...types.filter((t) => t !== last)];
+      return ordered.map((t) => ({ label: t, description: ID_TYPE_DESCRIPTIONS[t](), value: t }));
+    },
+    selected: (s) => s.idType,
+    apply: (s, idType) => (idType === s.idType ? s : { ...s, idType, id: undefined }),
+  };
+}
+
+/** The id prompt: what to enter with an example, the recent ids of this connection, the CLI's checks. */
+function idStep<S extends { idType?: IdType; id?: string }>(services: Services, connection: Connection): Step<S> {
+  return {
+    kind: 'input',
+    id: 'id',
+    prompt: (s) => {
+      const idType = s.idType ?? 'thirdPartyId';
+      const recent = recentIds(services, connection, idType).slice(0, 5);
+      const what = vscode.l10n.t('{0}, e.g. {1}', idType, ID_EXAMPLES[idType]);
+      return recent.length ? vscode.l10n.t('{0}. Recent: {1}', what, recent.join(', ')) : what;
+    },
+    placeholder: (s) => ID_EXAMPLES[s.idType ?? 'thirdPartyId'],
+    value: (s) => s.id ?? recentIds(services, connection, s.idType ?? 'thirdPartyId')[0] ?? '',
+    validate: (v, s) => profileIdProblem(s.idType ?? 'thirdPartyId', v),
+    apply: (s, v) => ({ ...s, id: v.trim() }),
+  };
+}
+
+/** The steps of Update Profile: id type, id, then name=value pairs one by one (or pasted at once). */
 async function askUpdate(
   services: Services,
   connection: Connection,
 ): Promise<{ idType: 'pcId' | 'thirdPartyId'; id: string; attributes: AttributePairs } | undefined> {
-  const title = vscode.l10n.t('Update Profile on {0}', connection.name);
+  type Answers = { idType?: 'pcId' | 'thirdPartyId'; id?: string; pairs: AttributePairs };
   const recent = services.history.forConnection(connection.id, 'update');
-  const idTypePick = await vscode.window.showQuickPick(
-    [
-      {
-        label: 'thirdPartyId',
-        description: vscode.l10n.t('Your CRM or customer id (mbox3rdPartyId)'),
-        value: 'thirdPartyId' as const,
-      },
-      { label: 'pcId', description: vscode.l10n.t('Target visitor id (mboxPC)'), value: 'pcId' as const },
-    ],
-    { title: `${title} (1/3)`, placeHolder: vscode.l10n.t('Which id identifies the visitor?'), ignoreFocusOut: true },
-  );
-  if (!idTypePick) return undefined;
-  const idType = idTypePick.value;
-  const recentIds = [...new Set(recent.filter((e) => e.profileId?.type === idType).map((e) => e.profileId!.value))];
-  const id = await vscode.window.showInputBox({
-    title: `${title} (2/3)`,
-    prompt: recentIds.length ? vscode.l10n.t('{0} (recent: {1})', idType, recentIds.slice(0, 5).join(', ')) : idType,
-    value: recentIds[0] ?? '',
-    ignoreFocusOut: true,
-    validateInput: (v) => (idType === 'thirdPartyId' ? thirdPartyIdProblem(v) : pcIdProblem(v)),
-  });
-  if (id === undefined) return undefined;
   const recentNames = [...new Set(recent.flatMap((e) => (e.attributes ?? []).map(([n]) => n)))].slice(0, 8);
-  const pairs: AttributePairs = [];
-  const base = resolveBaseUrl(connection);
-  for (;;) {
-    // Checked as the user types: the encoded size decides GET (8 KB) or POST (60 KB), or refusal.
-    const sizeCheck = (extra: AttributePairs): vscode.InputBoxValidationMessage | string | undefined => {
-      try {
-        const built = buildProfileUpdateRequest(base, connection.clientCode, {
-          id: idType === 'pcId' ? { pcId: id } : { thirdPartyId: id },
-          attributes: [...pairs, ...extra],
-        });
-        if (built.method === 'POST') {
-          return {
-            message: vscode.l10n.t('Over 8 KB once encoded: it will be sent as a POST (limit 60 KB).'),
-            severity: vscode.InputBoxValidationSeverity.Info,
-          };
-        }
-        return undefined;
-      } catch (e) {
-        return describeError(e);
-      }
-    };
-    const input = await vscode.window.showInputBox({
-      title: `${title} (3/3)`,
-      prompt:
-        pairs.length === 0
-          ? vscode.l10n.t(
-              'name=value, or paste a=1&b=2 or a JSON object{0}',
-              recentNames.length ? ` (${vscode.l10n.t('recent: {0}', recentNames.join(', '))})` : '',
-            )
-          : vscode.l10n.t(
-              '{0} attribute(s) so far: {1}. Another name=value, or press Enter on an empty line to send.',
-              pairs.length,
-              pairs.map(([n]) => n).join(', '),
-            ),
-      ignoreFocusOut: true,
-      validateInput: (v) => {
-        if (v.trim() === '') return pairs.length ? undefined : vscode.l10n.t('Give at least one name=value.');
-        const parsed = parseAttributeInput(v);
-        return parsed.ok ? sizeCheck(parsed.pairs) : parsed.message;
+  const target = { base: resolveBaseUrl(connection), clientCode: connection.clientCode };
+  const check = (v: string, s: Answers) =>
+    checkAttributeInput(target, { idType: s.idType ?? 'thirdPartyId', id: s.id ?? '' }, s.pairs, v);
+  const answers = await askSteps<Answers>(
+    vscode.l10n.t('Update Profile on {0}', connection.name),
+    [
+      idTypeStep<Answers, 'thirdPartyId' | 'pcId'>(services, connection, ['thirdPartyId', 'pcId']),
+      idStep<Answers>(services, connection),
+      {
+        kind: 'input',
+        id: 'attributes',
+        prompt: (s) =>
+          s.pairs.length === 0
+            ? vscode.l10n.t(
+                'name=value, e.g. loyaltyTier=gold, or paste a=1&b=2 or a JSON object{0}',
+                recentNames.length ? ` (${vscode.l10n.t('recent: {0}', recentNames.join(', '))})` : '',
+              )
+            : vscode.l10n.t(
+                '{0} attribute(s) so far: {1}. Another name=value, or press Enter on an empty line to send.',
+                s.pairs.length,
+                s.pairs.map(([n]) => n).join(', '),
+              ),
+        value: () => '',
+        validate: (v, s) => {
+          if (v.trim() === '') return s.pairs.length ? undefined : vscode.l10n.t('Give at least one name=value.');
+          const checked = check(v, s);
+          if (!checked.ok) return checked.message;
+          // Checked as the user types: the encoded size decides GET (8 KB) or POST (60 KB), or refusal.
+          return checked.method === 'POST'
+            ? {
+                message: vscode.l10n.t('Over 8 KB once encoded: it will be sent as a POST (limit 60 KB).'),
+                severity: vscode.InputBoxValidationSeverity.Info,
+              }
+            : undefined;
+        },
+        apply: (s, v) => {
+          if (v.trim() === '') return s;
+          const checked = check(v, s);
+          return checked.ok ? { ...s, pairs: [...s.pairs, ...checked.pairs] } : s;
+        },
+        again: (_s, v) => v.trim() !== '',
       },
-    });
-    if (input === undefined) return undefined;
-    if (input.trim() === '') break;
-    const parsed = parseAttributeInput(input);
-    if (parsed.ok) pairs.push(...parsed.pairs);
-  }
-  return { idType, id, attributes: pairs };
+    ],
+    { pairs: [] },
+  );
+  if (!answers?.idType || answers.id === undefined) return undefined;
+  return { idType: answers.idType, id: answers.id, attributes: answers.pairs };
 }
 
 function lookupOf(idType: IdType, id: string): ProfileLookup {
@@ -296,33 +342,26 @@ async function fetchProfile(
   let idType = input?.idType;
   let id = input?.id;
   if (!idType || id === undefined) {
-    const pick = await vscode.window.showQuickPick(
+    const answers = await askSteps<{ idType?: IdType; id?: string }>(
+      vscode.l10n.t('Fetch Profile from {0}', connection.name),
       [
-        { label: 'thirdPartyId', value: 'thirdPartyId' as const },
-        { label: 'pcId', value: 'pcId' as const },
-        {
-          label: 'marketingCloudVisitorId',
-          description: vscode.l10n.t('Experience Cloud ID'),
-          value: 'marketingCloudVisitorId' as const,
-        },
+        idTypeStep<{ idType?: IdType; id?: string }, IdType>(services, connection, [
+          'thirdPartyId',
+          'pcId',
+          'marketingCloudVisitorId',
+        ]),
+        idStep(services, connection),
       ],
-      {
-        title: vscode.l10n.t('Fetch Profile from {0}', connection.name),
-        placeHolder: vscode.l10n.t('Look the profile up by'),
-      },
+      {},
     );
-    if (!pick) return undefined;
-    idType = pick.value;
-    id = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Fetch Profile from {0}', connection.name),
-      prompt: idType,
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('The id is empty.')),
-    });
-    if (id === undefined) return undefined;
+    if (!answers?.idType || answers.id === undefined) return undefined;
+    idType = answers.idType;
+    id = answers.id;
   }
   if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a profile look-up')))) return undefined;
   const request = input?.silent ? undefined : await lookupRequest(services, connection, lookupOf(idType, id));
+  const guard = guardFor(services);
+  if (!input?.silent && !(await guard.maySend(connection))) return undefined;
   const client = await services.targets.clientFor(connection);
   let result: FetchResult;
   try {
@@ -331,7 +370,9 @@ async function fetchProfile(
       (signal) => client.fetchProfile(lookupOf(idType!, id!), { signal }),
       input?.silent,
     );
+    await guard.noteOutcome(connection);
   } catch (error) {
+    await guard.noteOutcome(connection, error);
     const cancelled = isCancel(error);
     const message = cancelled ? vscode.l10n.t('Cancelled') : describeError(error);
     if (cancelled) services.log.info(`fetch ${idType} ${id} on ${connection.name} cancelled`);
@@ -348,7 +389,7 @@ async function fetchProfile(
         profileId: { type: idType, value: id },
       });
       if (cancelled) void vscode.window.showInformationMessage(vscode.l10n.t('Fetching profile {0} cancelled.', id));
-      else void vscode.window.showErrorMessage(vscode.l10n.t('Fetching profile {0} failed: {1}', id, message));
+      else guard.showError(connection, vscode.l10n.t('Fetching profile {0} failed: {1}', id, message), error);
     }
     return { found: false, message, ...(cancelled ? { cancelled: true } : {}) };
   } finally {
@@ -397,11 +438,21 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
       );
       return undefined;
     }
-    const pick = await vscode.window.showQuickPick(
-      updates.map((e) => ({ label: e.summary, description: new Date(e.time).toLocaleString(), entry: e })),
-      { placeHolder: vscode.l10n.t('Which update to verify?') },
+    const answers = await askSteps<{ entry?: HistoryEntry }>(
+      vscode.l10n.t('Verify Update'),
+      [
+        {
+          kind: 'pick',
+          id: 'entry',
+          placeholder: () => vscode.l10n.t('Which update to verify?'),
+          items: () =>
+            updates.map((e) => ({ label: e.summary, description: new Date(e.time).toLocaleString(), value: e })),
+          apply: (s, e: HistoryEntry) => ({ ...s, entry: e }),
+        },
+      ],
+      {},
     );
-    entry = pick?.entry;
+    entry = answers?.entry;
   }
   if (!entry?.profileId || !entry.attributes) return undefined;
   const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
