@@ -206,6 +206,18 @@ export class DeliveryClient {
         { status: 400, serverMessage },
       );
     }
+    if (res.status === 401 || res.status === 403) {
+      // The Delivery API takes no token, so errorForStatus's advice about the profile token would mislead:
+      // this comes from a proxy, or from Target refusing the trace token.
+      const http = String(res.status);
+      throw new TargetError(
+        'server',
+        serverMessage
+          ? l10n.t('Target answered HTTP {0} for {1}: {2}', http, what, serverMessage)
+          : l10n.t('Target answered HTTP {0} for {1}', http, what),
+        { status: res.status, serverMessage },
+      );
+    }
     if (res.status < 200 || res.status >= 300) throw errorForStatus(res.status, what, serverMessage);
     if (!isObject(json)) {
       throw new TargetError(

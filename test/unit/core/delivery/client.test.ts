@@ -188,6 +188,19 @@ describe('delivery: the client', () => {
     assert.strictEqual(brokenExecute.calls.length, 1, 'an execute is never resent');
   });
 
+  it('a 403 does not talk of the profile token, which the Delivery API never takes', async () => {
+    const { transport } = recorder(json(403, { status: 403, message: 'Invalid trace token' }));
+    const client = new DeliveryClient({ connection: { clientCode: 'demo', apiVersion: 'v2' }, transport });
+    await assert.rejects(
+      client.preview({ visitor: { pcId: 'p' }, mboxes: ['a'], traceToken: 'tr' }),
+      (e: unknown) =>
+        e instanceof TargetError &&
+        e.kind === 'server' &&
+        /HTTP 403.*Invalid trace token/.test(e.message) &&
+        !/profile API token/.test(e.message),
+    );
+  });
+
   it('bad input sends nothing: a bad client code, 51 mboxes, an empty mbox name', async () => {
     const { calls, transport } = recorder(served);
     assert.throws(
