@@ -6,7 +6,7 @@ import { version } from '../package.json';
 
 function helpText(): string {
   const lines = [
-    'target-profiles: Adobe Target profile updates, look-ups and batch files from the terminal.',
+    'target-profiles: Adobe Target profile updates, look-ups, batch files and personalization previews from the terminal.',
     '',
     'Usage: target-profiles <command> [options]',
     '',
@@ -25,6 +25,8 @@ function helpText(): string {
     '  TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT',
     '                        instead of TARGET_PROFILE_TOKEN: an Adobe Developer Console OAuth server-to-server',
     '                        credential; the token is fetched from Adobe IMS and the Target Admin API, in memory only',
+    '  TARGET_PROPERTY_TOKEN property token of a Target Premium workspace, for preview (see --property-token-env)',
+    '  TARGET_TRACE_TOKEN    mboxTrace authorization token for preview --trace',
     '  TARGET_SCOPES         IMS scopes, comma-separated (default: openid,AdobeID,target_sdk,...)',
     '  TARGET_IMS_URL, TARGET_ADMIN_URL',
     '                        replace https://ims-na1.adobelogin.com and https://mc.adobe.io (a local emulator)',

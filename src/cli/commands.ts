@@ -1,5 +1,6 @@
 import type { CliCommand } from './io';
 import { runFetch } from './fetch';
+import { runPreview } from './preview';
 import { runScenarioCommand } from './scenario';
 import { runStatus } from './status';
 import { runSubmit } from './submit';
@@ -40,6 +41,22 @@ export const commands: Record<string, { summary: string; usage: string; options?
     summary: 'Show the status of a submitted batch',
     usage: 'status <batchStatusUrl> [--details] [--json]',
     run: runStatus,
+  },
+  preview: {
+    summary:
+      "Show what Target's Delivery API serves a visitor on each mbox: activity, experience, offer and content (prefetch: nothing counted)",
+    usage:
+      'preview --client CODE (--pc-id ID | --third-party-id ID | --ecid ID) --mbox NAME... [--execute] [--url PAGE_URL] [--property-token-env VAR] [--qa-url URL] [--trace] [--base-url URL] [--json]',
+    options: [
+      '--mbox NAME              an mbox to preview; repeat it for several (at most 50)',
+      '--execute                decide with impressions counted (needed for Automated Personalization, Auto-Target, Recommendations)',
+      '--url PAGE_URL           the page the visitor is on (context.address.url and context.browser.host)',
+      '--property-token-env VAR the environment variable holding the property token (default TARGET_PROPERTY_TOKEN, used when set)',
+      '--qa-url URL             an Activity QA link; its at_preview_* parameters are sent as qaMode',
+      '--trace                  ask for the trace, with the mboxTrace token from TARGET_TRACE_TOKEN',
+      '--json                   {"edgeHost","id","requestId","mboxes":[{"name","options","activity","experience","offer"}]}',
+    ],
+    run: runPreview,
   },
   scenario: {
     summary:

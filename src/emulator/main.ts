@@ -1,17 +1,20 @@
 /**
  * The emulator as a process: `node dist/emulator-main.js [--port N] [--token T] [--seed file.json]
- * [--empty] [--status-delay MS]`. Serves the sample profiles unless `--empty` or `--seed` says
- * otherwise, prints its URL on the first line of stdout, then serves until interrupted.
+ * [--empty] [--status-delay MS]`. Serves the sample profiles and activities unless `--empty` or `--seed`
+ * says otherwise, prints its URL on the first line of stdout, then serves until interrupted.
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { sampleProfiles } from './samples';
-import { type SeedProfile, startEmulator } from './server';
+import { sampleActivities, sampleProfiles } from './samples';
+import { type ActivitySeed, type SeedProfile, startEmulator } from './server';
 
-function seedFrom(file: string): SeedProfile[] {
-  // Either a list of profiles or `{ "profiles": [...] }`, the shape /__emulator/profiles exports.
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as SeedProfile[] | { profiles: SeedProfile[] };
-  return Array.isArray(parsed) ? parsed : parsed.profiles;
+function seedFrom(file: string): { profiles: SeedProfile[]; activities: ActivitySeed[] } {
+  // Either a list of profiles or `{ "profiles": [...], "activities": [...] }` (the shapes /__emulator/profiles
+  // and /__emulator/activities export); a file without activities gets none.
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as
+    SeedProfile[] | { profiles?: SeedProfile[]; activities?: ActivitySeed[] };
+  if (Array.isArray(parsed)) return { profiles: parsed, activities: [] };
+  return { profiles: parsed.profiles ?? [], activities: parsed.activities ?? [] };
 }
 
 async function main(): Promise<void> {
@@ -25,11 +28,16 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const seed = values.seed ? seedFrom(values.seed) : values.empty ? [] : sampleProfiles;
+  const seed = values.seed
+    ? seedFrom(values.seed)
+    : values.empty
+      ? { profiles: [], activities: [] }
+      : { profiles: sampleProfiles, activities: sampleActivities };
   const emulator = await startEmulator({
     port: Number(values.port),
     token: values.token,
-    seed,
+    seed: seed.profiles,
+    activities: seed.activities,
     statusDelayMs: Number(values['status-delay']),
   });
   console.log(emulator.url);

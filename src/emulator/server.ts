@@ -7,6 +7,7 @@
  * Routes, and the file that answers each:
  *   GET|POST /m2/{client}/profile/update                     routes/profileUpdate.ts
  *   GET      /rest/v1/profiles/[{kind}/]{id}?client={client} routes/profileFetch.ts
+ *   POST     /rest/v1/delivery?client={client}&sessionId={id} routes/delivery.ts (no token: activities.ts decides)
  *   POST     /m2/{client}/[v2/]profile/batchUpdate           routes/batchUpload.ts
  *   GET      /m2/{client}/[v2/]profile/batchStatus           routes/batchStatus.ts
  *   GET|POST /__emulator/{action}                            routes/control.ts (the control API, listed there)
@@ -30,12 +31,15 @@ import { handleAdminApi } from './routes/adminApi';
 import { handleBatchStatus } from './routes/batchStatus';
 import { handleBatchUpload } from './routes/batchUpload';
 import { handleControl } from './routes/control';
+import { handleDelivery } from './routes/delivery';
 import { handleImsToken } from './routes/ims';
 import { handleProfileFetch } from './routes/profileFetch';
 import { handleProfileUpdate } from './routes/profileUpdate';
+import { sampleActivities } from './samples';
 import { EmulatorState } from './state';
 import type { Emulator, EmulatorOptions, RequestRecord, RouteName } from './types';
 
+export type { Activity, ActivitySeed, Audience, AudienceRule, Experience, Offer } from './activities';
 export type {
   Emulator,
   EmulatorCredentials,
@@ -51,6 +55,7 @@ const ROUTES: [RouteName, RegExp][] = [
   ['update', /^\/m2\/([^/]+)\/profile\/update$/],
   ['batchUpdate', /^\/m2\/([^/]+)\/(v2\/)?profile\/batchUpdate$/],
   ['batchStatus', /^\/m2\/([^/]+)\/(v2\/)?profile\/batchStatus$/],
+  ['delivery', /^\/rest\/v1\/delivery$/],
   ['fetch', /^\/rest\/v1\/profiles\/(?:(thirdPartyId|marketingCloudVisitorId)\/)?([^/]+)$/],
   ['imsToken', /^\/ims\/token\/v3$/],
   ['adminToken', /^\/([^/]+)\/target\/authentication\/token$/],
@@ -91,6 +96,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   state.baseUrl = `http://${host}:${address.port}`;
   for (const seed of options.seed ?? []) state.profiles.seed(seed);
+  for (const seed of options.activities ?? sampleActivities) state.activities.set(seed);
   return emulatorOf(state, server);
 }
 
@@ -105,6 +111,8 @@ function emulatorOf(state: EmulatorState, server: http.Server): Emulator {
         server.closeAllConnections();
       }),
     seedProfile: (profile) => state.profiles.seed(profile),
+    setActivities: (seed) => state.activities.set(seed),
+    impressions: () => state.activities.impressions(),
     exportProfiles: () => state.profiles.export(),
     failNext: (count, status, retryAfter) => state.failNext(count, status, retryAfter),
     setDelay: (ms) => state.setDelay(ms),
@@ -150,6 +158,8 @@ async function handle(state: EmulatorState, req: http.IncomingMessage, res: http
     return answerInjectedFailure(req, res, state.failures);
   }
   if (name === 'imsToken') return handleImsToken(state, req, res);
+  // The Delivery API needs no token (docs/target-api.md#delivery-api).
+  if (name === 'delivery') return handleDelivery(state, req, res, url);
   if (name === 'adminToken' || name === 'adminSettings') {
     return handleAdminApi(state, req, res, url, name, decodeURIComponent(match![1]));
   }

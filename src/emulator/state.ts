@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS } from '../core/batch/limits';
+import { ActivityStore } from './activities';
 import { ProfileStore } from './profiles';
 import type { EmulatorCredentials, EmulatorOptions, RequestRecord } from './types';
 
@@ -33,6 +34,8 @@ export interface InjectedFailure {
  */
 export class EmulatorState {
   readonly profiles = new ProfileStore();
+  /** Activities per client code and the impressions counted on execute (routes/delivery.ts). */
+  readonly activities = new ActivityStore();
   readonly batches = new Map<string, Batch>();
   /** Batch ids per client code, oldest first: only the last `batchRetention` are kept. */
   readonly batchOrder = new Map<string, string[]>();
@@ -146,9 +149,10 @@ export class EmulatorState {
     for (const key of this.imsTokens.keys()) this.imsTokens.set(key, 0);
   }
 
-  /** Forgets profiles, batches, requests and faults; auth, IMS and limits stay as they are. */
+  /** Forgets profiles, activities, impressions, batches, requests and faults; auth, IMS and limits stay. */
   reset(): void {
     this.profiles.clear();
+    this.activities.clear();
     this.batches.clear();
     this.batchOrder.clear();
     this.requests.length = 0;

@@ -1,3 +1,5 @@
+import type { ActivitySeed } from './activities';
+
 /**
  * What users of the emulator see: its options, the handle `startEmulator` gives back, and the shapes
  * of the profiles and requests it records. `server.ts` exports them all.
@@ -34,6 +36,8 @@ export interface EmulatorOptions {
    */
   authStatus?: 401 | 403;
   seed?: SeedProfile[];
+  /** Activities for the Delivery API, per client code. Default: the samples of client `demo` (samples.ts). */
+  activities?: ActivitySeed[];
   /** How long a batch stays `incomplete` before it is `complete`. Default 0. */
   statusDelayMs?: number;
   /** Bulk and status calls allowed per window and client code before 503. Default 50 per 60 s. */
@@ -62,7 +66,15 @@ export interface EmulatorCredentials {
 
 /** Which route a request matched; `unknown` when none did. */
 export type RouteName =
-  'update' | 'batchUpdate' | 'batchStatus' | 'fetch' | 'imsToken' | 'adminToken' | 'adminSettings' | 'unknown';
+  | 'update'
+  | 'batchUpdate'
+  | 'batchStatus'
+  | 'fetch'
+  | 'delivery'
+  | 'imsToken'
+  | 'adminToken'
+  | 'adminSettings'
+  | 'unknown';
 
 /** One request the emulator saw (control routes excluded). */
 export interface RequestRecord {
@@ -83,6 +95,10 @@ export interface Emulator {
   readonly requests: RequestRecord[];
   close(): Promise<void>;
   seedProfile(profile: SeedProfile): void;
+  /** Sets one client code's activities (replacing the ones it had). */
+  setActivities(seed: ActivitySeed): void;
+  /** Impressions counted by Delivery calls with `execute` (prefetch counts none). */
+  impressions(): { clientCode: string; activityId: number; experienceId: number; count: number }[];
   exportProfiles(): ExportedProfile[];
   /** Fails the next `count` requests with `status` (and a `Retry-After` header when given). */
   failNext(count: number, status: number, retryAfter?: string): void;

@@ -1,6 +1,7 @@
 import type * as http from 'http';
 import { jsonResponse, readBody } from '../http';
 import type { EmulatorState } from '../state';
+import type { ActivitySeed } from '../activities';
 import type { SeedProfile } from '../types';
 import { authorizationToken } from './adminApi';
 
@@ -20,6 +21,9 @@ import { authorizationToken } from './adminApi';
  *   POST /__emulator/reset                                  forget profiles, batches, faults, requests
  *   POST /__emulator/credentials {clientId, clientSecret, tenant} | {}   the Developer Console credential IMS accepts
  *   POST /__emulator/ims     {ttlMs?, expire?}              IMS token lifetime; `expire` ends every issued one now
+ *   POST /__emulator/activities ActivitySeed | {activities: ActivitySeed[]}   set client codes' activities
+ *   GET  /__emulator/activities                             {activities: ActivitySeed[]}
+ *   GET  /__emulator/impressions                            {impressions: [{clientCode, activityId, experienceId, count}]}
  */
 export async function handleControl(
   state: EmulatorState,
@@ -93,6 +97,22 @@ function runAction(
           : undefined,
       );
       break;
+    case 'activities': {
+      if (req.method !== 'POST') return jsonResponse(res, 200, { activities: state.activities.all() });
+      const seeds =
+        Array.isArray(body.activities) && body.clientCode === undefined
+          ? (body.activities as ActivitySeed[])
+          : [body as unknown as ActivitySeed];
+      for (const seed of seeds) {
+        if (typeof seed?.clientCode !== 'string' || !Array.isArray(seed.activities)) {
+          return jsonResponse(res, 400, { error: 'each seed needs a clientCode and a list of activities' });
+        }
+      }
+      for (const seed of seeds) state.activities.set(seed);
+      break;
+    }
+    case 'impressions':
+      return jsonResponse(res, 200, { impressions: state.activities.impressions() });
     case 'ims':
       if (typeof body.ttlMs === 'number') state.setImsTokenTtl(body.ttlMs);
       if (body.expire === true) state.expireImsTokens();
