@@ -101,6 +101,25 @@ describe("editor flows that respect the user's time", function () {
     );
   }
 
+  /**
+   * Runs a palette flow and waits for its first prompt. A command can be lost when a notification arrives
+   * while the palette is typed in: with nothing shown, it is run once more; any other question fails.
+   */
+  async function startFlow(title: string, prompt: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await runCommand(page, title);
+      const shown = await waitForPrompt(page, prompt).then(
+        () => true,
+        () => false,
+      );
+      if (shown) return;
+      const other = (await quickInput().isVisible()) ? await quickInput().textContent() : undefined;
+      if (other !== undefined || attempt === 1) {
+        throw new Error(`"${title}" did not show "${prompt}"${other !== undefined ? `, but: ${other}` : ''}`);
+      }
+    }
+  }
+
   /** Hovers `target` until its tooltip shows `text` (a hover that starts while another fades can be lost). */
   async function showTooltip(target: Locator, text: string): Promise<Locator> {
     const tooltip = page.locator('.monaco-hover, .workbench-hover', { hasText: text }).first();
@@ -128,10 +147,9 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('Set Profile API Token… with one connection goes straight to the token box', async () => {
-    await runCommand(page, 'Target Profiles: Set Profile API Token…');
     const host = new URL(emulator.url).host;
     // The first thing shown is the password box for the one connection: no connection pick before it.
-    await waitForPrompt(page, `Profile API token for Local emulator (${host})`);
+    await startFlow('Target Profiles: Set Profile API Token…', `Profile API token for Local emulator (${host})`);
     const widget = quickInput();
     assert.match((await widget.textContent()) ?? '', /Set Profile API Token/);
     assert.strictEqual(await widget.locator('input[type="password"]').count(), 1, 'the token box hides what is typed');
@@ -146,13 +164,13 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('Update Profile: the id prompt shows an example and the recent id', async () => {
-    await runCommand(page, 'Target Profiles: Update Profile…');
+    await startFlow('Target Profiles: Update Profile…', '(1/3)');
     await enterProfileUpdate(page, 'thirdPartyId', 'crm-1002', 'loyaltyTier=gold');
     await answer(page, '');
     await toast('Profile update for crm-1002').waitFor({ timeout: 60_000 });
     await clearNotifications();
 
-    await runCommand(page, 'Target Profiles: Update Profile…');
+    await startFlow('Target Profiles: Update Profile…', '(1/3)');
     await waitForPrompt(page, '(1/3)');
     await answer(page, 'thirdPartyId', 'thirdPartyId');
     await waitForPrompt(page, '(2/3)');
@@ -168,7 +186,7 @@ describe("editor flows that respect the user's time", function () {
     // The emulator holds its answers back, so the update is still on its way when it is cancelled.
     emulator.setDelay(60_000);
     try {
-      await runCommand(page, 'Target Profiles: Update Profile…');
+      await startFlow('Target Profiles: Update Profile…', '(1/3)');
       await enterProfileUpdate(page, 'thirdPartyId', 'crm-1003', 'loyaltyTier=silver');
       await answer(page, '');
       await toast('Updating profile crm-1003').waitFor({ timeout: 30_000 });
@@ -198,8 +216,7 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('History: a look-up copies as cURL', async () => {
-    await runCommand(page, 'Target Profiles: Fetch Profile…');
-    await waitForPrompt(page, '(1/2)');
+    await startFlow('Target Profiles: Fetch Profile…', '(1/2)');
     await answer(page, 'thirdPartyId', 'thirdPartyId');
     await waitForPrompt(page, '(2/2)');
     await answer(page, 'crm-1001');
@@ -234,6 +251,7 @@ describe("editor flows that respect the user's time", function () {
     await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 30_000 });
     await page.locator('.monaco-editor textarea').first().focus();
     await page.keyboard.press('Control+V');
+    await page.keyboard.press('Home');
     await page
       .locator('.monaco-editor .view-lines', { hasText: '--fail-with-body' })
       .first()
@@ -313,13 +331,18 @@ describe("editor flows that respect the user's time", function () {
     );
     const batch = page.locator('.monaco-list-row[aria-selected="true"]', { hasText: 'good.batch' });
     await batch.waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'Submitting good.batch' })
+      .waitFor({ state: 'detached', timeout: 15_000 })
+      .catch(() => undefined);
     await page.screenshot({ path: screenshotPath('flow-submit-revealed.png') });
+    // Tracked to the end before the next step, so its last notification does not land in another picture.
+    await toast(/good\.batch is complete/).waitFor({ timeout: 60_000 });
     await clearNotifications();
   });
 
   it('Add Connection: numbered steps with Back, and "No credential" asks for no token', async () => {
-    await runCommand(page, 'Target Profiles: Add Connection…');
-    await waitForPrompt(page, 'Add Target Connection (1/6)');
+    await startFlow('Target Profiles: Add Connection…', 'Add Target Connection (1/6)');
     assert.strictEqual(await quickInput().locator('.codicon-quick-input-back').isVisible(), false);
     await answer(page, SAMPLE_CLIENT_CODE);
     await waitForPrompt(page, 'Add Target Connection (2/6)');
@@ -357,8 +380,9 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('an update through a proxy that is down names the proxy, not Target', async () => {
+    await clearNotifications();
     // The new connection is active and its host is not exempt from http.proxy.
-    await runCommand(page, 'Target Profiles: Update Profile…');
+    await startFlow('Target Profiles: Update Profile…', '(1/3)');
     await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=gold');
     await answer(page, '');
     const error = toast(`Could not connect to the proxy ${deadProxy} for the profile update`);
