@@ -251,11 +251,17 @@ describe("editor flows that respect the user's time", function () {
     await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 30_000 });
     await page.locator('.monaco-editor textarea').first().focus();
     await page.keyboard.press('Control+V');
-    await page.keyboard.press('Home');
     await page
       .locator('.monaco-editor .view-lines', { hasText: '--fail-with-body' })
       .first()
       .waitFor({ timeout: 15_000 });
+    // Wrapped and from its start, so the picture shows the whole command.
+    await page.keyboard.press('Alt+Z');
+    await page.keyboard.press('Control+Home');
+    await page
+      .locator('.statusbar-item', { hasText: /^\s*Ln 1, Col 1\s*$/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await lookup.hover();
     await page.screenshot({ path: screenshotPath('flow-copy-curl.png') });
   });
