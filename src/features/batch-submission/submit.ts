@@ -9,8 +9,9 @@ import {
 } from '../../core/submissions/journal';
 import { isTargetError } from '../../core/target/errors';
 import { BATCH_LANGUAGE_ID, SETTINGS_SECTION } from '../../contributions';
-import { connectionArg, type Connection } from '../../services/connectionStore';
+import type { Connection } from '../../services/connectionStore';
 import type { Services } from '../../services';
+import { askSteps, type PickStep } from '../../services/steps';
 import { describeError } from '../../services/targetAccess';
 import type { JournalStore } from '../../services/journalStore';
 import type { BatchTracker } from './tracker';
@@ -94,14 +95,16 @@ export async function submitBatchFile(
     return { refused: 'errors', uploads: [], message };
   }
 
-  const connection = input.connectionId
-    ? services.connections.get(input.connectionId)
-    : await chooseConnection(services);
-  if (!connection) return { refused: 'cancelled', uploads: [] };
-  const apiVersion =
-    input.apiVersion ??
-    (input.connectionId ? connection.apiVersion : await chooseVersion(connection, validation.summary.idColumn));
-  if (!apiVersion) return { refused: 'cancelled', uploads: [] };
+  const given = input.connectionId ? services.connections.get(input.connectionId) : undefined;
+  if (input.connectionId && !given) return { refused: 'cancelled', uploads: [] };
+  const answers = await askSubmission(services, name, validation.summary.idColumn, {
+    connection: given,
+    // A caller that names the connection takes its version unless it gives one.
+    apiVersion: input.apiVersion ?? given?.apiVersion,
+  });
+  const connection = answers?.connection;
+  const apiVersion = answers?.apiVersion;
+  if (!connection || !apiVersion) return { refused: 'cancelled', uploads: [] };
 
   const notes = connectionNotes(validation.summary.idColumn, apiVersion);
   const confirm = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>('batch.confirmBeforeSubmit', true);
@@ -255,39 +258,63 @@ async function pickFile(): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
-async function chooseConnection(services: Services): Promise<Connection | undefined> {
-  const list = services.connections.list();
-  if (list.length <= 1) {
-    return (
-      list[0] ?? (void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.')), undefined)
-    );
-  }
-  const active = services.connections.active();
-  const pick = await vscode.window.showQuickPick(
-    [...list]
-      .sort((a, b) => (a.id === active?.id ? -1 : b.id === active?.id ? 1 : 0))
-      .map((c) => ({ label: c.name, description: c.clientCode, connection: c })),
-    { placeHolder: vscode.l10n.t('Submit to which connection?') },
-  );
-  return pick ? connectionArg(pick.connection, services.connections.get.bind(services.connections)) : undefined;
+interface SubmitAnswers {
+  connection?: Connection;
+  apiVersion?: 'v1' | 'v2';
 }
 
-/** The connection's bulk API version, asked only when the file's id column makes it a question (TP040). */
-async function chooseVersion(
-  connection: Connection,
+/**
+ * Where to send the file and with which bulk API version, through the palette's step helper: with one
+ * connection nothing is asked about it (the active one comes first otherwise), and the version only when
+ * the file's id column makes it a question (TP040).
+ */
+function askSubmission(
+  services: Services,
+  name: string,
   idColumn: 'pcId' | 'thirdPartyId' | undefined,
-): Promise<'v1' | 'v2' | undefined> {
-  const choice = bulkVersionChoice(connection.apiVersion, idColumn);
-  if ('decided' in choice) return choice.decided;
-  const items = [
-    { label: 'v2', description: vscode.l10n.t('creates missing profiles'), value: 'v2' as const },
-    { label: 'v1', description: vscode.l10n.t('updates existing profiles only'), value: 'v1' as const },
-  ].sort((a) => (a.value === choice.preferred ? -1 : 1));
-  const pick = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Bulk API version for {0}', connection.name),
-    placeHolder: vscode.l10n.t(
-      'The file is keyed on pcId: with the Experience Cloud ID, use v1 (or key the file on thirdPartyId).',
-    ),
-  });
-  return pick?.value;
+  initial: SubmitAnswers,
+): Promise<SubmitAnswers | undefined> {
+  const list = services.connections.list();
+  if (list.length === 0) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.'));
+    return Promise.resolve(undefined);
+  }
+  const active = services.connections.active();
+  const connectionStep: PickStep<SubmitAnswers, Connection> = {
+    kind: 'pick',
+    id: 'connection',
+    known: (state) => (state.connection ? state : undefined),
+    placeholder: () => vscode.l10n.t('Submit to which connection?'),
+    items: () =>
+      [...list]
+        .sort((a, b) => (a.id === active?.id ? -1 : b.id === active?.id ? 1 : 0))
+        .map((c) => ({ label: c.name, description: c.clientCode, value: c })),
+    selected: (state) => state.connection,
+    // Another connection may decide the version differently: forget a version chosen for the previous one.
+    apply: (_state, connection) => ({ connection, apiVersion: initial.apiVersion }),
+  };
+  const versionStep: PickStep<SubmitAnswers, 'v1' | 'v2'> = {
+    kind: 'pick',
+    id: 'apiVersion',
+    known: (state) => {
+      if (state.apiVersion) return state;
+      const choice = state.connection ? bulkVersionChoice(state.connection.apiVersion, idColumn) : undefined;
+      return choice && 'decided' in choice ? { ...state, apiVersion: choice.decided } : undefined;
+    },
+    placeholder: () =>
+      vscode.l10n.t(
+        'The file is keyed on pcId: with the Experience Cloud ID, use v1 (or key the file on thirdPartyId).',
+      ),
+    items: (state) => {
+      const choice = bulkVersionChoice(state.connection!.apiVersion, idColumn);
+      const preferred = 'preferred' in choice ? choice.preferred : choice.decided;
+      return [
+        { label: 'v2', description: vscode.l10n.t('creates missing profiles'), value: 'v2' as const },
+        { label: 'v1', description: vscode.l10n.t('updates existing profiles only'), value: 'v1' as const },
+      ].sort((a) => (a.value === preferred ? -1 : 1));
+    },
+    selected: (state) => state.apiVersion,
+    apply: (state, apiVersion) => ({ ...state, apiVersion }),
+  };
+  return askSteps(vscode.l10n.t('Submit {0}', name), [connectionStep, versionStep], initial);
 }
