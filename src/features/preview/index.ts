@@ -201,8 +201,17 @@ class Previewer {
       id: input.id ?? entry?.profileId?.value,
       ...(mboxes ? { mboxes: mboxes.join(', ') } : {}),
       ...(pageUrl !== undefined ? { pageUrl } : input.mboxes ? { pageUrl: '' } : {}),
-      ...(input.property !== undefined ? { property: input.property } : fromEntry ? { property: '' } : {}),
-      ...(input.trace !== undefined ? { trace: input.trace } : input.mboxes || fromEntry ? { trace: false } : {}),
+      // Given mboxes (or a preview to run again) mean nothing more is asked: no property, no trace unless given.
+      ...(input.property !== undefined
+        ? { property: input.property }
+        : input.mboxes || fromEntry
+          ? { property: fromEntry?.property ?? '' }
+          : {}),
+      ...(input.trace !== undefined
+        ? { trace: input.trace }
+        : input.mboxes || fromEntry
+          ? { trace: fromEntry?.trace === true }
+          : {}),
       compare: input.compare === true,
     };
   }
