@@ -7,7 +7,7 @@ import { Commands } from '../../../src/contributions';
 import type { PreviewOutcome } from '../../../src/features/preview';
 import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { ExtensionApi } from '../../../src/extension';
-import { activateExtension, KNOWN_PROPERTY_TOKEN, KNOWN_TOKEN, KNOWN_TRACE_TOKEN } from './helpers';
+import { activateExtension, KNOWN_PROPERTY_TOKEN, KNOWN_TOKEN, KNOWN_TRACE_TOKEN, waitFor } from './helpers';
 
 /** Runs a command line in sh with only PATH and the given variables set. */
 function shell(command: string, env: Record<string, string>): Promise<{ code: number; stdout: string }> {
@@ -108,6 +108,51 @@ describe('personalization preview', () => {
     const outcome = await preview({ compare: true });
     assert.deepStrictEqual(outcome?.changes, []);
     assert.match(outcome.text ?? '', /24/);
+  });
+
+  it('the Preview button after Update Profile runs the preview and opens the comparison', async () => {
+    const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = window.showInformationMessage;
+    const labels = ['Preview', 'Vista previa'];
+    let offered = false;
+    // Clicks "Preview" on the update's notification, as a user would.
+    window.showInformationMessage = (...args: unknown[]) => {
+      const label = labels.find((l) => args.includes(l));
+      if (label && typeof args[0] === 'string' && args[0].includes('crm-1001')) {
+        offered = true;
+        return Promise.resolve(label);
+      }
+      return original.apply(vscode.window, args);
+    };
+    // The comparison of the test before is still open: only a new diff editor counts.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const previews = () => api.services.history.forConnection(connectionId, 'preview').length;
+    const count = previews();
+    try {
+      const update = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+        connectionId,
+        idType: 'thirdPartyId',
+        id: 'crm-1001',
+        attributes: { loyaltyTier: 'silver' },
+      });
+      assert.ok(update?.ok, update?.result);
+      assert.ok(await waitFor(() => previews() > count, 15_000), 'no preview ran after the button');
+    } finally {
+      window.showInformationMessage = original;
+    }
+    assert.ok(offered, 'the update notification offered Preview');
+    const entry = api.services.history.forConnection(connectionId, 'preview')[0];
+    assert.match(entry.result, /home-hero → Everyone/);
+    const tab = await waitFor(() => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputTextDiff ? input : undefined;
+    });
+    assert.ok(tab, 'a diff editor opened');
+    const after = await vscode.workspace.openTextDocument(tab.modified);
+    assert.match(
+      after.getText(),
+      /\*\*home-hero: Gold members → Everyone\*\*|\*\*home-hero: de Gold members a Everyone\*\*/,
+    );
   });
 
   it('sends the stored property and trace tokens, and keeps them out of History and Copy as cURL', async () => {
