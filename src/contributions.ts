@@ -31,6 +31,9 @@ export const Commands = {
   checkAuthentication: 'targetProfiles.checkAuthentication',
   runScenario: 'targetProfiles.runScenario',
   runScenarioStep: 'targetProfiles.runScenarioStep',
+  previewPersonalization: 'targetProfiles.previewPersonalization',
+  setPropertyToken: 'targetProfiles.setPropertyToken',
+  setTraceToken: 'targetProfiles.setTraceToken',
 } as const;
 
 export const Views = {

@@ -10,6 +10,7 @@ import * as emulator from './features/emulator';
 import * as history from './features/history';
 import { HistoryStore } from './services/historyStore';
 import * as output from './features/output';
+import * as preview from './features/preview';
 import * as profiles from './features/profiles';
 import * as scenarios from './features/scenarios';
 import type { FeatureRegistration, Services } from './services';
@@ -32,6 +33,7 @@ const features: Record<string, FeatureRegistration> = {
   batchSubmission: batchSubmission.register,
   scenarios: scenarios.register,
   emulator: emulator.register,
+  preview: preview.register,
 };
 
 /**

@@ -14,6 +14,11 @@ export interface Connection {
   credentials?: ConnectionCredentials;
   /** What "Check Require Authentication" last found (not a secret). */
   authStatus?: { required: boolean; checkedAt: number };
+  /**
+   * The names of the property tokens (Target Premium workspaces) stored for the personalization
+   * preview; each token itself lives in SecretStorage.
+   */
+  properties?: string[];
 }
 
 /** The non-secret part of a Developer Console OAuth server-to-server credential. */
@@ -34,6 +39,19 @@ const CONNECTIONS_KEY = 'targetProfiles.connections';
 const ACTIVE_KEY = 'targetProfiles.activeConnection';
 const TOKEN_PREFIX = 'targetProfiles.token/';
 const CLIENT_SECRET_PREFIX = 'targetProfiles.clientSecret/';
+/** `targetProfiles.propertyToken/<connection id>/<property name>`. */
+const PROPERTY_TOKEN_PREFIX = 'targetProfiles.propertyToken/';
+/** The mboxTrace authorization token of a connection, for previews with a trace. */
+const TRACE_TOKEN_PREFIX = 'targetProfiles.traceToken/';
+
+/** Checks a property's name as the user typed it: a short label, not the token. */
+export function propertyNameProblem(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed === '') return vscode.l10n.t('Give the property a name, e.g. the workspace it belongs to.');
+  if (trimmed.length > 64) return vscode.l10n.t('Keep the name under 64 characters.');
+  if (trimmed.includes('/')) return vscode.l10n.t('The name cannot contain "/".');
+  return undefined;
+}
 
 /**
  * Connections live in global state (settings get committed to repositories); each token lives in
@@ -128,6 +146,9 @@ export class ConnectionStore implements vscode.Disposable {
         ? { authStatus: { required: connection.authStatus.required, checkedAt: connection.authStatus.checkedAt } }
         : {}),
     };
+    // A connection rebuilt by an edit keeps the names of its stored property tokens.
+    const properties = connection.properties ?? this.get(connection.id)?.properties;
+    if (properties?.length) clean.properties = [...properties];
     const others = this.list().filter((c) => c.id !== connection.id);
     if (token === null || token === '') {
       this.withToken.delete(connection.id);
@@ -151,6 +172,8 @@ export class ConnectionStore implements vscode.Disposable {
     this.withToken.delete(id);
     await this.context.secrets.delete(TOKEN_PREFIX + id);
     await this.context.secrets.delete(CLIENT_SECRET_PREFIX + id);
+    await this.context.secrets.delete(TRACE_TOKEN_PREFIX + id);
+    for (const name of this.get(id)?.properties ?? []) await this.context.secrets.delete(propertyKey(id, name));
     await this.context.globalState.update(
       CONNECTIONS_KEY,
       this.list().filter((c) => c.id !== id),
@@ -175,6 +198,45 @@ export class ConnectionStore implements vscode.Disposable {
     return this.context.secrets.get(CLIENT_SECRET_PREFIX + id);
   }
 
+  /** The property token stored under `name` for a connection. */
+  propertyToken(id: string, name: string): Thenable<string | undefined> {
+    return this.context.secrets.get(propertyKey(id, name));
+  }
+
+  /**
+   * Stores (a string) or removes (null) a named property token: the name goes into the connection,
+   * the token into SecretStorage.
+   */
+  async setPropertyToken(id: string, name: string, token: string | null): Promise<void> {
+    const list = this.list();
+    const index = list.findIndex((c) => c.id === id);
+    if (index === -1) return;
+    const trimmed = name.trim();
+    const problem = propertyNameProblem(trimmed);
+    if (problem) throw new Error(problem);
+    const others = (list[index].properties ?? []).filter((n) => n !== trimmed);
+    if (token === null || token.trim() === '') await this.context.secrets.delete(propertyKey(id, trimmed));
+    else await this.context.secrets.store(propertyKey(id, trimmed), token.trim());
+    const properties = token === null || token.trim() === '' ? others : [...others, trimmed];
+    const next: Connection = { ...list[index], properties };
+    if (properties.length === 0) delete next.properties;
+    list[index] = next;
+    await this.context.globalState.update(CONNECTIONS_KEY, list);
+    this.changed.fire();
+  }
+
+  /** The mboxTrace authorization token of a connection. */
+  traceToken(id: string): Thenable<string | undefined> {
+    return this.context.secrets.get(TRACE_TOKEN_PREFIX + id);
+  }
+
+  /** Stores (a string) or removes (null or empty) the trace token of a connection. */
+  async setTraceToken(id: string, token: string | null): Promise<void> {
+    if (token === null || token.trim() === '') await this.context.secrets.delete(TRACE_TOKEN_PREFIX + id);
+    else await this.context.secrets.store(TRACE_TOKEN_PREFIX + id, token.trim());
+    this.changed.fire();
+  }
+
   /** Records the "Require Authentication" status found for a connection (shown in the tree). */
   async setAuthStatus(id: string, required: boolean): Promise<void> {
     const list = this.list();
@@ -188,6 +250,10 @@ export class ConnectionStore implements vscode.Disposable {
   newId(): string {
     return crypto.randomUUID();
   }
+}
+
+function propertyKey(id: string, name: string): string {
+  return `${PROPERTY_TOKEN_PREFIX}${id}/${name}`;
 }
 
 /** A short description for tree items and pickers: client code, version and host. */

@@ -5,7 +5,7 @@ export interface HistoryEntry {
   id: string;
   time: number;
   connectionId: string;
-  kind: 'update' | 'fetch' | 'verify' | 'batch';
+  kind: 'update' | 'fetch' | 'verify' | 'batch' | 'preview';
   /** What was asked, e.g. "thirdPartyId crm-1: tier=gold, age=34". */
   summary: string;
   ok: boolean;
@@ -17,10 +17,20 @@ export interface HistoryEntry {
    * The request, for "Copy as cURL" (URL and body only: the token is never stored). Updates, look-ups
    * and verifications (the look-up they repeat) carry one.
    */
-  request?: { method: 'GET' | 'POST'; url: string; body?: string; contentType?: string; authenticated: boolean };
+  request?: {
+    method: 'GET' | 'POST';
+    url: string;
+    body?: string;
+    contentType?: string;
+    authenticated: boolean;
+    /** Environment variables whose `${NAME}` placeholders in the body stand for secrets (previews). */
+    variables?: string[];
+  };
   /** For updates: the pairs sent, so "Verify Update" knows what to expect. */
   profileId?: { type: 'pcId' | 'thirdPartyId' | 'marketingCloudVisitorId'; value: string };
   attributes?: [string, string][];
+  /** For previews: what was asked, so the preview can be run again. Never a token, only its name. */
+  preview?: { mboxes: string[]; pageUrl?: string; property?: string; trace?: boolean };
 }
 
 const KEY = 'targetProfiles.history';

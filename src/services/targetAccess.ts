@@ -1,6 +1,8 @@
 import { createHash } from 'crypto';
 import * as vscode from 'vscode';
 import { ProfileTokenProvider } from '../core/auth/tokenProvider';
+import { DeliveryClient } from '../core/delivery/client';
+import type { SessionStore } from '../core/delivery/session';
 import { TargetClient, type TokenSource } from '../core/target/client';
 import { TargetError, describeTargetError, isTargetError } from '../core/target/errors';
 import type { ProxySettings, RequestLogEntry } from '../core/target/http';
@@ -126,6 +128,24 @@ export class TargetAccess {
       proxy,
       ...(tokenProvider ? { tokenProvider } : {}),
       // The client hands us URLs and headers already redacted; the token never reaches the log.
+      onRequest: this.logRequest,
+    });
+  }
+
+  /**
+   * A Delivery API client (personalization preview) with the same timeout, proxy and logging as the
+   * profile API's. It is given the connection without its token: the profile API token never goes to
+   * the Delivery endpoint, which takes none.
+   */
+  deliveryClientFor(connection: Connection, sessions: SessionStore): DeliveryClient {
+    const { timeoutMs, proxy } = this.httpSettings();
+    return new DeliveryClient({
+      connection: { clientCode: connection.clientCode, apiVersion: connection.apiVersion, baseUrl: connection.baseUrl },
+      connectionKey: connection.id,
+      sessions,
+      timeoutMs,
+      proxy,
+      // The client scrubs the property and trace tokens from what it logs.
       onRequest: this.logRequest,
     });
   }

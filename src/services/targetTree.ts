@@ -115,7 +115,7 @@ export class TargetTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     if (node.group === 'updates') {
       return history
         .forConnection(node.connectionId)
-        .filter((e) => e.kind === 'update' || e.kind === 'verify')
+        .filter((e) => e.kind === 'update' || e.kind === 'verify' || e.kind === 'preview')
         .slice(0, 50)
         .map((e) => ({ type: 'entry', connectionId: node.connectionId, entryId: e.id }));
     }
@@ -309,13 +309,21 @@ function entryItem(entry: HistoryEntry): vscode.TreeItem {
   );
   item.id = entry.id;
   const when = new Date(entry.time).toLocaleTimeString();
-  item.description = `${entry.kind === 'verify' ? vscode.l10n.t('verify') + ' · ' : ''}${entry.result} · ${when}`;
+  const prefix =
+    entry.kind === 'verify'
+      ? vscode.l10n.t('verify') + ' · '
+      : entry.kind === 'preview'
+        ? vscode.l10n.t('preview') + ' · '
+        : '';
+  item.description = `${prefix}${entry.result} · ${when}`;
   item.tooltip = new vscode.MarkdownString(
     `**${entry.kind}** ${entry.summary}\n\n${entry.result}\n\n${new Date(entry.time).toLocaleString()}`,
   );
   item.iconPath = entry.cancelled
     ? new vscode.ThemeIcon('circle-slash')
-    : new vscode.ThemeIcon(entry.ok ? (entry.kind === 'fetch' ? 'account' : 'pass') : 'error');
+    : new vscode.ThemeIcon(
+        entry.ok ? (entry.kind === 'fetch' ? 'account' : entry.kind === 'preview' ? 'preview' : 'pass') : 'error',
+      );
   item.contextValue = `entry.${entry.kind}${entry.request ? '.request' : ''}`;
   if (entry.kind === 'fetch' && entry.profileId) {
     item.command = {

@@ -11,6 +11,23 @@ export interface CurlRequest {
   contentType?: string;
   /** Whether the connection sends a token; the command then carries the header with the variable. */
   authenticated: boolean;
+  /**
+   * Environment variables standing for secrets in the body, written there as `${NAME}` (the property
+   * and trace tokens of a preview): the command expands each from the environment and stops when it is unset.
+   */
+  variables?: string[];
+}
+
+/** The placeholder of a secret in a stored body: the command reads it from `$name`. */
+export function bodyVariable(name: string): string {
+  return '${' + name + '}';
+}
+
+/** A single-quoted body with each variable's placeholder closed out of the quotes, so the shell expands it. */
+function quoteBody(body: string, variables: readonly string[]): string {
+  let quoted = shellQuote(body);
+  for (const name of variables) quoted = quoted.split(bodyVariable(name)).join(`'"$${name}"'`);
+  return quoted;
 }
 
 /** POSIX single-quoting: nothing inside is expanded by the shell. */
@@ -26,7 +43,9 @@ export function toCurl(request: CurlRequest): string {
   // Double quotes so the shell expands the variable; the variable name is the CLI's.
   if (request.authenticated) parts.push('-H', '"Authorization: Bearer $TARGET_PROFILE_TOKEN"');
   if (request.contentType) parts.push('-H', shellQuote(`Content-Type: ${request.contentType}`));
-  if (request.body !== undefined) parts.push('--data-binary', shellQuote(request.body));
+  const variables = (request.variables ?? []).filter((v) => /^[A-Z_][A-Z0-9_]*$/.test(v));
+  if (request.body !== undefined) parts.push('--data-binary', quoteBody(request.body, variables));
+  const guards = [...(request.authenticated ? [TOKEN_GUARD] : []), ...variables.map((v) => `: "\${${v}:?set ${v}}"`)];
   const command = parts.join(' ');
-  return request.authenticated ? `${TOKEN_GUARD} && ${command}` : command;
+  return guards.length ? `${guards.join(' && ')} && ${command}` : command;
 }

@@ -160,6 +160,7 @@ async function updateProfile(
     services.log.info(`update ${summary} on ${connection.name}: ${entry.result}`);
     const verify = vscode.l10n.t('Verify');
     const curl = vscode.l10n.t('Copy as cURL');
+    const preview = vscode.l10n.t('Preview');
     const show = result.success ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
     void show(
       vscode.l10n.t(
@@ -168,10 +169,12 @@ async function updateProfile(
         result.message || (result.success ? 'accepted' : 'refused'),
       ),
       verify,
+      ...(result.success ? [preview] : []),
       curl,
     ).then((pick) => {
       if (pick === verify) void vscode.commands.executeCommand(Commands.verifyUpdate, entry.id);
       if (pick === curl) void vscode.commands.executeCommand(Commands.copyAsCurl, entry.id);
+      if (pick === preview) void previewAfterUpdate(connection.id, asked.idType, asked.id);
     });
     return entry;
   } catch (error) {
@@ -421,6 +424,14 @@ async function fetchProfile(
   return { found: true, uri, profile: result.profile };
 }
 
+/**
+ * The Preview button after an update or a verification: the preview feature runs it (features do not
+ * import each other) and compares with this visitor's preview before the update when there is one.
+ */
+function previewAfterUpdate(connectionId: string, idType: IdType, id: string): Thenable<unknown> {
+  return vscode.commands.executeCommand(Commands.previewPersonalization, { connectionId, idType, id, compare: true });
+}
+
 /** Fetches the profile of an update until every sent attribute matches or the time is up. */
 async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyReport | undefined> {
   const entryId =
@@ -548,7 +559,12 @@ async function verifyUpdate(services: Services, arg?: unknown): Promise<VerifyRe
   if (cancelled) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Verification of {0} cancelled.', profileId.value));
   } else if (report?.allMatch) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text));
+    const preview = vscode.l10n.t('Preview');
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('Update of {0} landed: {1}', profileId.value, text), preview)
+      .then((pick) => {
+        if (pick === preview) void previewAfterUpdate(connectionId, profileId.type, profileId.value);
+      });
   } else {
     void vscode.window.showWarningMessage(vscode.l10n.t('Update of {0} not (yet) visible: {1}', profileId.value, text));
   }

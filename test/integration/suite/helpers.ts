@@ -56,3 +56,7 @@ export async function waitFor<T>(
  * runs after every other file, scans everything the extension wrote or showed for it.
  */
 export const KNOWN_TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';
+
+/** The property and trace tokens preview.test.ts stores; secrets.test.ts scans for them like the profile token. */
+export const KNOWN_PROPERTY_TOKEN = 'property-token-8d41c0b7-known-to-tests';
+export const KNOWN_TRACE_TOKEN = 'trace-token-3e92f6a1-known-to-tests';

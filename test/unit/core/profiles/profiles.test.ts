@@ -9,7 +9,7 @@ import {
   pcIdProblem,
   thirdPartyIdProblem,
 } from '../../../../src/core/profiles/attributes';
-import { shellQuote, toCurl } from '../../../../src/core/profiles/curl';
+import { bodyVariable, shellQuote, toCurl } from '../../../../src/core/profiles/curl';
 import { compareAttributes, verifyDelays } from '../../../../src/core/profiles/verify';
 
 describe('profile attributes as typed', () => {
@@ -158,6 +158,43 @@ describe('Copy as cURL', () => {
       const open = toCurl({ method: 'GET', url: 'http://127.0.0.1:1/x', authenticated: false });
       assert.strictEqual(spawnSync('sh', ['-c', open], { env, encoding: 'utf8' }).status, 0);
       assert.ok(!open.includes('TARGET_PROFILE_TOKEN'));
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+  it('expands the secrets of a body from their variables only, and stops when one is unset (run in sh)', function () {
+    if (process.platform === 'win32') this.skip();
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-curl-'));
+    try {
+      fs.writeFileSync(path.join(bin, 'curl'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', { mode: 0o755 });
+      const body = JSON.stringify({
+        property: { token: bodyVariable('TARGET_PROPERTY_TOKEN') },
+        mbox: "it's $(rm) $HOME",
+      });
+      const command = toCurl({
+        method: 'POST',
+        url: 'http://127.0.0.1:1/rest/v1/delivery?client=acme',
+        body,
+        contentType: 'application/json',
+        authenticated: false,
+        variables: ['TARGET_PROPERTY_TOKEN'],
+      });
+      assert.ok(!command.includes('prop-1'));
+      const env = { PATH: `${bin}:/usr/bin:/bin` };
+      const unset = spawnSync('sh', ['-c', command], { env, encoding: 'utf8' });
+      assert.notStrictEqual(unset.status, 0);
+      assert.match(unset.stderr, /set TARGET_PROPERTY_TOKEN/);
+      assert.strictEqual(unset.stdout, '');
+      const set = spawnSync('sh', ['-c', command], {
+        env: { ...env, TARGET_PROPERTY_TOKEN: 'prop-1' },
+        encoding: 'utf8',
+      });
+      assert.strictEqual(set.status, 0, set.stderr);
+      const args = set.stdout.trim().split('\n');
+      assert.deepStrictEqual(JSON.parse(args[args.length - 1]), {
+        property: { token: 'prop-1' },
+        mbox: "it's $(rm) $HOME",
+      });
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });
     }

@@ -1,0 +1,201 @@
+import * as assert from 'assert';
+import { execFile } from 'child_process';
+import * as vscode from 'vscode';
+import { startEmulator, type Emulator } from '../../../src/emulator/server';
+import { sampleActivities, sampleProfiles } from '../../../src/emulator/samples';
+import { Commands } from '../../../src/contributions';
+import type { PreviewOutcome } from '../../../src/features/preview';
+import type { HistoryEntry } from '../../../src/services/historyStore';
+import type { ExtensionApi } from '../../../src/extension';
+import { activateExtension, KNOWN_PROPERTY_TOKEN, KNOWN_TOKEN, KNOWN_TRACE_TOKEN, waitFor } from './helpers';
+
+/** Runs a command line in sh with only PATH and the given variables set. */
+function shell(command: string, env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', command], { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 }, (error, stdout) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
+    );
+  });
+}
+
+/** The emulator's sample activities, the mobile workspace's one behind this suite's property token. */
+const activities = sampleActivities.map((seed) => ({
+  ...seed,
+  activities: seed.activities.map((a) => (a.propertyToken ? { ...a, propertyToken: KNOWN_PROPERTY_TOKEN } : a)),
+}));
+
+/** "Preview Personalization…" against the emulator's sample activities, and the before/after comparison. */
+describe('personalization preview', () => {
+  let api: ExtensionApi;
+  let emulator: Emulator;
+  let connectionId: string;
+
+  before(async () => {
+    api = await activateExtension();
+    emulator = await startEmulator({ token: KNOWN_TOKEN, seed: sampleProfiles, activities });
+    connectionId = await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Preview',
+      clientCode: 'demo',
+      baseUrl: emulator.url,
+      token: KNOWN_TOKEN,
+    });
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await emulator?.close();
+  });
+
+  const preview = (input: Record<string, unknown>) =>
+    vscode.commands.executeCommand<PreviewOutcome | undefined>(Commands.previewPersonalization, {
+      connectionId,
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+      ...input,
+    });
+
+  it('previews crm-1001 on home-hero: the "Everyone" experience, in a report and in History', async () => {
+    const outcome = await preview({ mboxes: ['home-hero', 'offers'] });
+    assert.ok(outcome?.entry.ok, outcome?.entry.result);
+    assert.ok(outcome.uri && outcome.text);
+    assert.match(outcome.text, /## mbox `home-hero`[\s\S]*Everyone[\s\S]*Default hero/);
+    assert.match(outcome.text, /```html\n<section class="hero">/);
+    assert.match(outcome.text, /tntId: `[^`-]+/);
+    assert.match(outcome.text, /requestId: `[0-9a-f-]{36}`/);
+    // offers: crm-1001 is 34, so nothing qualifies there; the checklist says why it may be.
+    assert.match(outcome.text, /## mbox `offers`[\s\S]*(Why is nothing served\?|¿Por qué no se sirve nada\?)/);
+    const shown = vscode.window.activeTextEditor?.document;
+    assert.strictEqual(shown?.uri.toString(), outcome.uri.toString());
+    assert.strictEqual(shown.languageId, 'markdown');
+    assert.strictEqual(shown.getText(), outcome.text);
+    const entry = api.services.history.get(outcome.entry.id);
+    assert.strictEqual(entry?.kind, 'preview');
+    assert.deepStrictEqual(entry.preview?.mboxes, ['home-hero', 'offers']);
+    // The Delivery API takes no token: the profile API token never went to it.
+    const delivery = emulator.requests.filter((r) => r.route === 'delivery');
+    assert.ok(delivery.length >= 1);
+    assert.ok(delivery.every((r) => r.authorization === undefined));
+  });
+
+  it('after an update to gold, Preview compares with the preview before it in a diff editor', async () => {
+    const update = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+      connectionId,
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+      attributes: { loyaltyTier: 'gold' },
+    });
+    assert.ok(update?.ok, update?.result);
+    // What the Preview button after Update Profile runs.
+    const outcome = await preview({ compare: true });
+    assert.ok(outcome?.entry.ok && outcome.text && outcome.before, outcome?.entry.result);
+    assert.match(outcome.text, /Gold members[\s\S]*Gold hero/);
+    assert.ok(
+      outcome.changes?.some((c) => c.includes('home-hero') && c.includes('Everyone') && c.includes('Gold members')),
+      JSON.stringify(outcome.changes),
+    );
+    // The same mboxes as the preview before the update, without asking.
+    assert.deepStrictEqual(api.services.history.get(outcome.entry.id)?.preview?.mboxes, ['home-hero', 'offers']);
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'the active tab is a diff editor');
+    assert.strictEqual(tab.input.original.toString(), outcome.before.toString());
+    assert.strictEqual(tab.input.modified.toString(), outcome.uri!.toString());
+    const before = await vscode.workspace.openTextDocument(outcome.before);
+    assert.match(before.getText(), /Everyone/);
+    assert.doesNotMatch(before.getText(), /Gold members/);
+  });
+
+  it('says that Target may take up to 24 hours when nothing changed', async () => {
+    const outcome = await preview({ compare: true });
+    assert.deepStrictEqual(outcome?.changes, []);
+    assert.match(outcome.text ?? '', /24/);
+  });
+
+  it('the Preview button after Update Profile runs the preview and opens the comparison', async () => {
+    const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = window.showInformationMessage;
+    const labels = ['Preview', 'Vista previa'];
+    let offered = false;
+    // Clicks "Preview" on the update's notification, as a user would.
+    window.showInformationMessage = (...args: unknown[]) => {
+      const label = labels.find((l) => args.includes(l));
+      if (label && typeof args[0] === 'string' && args[0].includes('crm-1001')) {
+        offered = true;
+        return Promise.resolve(label);
+      }
+      return original.apply(vscode.window, args);
+    };
+    // The comparison of the test before is still open: only a new diff editor counts.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const previews = () => api.services.history.forConnection(connectionId, 'preview').length;
+    const count = previews();
+    try {
+      const update = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+        connectionId,
+        idType: 'thirdPartyId',
+        id: 'crm-1001',
+        attributes: { loyaltyTier: 'silver' },
+      });
+      assert.ok(update?.ok, update?.result);
+      assert.ok(await waitFor(() => previews() > count, 15_000), 'no preview ran after the button');
+    } finally {
+      window.showInformationMessage = original;
+    }
+    assert.ok(offered, 'the update notification offered Preview');
+    const entry = api.services.history.forConnection(connectionId, 'preview')[0];
+    assert.match(entry.result, /home-hero → Everyone/);
+    const tab = await waitFor(() => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputTextDiff ? input : undefined;
+    });
+    assert.ok(tab, 'a diff editor opened');
+    const after = await vscode.workspace.openTextDocument(tab.modified);
+    assert.match(
+      after.getText(),
+      /\*\*home-hero: Gold members → Everyone\*\*|\*\*home-hero: de Gold members a Everyone\*\*/,
+    );
+  });
+
+  it('sends the stored property and trace tokens, and keeps them out of History and Copy as cURL', async () => {
+    assert.ok(
+      await vscode.commands.executeCommand(Commands.setPropertyToken, {
+        connectionId,
+        name: 'Mobile',
+        token: KNOWN_PROPERTY_TOKEN,
+      }),
+    );
+    assert.ok(await vscode.commands.executeCommand(Commands.setTraceToken, { connectionId, token: KNOWN_TRACE_TOKEN }));
+    assert.deepStrictEqual(api.services.connections.get(connectionId)?.properties, ['Mobile']);
+    // Without the property token the mobile workspace's activity serves nothing.
+    const without = await preview({ mboxes: ['app-banner'] });
+    assert.doesNotMatch(without?.text ?? '', /Get the app/);
+    const outcome = await preview({ mboxes: ['app-banner'], property: 'Mobile', trace: true });
+    assert.ok(outcome?.entry.ok, outcome?.entry.result);
+    assert.match(outcome.text ?? '', /Get the app/);
+    assert.match(outcome.text ?? '', /### (Trace|Traza)\n\n```json/);
+    const entry = api.services.history.get(outcome.entry.id)!;
+    assert.ok(!JSON.stringify(entry).includes(KNOWN_PROPERTY_TOKEN));
+    assert.ok(!JSON.stringify(entry).includes(KNOWN_TRACE_TOKEN));
+    assert.strictEqual(entry.preview?.property, 'Mobile');
+    const command = await vscode.commands.executeCommand<string>(Commands.copyAsCurl, entry.id);
+    assert.ok(!command.includes(KNOWN_PROPERTY_TOKEN) && !command.includes(KNOWN_TRACE_TOKEN), command);
+    assert.match(command, /\$TARGET_PROPERTY_TOKEN/);
+    // The copied command works once the variables are set, and stops with a message when they are not.
+    const run = await shell(command, { TARGET_PROPERTY_TOKEN: KNOWN_PROPERTY_TOKEN, TARGET_TRACE_TOKEN: 'any' });
+    assert.strictEqual(run.code, 0);
+    assert.match(run.stdout, /Get the app/);
+    assert.notStrictEqual((await shell(command, {})).code, 0);
+    // Removing the property token removes its name from the connection too.
+    await vscode.commands.executeCommand(Commands.setPropertyToken, { connectionId, name: 'Mobile', token: null });
+    assert.strictEqual(api.services.connections.get(connectionId)?.properties, undefined);
+    assert.strictEqual(await api.services.connections.propertyToken(connectionId, 'Mobile'), undefined);
+  });
+
+  it('shows preview entries in the view, offering Preview and Copy as cURL', async () => {
+    const tree = api.services.tree;
+    const groups = await tree.getChildren({ type: 'connection', connectionId });
+    const updates = groups.find((g) => g.type === 'group' && g.group === 'updates')!;
+    const items = (await tree.getChildren(updates)).map((n) => tree.getTreeItem(n));
+    const previewItem = items.find((i) => i.contextValue === 'entry.preview.request');
+    assert.ok(previewItem, JSON.stringify(items.map((i) => i.contextValue)));
+  });
+});
