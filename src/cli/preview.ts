@@ -127,7 +127,7 @@ function traceBlock(m: MboxPreview): string {
 }
 
 /** The IO with the property and trace tokens (and the environment's secrets) replaced by `***`. */
-function tokenSafeIO(io: CliIO, tokens: (string | undefined)[]): CliIO {
+export function tokenSafeIO(io: CliIO, tokens: (string | undefined)[]): CliIO {
   const safe = secretSafeIO(io);
   const forms = [
     ...new Set(
