@@ -97,7 +97,7 @@ export interface RunOptions {
   /** Pauses between verification fetches: doubling from `min` to `max` within the step's budget. */
   pollMinMs?: number;
   pollMaxMs?: number;
-  /** Replaces each verify step's `within` (the editor's "Verify": check once, now). */
+  /** Replaces each verify and preview step's `within` (the editor's "Verify": check once, now). */
   verifyWithinSeconds?: number;
 }
 
@@ -286,7 +286,8 @@ async function preview(
     };
   }
   const now = deps.now ?? Date.now;
-  const budgetMs = step.within * 1000;
+  const within = options.verifyWithinSeconds ?? step.within;
+  const budgetMs = within * 1000;
   const delays = verifyDelays(options.pollMinMs ?? 1000, options.pollMaxMs ?? 10_000, budgetMs);
   const deadline = now() + budgetMs;
   const request = {
@@ -313,7 +314,7 @@ async function preview(
   // Target may take a while to serve by an updated profile; the message says how long this step waited.
   return {
     status: 'failed',
-    message: l10n.t('{0} (after {1} s)', describeMismatches(attributes).join('; '), count(step.within)),
+    message: l10n.t('{0} (after {1} s)', describeMismatches(attributes).join('; '), count(within)),
     attributes,
   };
 }

@@ -430,3 +430,19 @@ describe('scenarios: runner, preview steps', () => {
     );
   });
 });
+
+describe('scenarios: runner, preview steps checked once', () => {
+  it('verifyWithinSeconds 0 previews a single time', async () => {
+    const target = new FakeDelivery();
+    const result = await runScenario(
+      scenario([
+        { type: 'preview', idType: 'pcId', id: 'p', expect: { 'home-hero': { experience: 'Gold' } }, within: 30 },
+      ]),
+      target,
+      { verifyWithinSeconds: 0 },
+    );
+    assert.strictEqual(result.steps[0].status, 'failed');
+    assert.match(result.steps[0].message, /\(after 0 s\)$/);
+    assert.strictEqual(target.previews.length, 1);
+  });
+});
