@@ -53,14 +53,14 @@ export const commands: Record<string, { summary: string; usage: string; options?
       '--url PAGE_URL           the page the visitor is on (context.address.url and context.browser.host)',
       '--property-token-env VAR the environment variable holding the property token (default TARGET_PROPERTY_TOKEN, used when set)',
       '--qa-url URL             an Activity QA link; its at_preview_* parameters are sent as qaMode',
-      '--trace                  ask for the trace, with the mboxTrace token from TARGET_TRACE_TOKEN',
+      '--trace                  ask for the trace, with the mboxTrace token from TARGET_TRACE_TOKEN or the Developer Console credentials',
       '--json                   {"edgeHost","id","requestId","mboxes":[{"name","options","activity","experience","offer"}]}',
     ],
     run: runPreview,
   },
   scenario: {
     summary:
-      'Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches; a scenario\'s "connection" is ignored, --client is used',
+      'Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches, previews (with TARGET_PROPERTY_TOKEN when set); a scenario\'s "connection" is ignored, --client is used',
     usage: 'scenario <file>... --client CODE [--base-url URL] [--json]',
     run: runScenarioCommand,
   },

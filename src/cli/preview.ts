@@ -1,3 +1,4 @@
+import { ProfileTokenProvider, credentialsFromEnvironment } from '../core/auth/tokenProvider';
 import { DeliveryClient, MboxPreview, PreviewResult } from '../core/delivery/client';
 import { PreviewRequest, QaMode, parseQaLink } from '../core/delivery/request';
 import { TargetError } from '../core/target/errors';
@@ -9,7 +10,8 @@ import { connectionFromArgs, idFromArgs, reportFailure } from './update';
  * `preview`: what Target's Delivery API serves one visitor on each --mbox (cli.md, `preview`). Prefetch by
  * default, so nothing is counted; `--execute` counts impressions and says so on stderr. The profile API
  * token is never sent; the property token comes from an environment variable, the trace token from
- * TARGET_TRACE_TOKEN, never from arguments (they show in process lists and shell history).
+ * TARGET_TRACE_TOKEN or the Developer Console credentials (scope debug_tools), never from arguments (they
+ * show in process lists and shell history).
  */
 
 export const PREVIEW_OPTIONS = {
@@ -49,16 +51,36 @@ export function propertyTokenFrom(env: NodeJS.ProcessEnv, variable: string | und
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The trace token of `--trace`: TARGET_TRACE_TOKEN, required then. */
+/**
+ * The trace token of `--trace`: TARGET_TRACE_TOKEN when set; else undefined when Developer Console
+ * credentials are set (the token is then fetched with scope debug_tools); a usage error otherwise.
+ */
 export function traceTokenFrom(env: NodeJS.ProcessEnv, wanted: boolean): string | undefined {
   if (!wanted) return undefined;
   const value = env[TRACE_TOKEN_ENV];
-  if (value === undefined || value === '') {
-    throw new UsageError(
-      `--trace needs the mboxTrace token in ${TRACE_TOKEN_ENV} (Target: Administration > Implementation > Debugger tools)`,
-    );
+  if (value !== undefined && value !== '') return value;
+  let credentials;
+  try {
+    credentials = credentialsFromEnvironment(env);
+  } catch (error) {
+    // Partial or mixed credentials: a usage problem, reported before anything is sent.
+    if (error instanceof TargetError && error.kind === 'usage') throw new UsageError(error.message);
+    throw error;
   }
-  return value;
+  if (credentials) return undefined;
+  throw new UsageError(
+    `--trace needs the mboxTrace token in ${TRACE_TOKEN_ENV} (Target: Administration > Implementation > Debugger tools), or Developer Console credentials (TARGET_CLIENT_ID, TARGET_CLIENT_SECRET, TARGET_TENANT) to fetch it`,
+  );
+}
+
+/** The trace token from the Developer Console credentials of the environment (scope debug_tools). */
+async function fetchTraceToken(io: CliIO): Promise<string> {
+  const provider = new ProfileTokenProvider({ ...credentialsFromEnvironment(io.env)!, proxy: { env: io.env } });
+  try {
+    return await provider.traceToken(io.signal);
+  } finally {
+    await provider.close();
+  }
 }
 
 /** The `--json` document of cli.md. */
@@ -127,7 +149,7 @@ function traceBlock(m: MboxPreview): string {
 }
 
 /** The IO with the property and trace tokens (and the environment's secrets) replaced by `***`. */
-function tokenSafeIO(io: CliIO, tokens: (string | undefined)[]): CliIO {
+export function tokenSafeIO(io: CliIO, tokens: (string | undefined)[]): CliIO {
   const safe = secretSafeIO(io);
   const forms = [
     ...new Set(
@@ -149,8 +171,8 @@ export const runPreview: CliCommand = async (argv, given) => {
   const mboxes = args.values.mbox ?? [];
   if (mboxes.length === 0) throw new UsageError('give at least one --mbox NAME');
   const propertyToken = propertyTokenFrom(given.env, args.values['property-token-env']);
-  const traceToken = traceTokenFrom(given.env, args.values.trace === true);
-  const io = tokenSafeIO(given, [propertyToken, traceToken]);
+  let traceToken = traceTokenFrom(given.env, args.values.trace === true);
+  let io = tokenSafeIO(given, [propertyToken, traceToken]);
   let client: DeliveryClient | undefined;
   try {
     let qaMode: QaMode | undefined;
@@ -165,8 +187,14 @@ export const runPreview: CliCommand = async (argv, given) => {
       ...(qaMode ? { qaMode } : {}),
     };
     client = new DeliveryClient({ connection: connectionFromArgs(args, io), proxy: { env: io.env } });
-    // Checks the input (mbox count and names, ids, page URL) before the warning and the request.
+    // Checks the input (mbox count and names, ids, page URL) before the warning and the requests.
     client.prepare(request);
+    if (args.values.trace === true && traceToken === undefined) {
+      // From the credentials: the Admin API's token route with scope debug_tools, scrubbed from what is printed.
+      traceToken = await fetchTraceToken(io);
+      io = tokenSafeIO(given, [propertyToken, traceToken]);
+      request.traceToken = traceToken;
+    }
     if (request.execute) {
       io.stderr(
         'target-profiles preview: --execute counts an impression for each mbox served, and can change what Automated Personalization and Auto-Target serve this visitor next.\n',

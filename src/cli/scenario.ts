@@ -2,12 +2,14 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { describeMismatches, runScenario, type ScenarioResult, type StepResult } from '../core/scenarios/runner';
 import { parseScenario, type Scenario } from '../core/scenarios/scenario';
+import { DeliveryClient } from '../core/delivery/client';
 import { targetScenarioDeps } from '../core/scenarios/targetDeps';
 import { TargetClient } from '../core/target/client';
 import { ConnectionSettings } from '../core/target/connection';
 import { TargetError } from '../core/target/errors';
 import { parseArgs } from './args';
-import { CliCommand, ExitCode, UsageError, secretSafeIO } from './io';
+import { CliCommand, ExitCode, UsageError } from './io';
+import { propertyTokenFrom, tokenSafeIO } from './preview';
 import { connectionFromArgs, exitCodeFor, reportFailure, targetClient } from './update';
 
 /*
@@ -49,8 +51,10 @@ function scenarioJson(file: string, result: ScenarioResult) {
 }
 
 export const runScenarioCommand: CliCommand = async (argv, given) => {
-  // Verify steps print the values the server returned: a server echoing the request must not print the token.
-  const io = secretSafeIO(given);
+  // Preview steps send the property token of TARGET_PROPERTY_TOKEN, as `preview` does.
+  const propertyToken = propertyTokenFrom(given.env, undefined);
+  // Verify and preview steps print what the server returned: a server echoing the request must not print a token.
+  const io = tokenSafeIO(given, [propertyToken]);
   const args = parseArgs(argv, {
     client: { type: 'string' },
     'base-url': { type: 'string' },
@@ -97,11 +101,26 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
     if (!client) clients.set(apiVersion, (client = targetClient({ ...connection, apiVersion }, io)));
     return client;
   };
+  let delivery: DeliveryClient | undefined;
+  const deliveryFor = async () =>
+    (delivery ??= new DeliveryClient({
+      // Only what the Delivery API needs: the profile API token stays with the profile clients.
+      connection: {
+        clientCode: connection.clientCode,
+        apiVersion: connection.apiVersion,
+        ...(connection.baseUrl === undefined ? {} : { baseUrl: connection.baseUrl }),
+      },
+      proxy: { env: io.env },
+    }));
+  const deps = targetScenarioDeps(clientFor, {
+    delivery: deliveryFor,
+    ...(propertyToken === undefined ? {} : { propertyToken }),
+  });
   const results: { file: string; result: ScenarioResult }[] = [];
   try {
     for (const { file, scenario } of scenarios) {
       if (!json) io.stdout(`${file}\n`);
-      const result = await runScenario(scenario, targetScenarioDeps(clientFor), {
+      const result = await runScenario(scenario, deps, {
         signal: io.signal,
         baseDir: path.dirname(path.resolve(io.cwd, file)),
         onStep: (event) => {
@@ -124,6 +143,7 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
     }
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()));
+    await delivery?.close();
   }
 
   const steps = results.flatMap((r) => r.result.steps);

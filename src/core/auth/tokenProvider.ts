@@ -6,7 +6,9 @@
  *   2. Target Admin API: `GET {admin}/{tenant}/target/authentication/token?authorizationScope=profile_api`
  *      with that bearer and `X-Api-Key: <client id>` gives the profile API token; POST rotates it.
  *   3. `GET {admin}/{tenant}/target/clients/settings`: `enableProfileApiAuthentication`.
- * Both tokens live in memory only, until shortly before they expire or until `invalidate()`.
+ *   4. The trace (mboxTrace) token of the personalization preview: the same token route with
+ *      `authorizationScope=debug_tools` (docs/target-api.md#delivery-api), cached and refreshed like the profile token.
+ * The tokens live in memory only, until shortly before they expire or until `invalidate()`.
  * No editor dependency: the extension and the command line share it.
  */
 import * as l10n from '@vscode/l10n';
@@ -179,8 +181,12 @@ export class ProfileTokenProvider implements BearerTokenSource {
   private readonly known: string[];
   private imsToken?: Cached;
   private profileToken?: Cached;
+  private traceTokenCache?: Cached;
   private pendingIms?: Promise<string>;
   private pendingProfile?: Promise<string>;
+  private pendingTrace?: Promise<string>;
+  /** As `generation`, for the trace token. */
+  private traceGeneration = 0;
   /** Bumped by invalidate() and rotate(): an answer to an older request is not cached. */
   private generation = 0;
 
@@ -248,9 +254,42 @@ export class ProfileTokenProvider implements BearerTokenSource {
     this.generation++;
   }
 
-  /** Forgets both tokens (the credentials changed, or a sign-out). */
+  /**
+   * The trace token a personalization preview sends as `trace.authorizationToken`: cached until shortly
+   * before it expires (Target's last 6 hours), or fetched from the Admin API's token GET with scope debug_tools.
+   * It is never sent as a bearer; the Delivery API takes it in the body.
+   */
+  traceToken(signal?: AbortSignal): Promise<string> {
+    if (this.traceTokenCache && this.clock.now() < this.traceTokenCache.refreshAt) {
+      return Promise.resolve(this.traceTokenCache.value);
+    }
+    if (!this.pendingTrace) {
+      const generation = this.traceGeneration;
+      const pending: Promise<string> = this.adminToken('GET', signal, 'debug_tools')
+        .then((cached) => {
+          if (generation === this.traceGeneration) this.traceTokenCache = cached;
+          return cached.value;
+        })
+        .finally(() => {
+          if (this.pendingTrace === pending) this.pendingTrace = undefined;
+        });
+      this.pendingTrace = pending;
+    }
+    return this.pendingTrace;
+  }
+
+  /** After Target refused the trace token `token`: the next `traceToken()` asks the Admin API again. */
+  invalidateTrace(token?: string): void {
+    if (token !== undefined && this.traceTokenCache && this.traceTokenCache.value !== token) return;
+    this.traceTokenCache = undefined;
+    this.pendingTrace = undefined;
+    this.traceGeneration++;
+  }
+
+  /** Forgets every token (the credentials changed, or a sign-out). */
   clear(): void {
     this.invalidate();
+    this.invalidateTrace();
     this.imsToken = undefined;
     this.pendingIms = undefined;
   }
@@ -445,11 +484,20 @@ export class ProfileTokenProvider implements BearerTokenSource {
     });
   }
 
-  private async adminToken(method: 'GET' | 'POST', signal?: AbortSignal): Promise<Cached> {
+  private async adminToken(
+    method: 'GET' | 'POST',
+    signal?: AbortSignal,
+    scope: 'profile_api' | 'debug_tools' = 'profile_api',
+  ): Promise<Cached> {
     const url = join(this.admin, `/${encodeURIComponent(this.options.tenant)}/target/authentication/token`);
-    url.search = 'authorizationScope=profile_api';
+    url.search = `authorizationScope=${scope}`;
     const started = this.clock.now();
-    const what = method === 'GET' ? l10n.t('the profile API token request') : l10n.t('the profile API token rotation');
+    const what =
+      scope === 'debug_tools'
+        ? l10n.t('the trace token request')
+        : method === 'GET'
+          ? l10n.t('the profile API token request')
+          : l10n.t('the profile API token rotation');
     // A rotation sent twice would leave a token nobody received: never resend it after a timeout.
     const res = await this.adminRequest({ method, url, idempotent: method === 'GET', what }, signal);
     const json = parseJson(res.body);

@@ -9,7 +9,7 @@ import { count } from '../displayLanguage';
 import { compareAttributes, verifyDelays, type AttributeCheck } from '../profiles/verify';
 import type { TargetErrorKind } from '../target/errors';
 import { isTargetError } from '../target/errors';
-import { LookupIdType, Scenario, ScenarioStep, StepType, UpdateIdType, stepLabel } from './scenario';
+import { LookupIdType, MboxExpectation, Scenario, ScenarioStep, StepType, UpdateIdType, stepLabel } from './scenario';
 
 export interface ScenarioDeps {
   updateProfile(
@@ -26,10 +26,32 @@ export interface ScenarioDeps {
   /** Uploads a batch file (an absolute path); returns the status URLs of its uploads. */
   submitBatch(file: string, apiVersion: 'v1' | 'v2' | undefined, signal?: AbortSignal): Promise<string[]>;
   waitForBatch(statusUrl: string, signal?: AbortSignal): Promise<{ status: string }>;
+  /**
+   * What each mbox gets for one visitor (a Delivery API prefetch: nothing is counted). Absent when no
+   * delivery client could be built; a preview step then errors.
+   */
+  preview?(request: ScenarioPreviewRequest, signal?: AbortSignal): Promise<ServedMbox[]>;
   /** Rejects when `signal` fires. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Defaults to Date.now. */
   now?(): number;
+}
+
+export interface ScenarioPreviewRequest {
+  idType: LookupIdType;
+  id: string;
+  mboxes: string[];
+  url?: string;
+}
+
+/** What Target served one mbox: names from the response tokens (null when off), contents as text. */
+export interface ServedMbox {
+  name: string;
+  served: boolean;
+  activity: string | null;
+  experience: string | null;
+  offer: string | null;
+  contents: string[];
 }
 
 type StepStatus = 'passed' | 'failed' | 'skipped' | 'errored';
@@ -50,7 +72,7 @@ export interface StepResult {
   status: StepStatus;
   durationMs: number;
   message: string;
-  /** Verify steps: expected against actual, per attribute. */
+  /** Verify steps: expected against actual, per attribute; preview steps: per mbox and expectation ("home-hero experience"). */
   attributes: AttributeResult[];
   /** When errored by a Target call: the error's kind (the command line maps it to an exit code). */
   errorKind?: TargetErrorKind;
@@ -75,7 +97,7 @@ export interface RunOptions {
   /** Pauses between verification fetches: doubling from `min` to `max` within the step's budget. */
   pollMinMs?: number;
   pollMaxMs?: number;
-  /** Replaces each verify step's `within` (the editor's "Verify": check once, now). */
+  /** Replaces each verify and preview step's `within` (the editor's "Verify": check once, now). */
   verifyWithinSeconds?: number;
 }
 
@@ -192,7 +214,109 @@ async function runStep(step: ScenarioStep, deps: ScenarioDeps, options: RunOptio
     }
     case 'verify':
       return verify(step, deps, options);
+    case 'preview':
+      return preview(step, deps, options);
   }
+}
+
+/** Longest content shown in a failed `contentContains`. */
+const CONTENT_SHOWN = 120;
+
+/** Each expectation of each mbox against what was served, in the file's order. */
+export function compareServed(
+  expect: Record<string, MboxExpectation>,
+  served: readonly ServedMbox[],
+): AttributeResult[] {
+  const nothing = l10n.t('(nothing served)');
+  const results: AttributeResult[] = [];
+  for (const [mbox, expectation] of Object.entries(expect)) {
+    const got = served.find((m) => m.name === mbox);
+    const isServed = !!got?.served;
+    if (expectation.nothingServed) {
+      const what = got && isServed ? describeServed(got) : undefined;
+      results.push({
+        name: mbox,
+        state: what === undefined ? 'match' : 'differs',
+        expected: nothing,
+        ...(what === undefined ? {} : { actual: what }),
+      });
+      continue;
+    }
+    for (const key of ['activity', 'experience', 'offer'] as const) {
+      const expected = expectation[key];
+      if (expected === undefined) continue;
+      const name = `${mbox} ${key}`;
+      const actual = !got || !isServed ? nothing : (got[key] ?? l10n.t('(no {0}.name response token)', key));
+      results.push({ name, state: actual === expected ? 'match' : 'differs', expected, actual });
+    }
+    if (expectation.contentContains !== undefined) {
+      const content = got && isServed ? got.contents.join('\n') : undefined;
+      const found = content !== undefined && content.includes(expectation.contentContains);
+      results.push({
+        name: l10n.t('{0} content contains', mbox),
+        state: found ? 'match' : 'differs',
+        expected: expectation.contentContains,
+        actual:
+          content === undefined
+            ? nothing
+            : content.length > CONTENT_SHOWN
+              ? `${content.slice(0, CONTENT_SHOWN)}…`
+              : content,
+      });
+    }
+  }
+  return results;
+}
+
+function describeServed(m: ServedMbox): string {
+  return l10n.t('activity "{0}", experience "{1}"', m.activity ?? '?', m.experience ?? '?');
+}
+
+async function preview(
+  step: ScenarioStep & { type: 'preview' },
+  deps: ScenarioDeps,
+  options: RunOptions,
+): Promise<Outcome> {
+  if (!deps.preview) {
+    return {
+      status: 'errored',
+      message: l10n.t('Preview steps need the Delivery API, which this run cannot reach.'),
+      attributes: [],
+      errorKind: 'usage',
+    };
+  }
+  const now = deps.now ?? Date.now;
+  const within = options.verifyWithinSeconds ?? step.within;
+  const budgetMs = within * 1000;
+  const delays = verifyDelays(options.pollMinMs ?? 1000, options.pollMaxMs ?? 10_000, budgetMs);
+  const deadline = now() + budgetMs;
+  const request = {
+    idType: step.idType,
+    id: step.id,
+    mboxes: Object.keys(step.expect),
+    ...(step.url === undefined ? {} : { url: step.url }),
+  };
+  let attributes: AttributeResult[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const served = await deps.preview(request, options.signal);
+    attributes = compareServed(step.expect, served);
+    if (attributes.every((a) => a.state === 'match')) {
+      const mboxes = count(request.mboxes.length);
+      const message =
+        attempt > 0
+          ? l10n.t('{0} mbox(es) as expected after {1} previews.', mboxes, count(attempt + 1))
+          : l10n.t('{0} mbox(es) as expected.', mboxes);
+      return { status: 'passed', message, attributes };
+    }
+    if (attempt >= delays.length || now() + delays[attempt] > deadline) break;
+    await deps.sleep(delays[attempt], options.signal);
+  }
+  // Target may take a while to serve by an updated profile; the message says how long this step waited.
+  return {
+    status: 'failed',
+    message: l10n.t('{0} (after {1} s)', describeMismatches(attributes).join('; '), count(within)),
+    attributes,
+  };
 }
 
 async function verify(

@@ -5,6 +5,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import { count } from '../displayLanguage';
+import { MAX_MBOXES } from '../delivery/request';
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 
 /** 0-based, like the editor's positions; `endLine`/`endColumn` point just after the value. */
@@ -16,7 +17,7 @@ export interface SourceRange {
 }
 
 /** The step types, in the order the schema lists them (a unit test keeps the two in step). */
-export const STEP_TYPES = ['update', 'wait', 'verify', 'batch'] as const;
+export const STEP_TYPES = ['update', 'wait', 'verify', 'batch', 'preview'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 export type UpdateIdType = 'pcId' | 'thirdPartyId';
@@ -27,6 +28,22 @@ export const SCENARIO_FILE_PATTERN = /\.targetprofile\.jsonc?$/i;
 export const SCENARIO_GLOB = '**/*.targetprofile.{json,jsonc}';
 
 const DEFAULT_VERIFY_WITHIN_SECONDS = 30;
+/** Target may take a while to apply an update to what it serves; the emulator applies it at once. */
+const DEFAULT_PREVIEW_WITHIN_SECONDS = 30;
+
+/**
+ * What a preview step expects of one mbox. Names are compared whole, content by substring; `nothingServed`
+ * expects the mbox to come back empty and takes no other expectation.
+ */
+export interface MboxExpectation {
+  activity?: string;
+  experience?: string;
+  offer?: string;
+  contentContains?: string;
+  nothingServed?: true;
+}
+
+const MBOX_EXPECTATIONS = ['activity', 'experience', 'offer', 'contentContains', 'nothingServed'] as const;
 
 interface StepCommon {
   /** 0-based position in `steps`. */
@@ -42,6 +59,16 @@ export type ScenarioStep = StepCommon &
     | { type: 'wait'; seconds: number }
     | { type: 'verify'; idType: LookupIdType; id: string; expect: Record<string, string>; within: number }
     | { type: 'batch'; file: string; apiVersion?: 'v1' | 'v2'; wait: boolean }
+    | {
+        type: 'preview';
+        idType: LookupIdType;
+        id: string;
+        /** Per mbox name, in the file's order (the order the mboxes are asked for). */
+        expect: Record<string, MboxExpectation>;
+        within: number;
+        /** The page the visitor is on, sent as the Delivery API's `context.address.url`. */
+        url?: string;
+      }
   );
 
 export interface Scenario {
@@ -76,6 +103,7 @@ const STEP_PROPERTIES: Record<StepType, { required: string[]; optional: string[]
   wait: { required: ['seconds'], optional: [] },
   verify: { required: ['idType', 'id', 'expect'], optional: ['within'] },
   batch: { required: ['file'], optional: ['apiVersion', 'wait'] },
+  preview: { required: ['idType', 'id', 'expect'], optional: ['within', 'url'] },
 };
 
 /** A default label for a step: its name, or what it does. */
@@ -90,6 +118,8 @@ export function stepLabel(step: ScenarioStep): string {
       return l10n.t('verify {0} {1}', step.idType, step.id);
     case 'batch':
       return l10n.t('batch {0}', step.file);
+    case 'preview':
+      return l10n.t('preview {0} {1}', step.idType, step.id);
   }
 }
 
@@ -498,6 +528,22 @@ function readStep(
     if (idType && id && expect && within !== undefined) {
       step = { ...common, type, idType: idType as LookupIdType, id, expect, within };
     }
+  } else if (type === 'preview') {
+    const { idType, id } = idOf(['pcId', 'thirdPartyId', 'marketingCloudVisitorId'], () =>
+      l10n.t('{0}.idType must be "pcId" or "thirdPartyId" or "marketingCloudVisitorId".', where),
+    );
+    const expect = mboxExpectations(get('expect'), where, problem);
+    const within = nonNegative('within', DEFAULT_PREVIEW_WITHIN_SECONDS);
+    const urlNode = get('url');
+    let url: string | undefined;
+    if (urlNode) {
+      const value = stringOf(urlNode);
+      if (value !== undefined && /^https?:\/\/[^\s/]+/i.test(value)) url = value;
+      else problem(urlNode, l10n.t('{0}.url must be the page URL, starting with http:// or https://.', where));
+    }
+    if (idType && id && expect && within !== undefined) {
+      step = { ...common, type, idType: idType as LookupIdType, id, expect, within, ...(url ? { url } : {}) };
+    }
   } else {
     const fileNode = get('file');
     const apiNode = get('apiVersion');
@@ -517,4 +563,91 @@ function readStep(
     if (file) step = { ...common, type, file, ...(apiVersion ? { apiVersion } : {}), wait };
   }
   return problems.length === before ? step : undefined;
+}
+
+/** A preview step's `expect`: mbox name -> what that mbox should get (at most 50 mboxes, as Target takes). */
+function mboxExpectations(
+  node: Node | undefined,
+  where: string,
+  problem: (at: Extent, message: string) => void,
+): Record<string, MboxExpectation> | undefined {
+  if (!node) return undefined;
+  if (node.type !== 'object') {
+    problem(node, l10n.t('{0}.expect must be an object of mbox name -> expectations.', where));
+    return undefined;
+  }
+  const mboxes = propertiesOf(node);
+  if (mboxes.length === 0) problem(node, l10n.t('{0}.expect is empty; give at least one mbox.', where));
+  if (mboxes.length > MAX_MBOXES) {
+    problem(
+      node,
+      l10n.t(
+        '{0}.expect names {1} mboxes; Target previews at most {2}.',
+        where,
+        String(mboxes.length),
+        String(MAX_MBOXES),
+      ),
+    );
+  }
+  const result: Record<string, MboxExpectation> = {};
+  let ok = true;
+  for (const m of mboxes) {
+    const at = `${where}.expect.${m.key}`;
+    if (m.key.trim() === '') {
+      problem(m.keyNode, l10n.t('{0}.expect has an empty mbox name.', where));
+      ok = false;
+      continue;
+    }
+    if (m.value.type !== 'object') {
+      problem(
+        m.value,
+        l10n.t('{0} must be an object of expectations ({1}).', at, MBOX_EXPECTATIONS.map((k) => `"${k}"`).join(', ')),
+      );
+      ok = false;
+      continue;
+    }
+    const fields = propertiesOf(m.value);
+    if (fields.length === 0) {
+      problem(
+        m.value,
+        l10n.t('{0} is empty; give at least one of {1}.', at, MBOX_EXPECTATIONS.map((k) => `"${k}"`).join(', ')),
+      );
+      ok = false;
+    }
+    const expectation: MboxExpectation = {};
+    for (const f of fields) {
+      if (!(MBOX_EXPECTATIONS as readonly string[]).includes(f.key)) {
+        problem(
+          f.keyNode,
+          l10n.t(
+            '{0} has no expectation "{1}" (it takes {2}).',
+            at,
+            f.key,
+            MBOX_EXPECTATIONS.map((k) => `"${k}"`).join(', '),
+          ),
+        );
+        ok = false;
+      } else if (f.key === 'nothingServed') {
+        if (f.value.type === 'boolean' && f.value.value === true) expectation.nothingServed = true;
+        else {
+          problem(f.value, l10n.t('{0}.nothingServed must be true (leave it out when something is served).', at));
+          ok = false;
+        }
+      } else {
+        const value = stringOf(f.value);
+        if (value !== undefined && value !== '') {
+          expectation[f.key as 'activity' | 'experience' | 'offer' | 'contentContains'] = value;
+        } else {
+          problem(f.value, l10n.t('{0}.{1} must be a non-empty string.', at, f.key));
+          ok = false;
+        }
+      }
+    }
+    if (expectation.nothingServed && fields.length > 1) {
+      problem(m.keyNode, l10n.t('{0}: "nothingServed" takes no other expectation.', at));
+      ok = false;
+    }
+    result[m.key] = expectation;
+  }
+  return ok && mboxes.length > 0 && mboxes.length <= MAX_MBOXES ? result : undefined;
 }

@@ -1,20 +1,72 @@
 import * as l10n from '@vscode/l10n';
 import { validateFile } from '../batch/validator';
+import type { DeliveryClient, MboxPreview } from '../delivery/client';
+import type { PreviewVisitor } from '../delivery/request';
 import type { TargetClient } from '../target/client';
 import { TargetError } from '../target/errors';
 import { systemClock } from '../target/limiter';
-import type { ScenarioDeps } from './runner';
+import type { ScenarioDeps, ServedMbox } from './runner';
+
+/** An option's content as text: HTML and redirect URLs as they are, JSON offers as JSON. */
+function contentText(content: unknown): string {
+  return typeof content === 'string' ? content : (JSON.stringify(content) ?? '');
+}
+
+function served(m: MboxPreview): ServedMbox {
+  return {
+    name: m.name,
+    served: m.options.length > 0,
+    activity: m.activity,
+    experience: m.experience,
+    offer: m.offer,
+    contents: m.options.map((o) => contentText(o.content)),
+  };
+}
+
+export interface TargetScenarioOptions {
+  pollDelayMs?: number;
+  /** The Delivery API client for preview steps (never given the profile API token); none: preview steps error. */
+  delivery?: () => Promise<DeliveryClient>;
+  /** The property token preview steps send (a Target Premium workspace's at_property). */
+  propertyToken?: string;
+}
 
 /**
  * The runner's dependencies on a real Target client, shared by the command line and the editor.
  * `clientFor(apiVersion)` gives the connection's client, or one for another bulk API version when a
- * batch step asks for it; the caller owns and closes the clients.
+ * batch step asks for it; the caller owns and closes the clients, and the delivery client.
  */
 export function targetScenarioDeps(
   clientFor: (apiVersion?: 'v1' | 'v2') => Promise<TargetClient>,
-  options: { pollDelayMs?: number } = {},
+  options: TargetScenarioOptions = {},
 ): ScenarioDeps {
+  const delivery = options.delivery;
   return {
+    ...(delivery
+      ? {
+          async preview(request, signal) {
+            const visitor: PreviewVisitor =
+              request.idType === 'pcId'
+                ? { pcId: request.id }
+                : request.idType === 'thirdPartyId'
+                  ? { thirdPartyId: request.id }
+                  : { marketingCloudVisitorId: request.id };
+            // Prefetch: a scenario checks what would be served without counting an impression.
+            const result = await (
+              await delivery()
+            ).preview(
+              {
+                visitor,
+                mboxes: request.mboxes,
+                ...(request.url === undefined ? {} : { pageUrl: request.url }),
+                ...(options.propertyToken === undefined ? {} : { propertyToken: options.propertyToken }),
+              },
+              { signal },
+            );
+            return result.mboxes.map(served);
+          },
+        }
+      : {}),
     async updateProfile(idType, id, attributes, signal) {
       const client = await clientFor();
       return client.updateProfile(

@@ -9,10 +9,21 @@ import type { EmulatorState } from '../state';
  */
 const PROFILE_TOKEN_LIFETIME_S = 62 * 24 * 60 * 60;
 
+/** A trace (mboxTrace) token lasts 6 hours, as Target's UI says (docs/target-api.md#delivery-api). */
+const TRACE_TOKEN_LIFETIME_S = 6 * 60 * 60;
+
 /** The Admin API's AuthorizationToken shape (docs/target-api.md#developer-console-and-ims-tokens), which the control route's rotate answers with too. */
 export function authorizationToken(accessToken: string | undefined, scope: string) {
-  return { accessToken, tokenType: 'Bearer', scope, expiresIn: PROFILE_TOKEN_LIFETIME_S };
+  return {
+    accessToken,
+    tokenType: 'Bearer',
+    scope,
+    expiresIn: scope === 'debug_tools' ? TRACE_TOKEN_LIFETIME_S : PROFILE_TOKEN_LIFETIME_S,
+  };
 }
+
+/** Each emulator's trace token, apart from its profile API token: the Delivery route takes any trace token. */
+const traceTokens = new WeakMap<EmulatorState, string>();
 
 /**
  * The Target Admin API: the profile API token (`GET|POST /{tenant}/target/authentication/token`) and
@@ -92,7 +103,7 @@ function handleSettings(state: EmulatorState, req: http.IncomingMessage, res: ht
   adminJson(res, 200, { enableProfileApiAuthentication: state.authOn });
 }
 
-/** The token route: GET gives the current profile API token, POST a new one (201). */
+/** The token route: GET gives the current profile API (or, with scope debug_tools, trace) token, POST a new one (201). */
 function handleProfileToken(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
   const scope = url.searchParams.get('authorizationScope');
   if (scope !== 'profile_api' && scope !== 'debug_tools') {
@@ -100,6 +111,11 @@ function handleProfileToken(state: EmulatorState, req: http.IncomingMessage, res
   }
   if (req.method !== 'GET' && req.method !== 'POST') {
     return adminError(res, 405, 'Method.NotAllowed', 'Use GET or POST');
+  }
+  if (scope === 'debug_tools') {
+    let trace = traceTokens.get(state);
+    if (req.method === 'POST' || trace === undefined) traceTokens.set(state, (trace = `trace-${randomUUID()}`));
+    return adminJson(res, req.method === 'POST' ? 201 : 200, authorizationToken(trace, scope));
   }
   // Unlike the control route's rotateToken(), a POST here leaves "Require Authentication" as it is, as Target's does.
   if (req.method === 'POST' || state.token === undefined) state.token = randomUUID();

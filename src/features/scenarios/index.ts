@@ -21,10 +21,12 @@ import type { Connection } from '../../services/connectionStore';
 import { Disposable } from '../../services/lifecycle';
 import type { FeatureRegistration, Services } from '../../services';
 import { describeError } from '../../services/targetAccess';
+import type { DeliveryClient } from '../../core/delivery/client';
+import { scenarioDeliveryClient } from './delivery';
 
 /**
  * QA scenarios in the editor: every `*.targetprofile.json(c)` of the workspace is a test in the Test
- * Explorer (its verify steps are the children), with CodeLenses to run the file or one step. Running
+ * Explorer (its verify and preview steps are the children), with CodeLenses to run the file or one step. Running
  * is the core runner (src/core/scenarios) with the connection's real client.
  */
 export const register: FeatureRegistration = (_context, services) => new ScenarioTests(services);
@@ -160,10 +162,13 @@ class ScenarioTests extends Disposable {
       ? new vscode.MarkdownString(parsed.problems.map((p) => `line ${p.range.line + 1}: ${p.message}`).join('\n\n'))
       : undefined;
     const children: vscode.TestItem[] = [];
-    for (const step of parsed.steps.filter((s) => s.type === 'verify')) {
+    for (const step of parsed.steps.filter((s) => s.type === 'verify' || s.type === 'preview')) {
       const child = this.controller.createTestItem(
         `${uri.toString()}#${step.index}`,
-        step.name ?? vscode.l10n.t('verify (step {0})', step.index + 1),
+        step.name ??
+          (step.type === 'verify'
+            ? vscode.l10n.t('verify (step {0})', step.index + 1)
+            : vscode.l10n.t('preview (step {0})', step.index + 1)),
         uri,
       );
       child.range = toRange(step.range);
@@ -197,6 +202,15 @@ class ScenarioTests extends Disposable {
           new vscode.CodeLens(at, {
             title: vscode.l10n.t('Verify'),
             tooltip: vscode.l10n.t('Fetch the profile once and compare, without waiting'),
+            command: Commands.runScenarioStep,
+            arguments: [document.uri, step.index, { once: true }],
+          }),
+        );
+      } else if (step.type === 'preview') {
+        lenses.push(
+          new vscode.CodeLens(at, {
+            title: vscode.l10n.t('Preview once'),
+            tooltip: vscode.l10n.t('Ask the Delivery API once and compare, without waiting'),
             command: Commands.runScenarioStep,
             arguments: [document.uri, step.index, { once: true }],
           }),
@@ -328,10 +342,15 @@ class ScenarioTests extends Disposable {
     const settings = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const pollMinMs = settings.get<number>('polling.minSeconds', 2) * 1000;
     const pollMaxMs = settings.get<number>('polling.maxSeconds', 30) * 1000;
+    let delivery: DeliveryClient | undefined;
     let result: ScenarioResult;
     const started = Date.now();
     try {
-      result = await runScenario(scenario, targetScenarioDeps(clientFor, { pollDelayMs: pollMinMs }), {
+      const deps = targetScenarioDeps(clientFor, {
+        pollDelayMs: pollMinMs,
+        delivery: async () => (delivery ??= scenarioDeliveryClient(connection, this.services)),
+      });
+      result = await runScenario(scenario, deps, {
         ...options,
         signal,
         baseDir: path.dirname(uri.fsPath),
@@ -354,6 +373,7 @@ class ScenarioTests extends Disposable {
       });
     } finally {
       for (const client of clients.values()) void client.then((c) => c.close());
+      void delivery?.close();
     }
     const duration = Date.now() - started;
     const problems = result.steps.filter((s) => s.status === 'errored' && !byIndex.has(s.index));

@@ -2,10 +2,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { sampleProfiles } from '../../../src/emulator/samples';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands } from '../../../src/contributions';
 import type { ScenarioSummary } from '../../../src/features/scenarios';
-import { activateExtension } from './helpers';
+import { EXTENSION_ID, activateExtension } from './helpers';
 
 /** QA scenarios: discovery in the Test Explorer and runs through the commands, against the emulator. */
 describe('QA scenarios', () => {
@@ -114,5 +115,90 @@ describe('QA scenarios', () => {
       emulator.requests.slice(before).every((r) => r.route === 'fetch'),
       'only the verify step ran',
     );
+  });
+});
+
+/** The sample scenario the extension ships (update -> verify -> preview), run from the editor against the emulator. */
+describe('QA scenarios: the sample, with its preview step', () => {
+  let emulator: Emulator;
+  let file: string;
+  const connectionName = 'Sample scenario emulator';
+
+  before(async () => {
+    await activateExtension();
+    // The sample profiles and, by default, the sample activities of client demo.
+    emulator = await startEmulator({ seed: sampleProfiles });
+    await vscode.commands.executeCommand(Commands.addConnection, {
+      name: connectionName,
+      clientCode: 'demo',
+      baseUrl: emulator.url,
+      apiVersion: 'v2',
+    });
+    const config = vscode.workspace.getConfiguration('targetProfiles');
+    await config.update('polling.minSeconds', 1, vscode.ConfigurationTarget.Global);
+    await config.update('polling.maxSeconds', 1, vscode.ConfigurationTarget.Global);
+    const sample = path.join(
+      vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath,
+      'media',
+      'sample',
+      'loyalty.targetprofile.json',
+    );
+    const text = fs.readFileSync(sample, 'utf8');
+    assert.match(text, /"connection": "Local emulator"/);
+    file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'loyalty.targetprofile.json');
+    fs.writeFileSync(file, text.replace('"connection": "Local emulator"', `"connection": "${connectionName}"`));
+  });
+
+  after(async () => {
+    await emulator?.close();
+    if (file) fs.rmSync(file, { force: true });
+    const config = vscode.workspace.getConfiguration('targetProfiles');
+    for (const key of ['polling.minSeconds', 'polling.maxSeconds']) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('lists the preview step as a test and passes it once crm-1001 is gold, counting nothing', async () => {
+    // Before the update, crm-1001 (silver) gets "Everyone": the preview step alone, checked once, fails saying so.
+    const before = await vscode.commands.executeCommand<ScenarioSummary>(
+      Commands.runScenarioStep,
+      vscode.Uri.file(file),
+      2,
+      { once: true },
+    );
+    assert.ok(before, 'no summary');
+    assert.deepStrictEqual(
+      before.tests.children.map((c) => c.label),
+      ['crm-1001 is gold', 'crm-1001 sees the gold hero', 'crm-1002 is still gold'],
+    );
+    assert.deepStrictEqual(
+      before.steps.map((s) => [s.index, s.type, s.status]),
+      [[2, 'preview', 'failed']],
+    );
+    assert.deepStrictEqual(
+      before.steps[0].attributes.filter((a) => a.state !== 'match'),
+      [
+        { name: 'home-hero experience', state: 'differs', expected: 'Gold members', actual: 'Everyone' },
+        { name: 'home-hero offer', state: 'differs', expected: 'Gold hero', actual: 'Default hero' },
+      ],
+    );
+
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenario, vscode.Uri.file(file));
+    assert.ok(summary, 'no summary');
+    assert.deepStrictEqual(
+      summary.steps.map((s) => [s.type, s.name, s.status]),
+      [
+        ['update', 'Make crm-1001 a gold member', 'passed'],
+        ['verify', 'crm-1001 is gold', 'passed'],
+        ['preview', 'crm-1001 sees the gold hero', 'passed'],
+        ['verify', 'crm-1002 is still gold', 'passed'],
+      ],
+    );
+    assert.strictEqual(summary.passed, true);
+    assert.ok(
+      emulator.requests.some((r) => r.route === 'delivery'),
+      'the Delivery API was called',
+    );
+    assert.deepStrictEqual(emulator.impressions(), [], 'a preview step prefetches');
   });
 });

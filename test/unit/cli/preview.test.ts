@@ -180,6 +180,52 @@ describe('command line: preview against the emulator', () => {
     assert.strictEqual(deliveries()[0].authorization, undefined);
   });
 
+  it('--trace without TARGET_TRACE_TOKEN fetches it with the Developer Console credentials (scope debug_tools)', async () => {
+    const credentials = { clientId: 'console-client-1', clientSecret: 'console-secret-1', tenant: 'demotenant' };
+    const withCredentials = await startEmulator({ seed: sampleProfiles, credentials });
+    try {
+      const env = {
+        TARGET_CLIENT_ID: credentials.clientId,
+        TARGET_CLIENT_SECRET: credentials.clientSecret,
+        TARGET_TENANT: credentials.tenant,
+        TARGET_IMS_URL: withCredentials.url,
+        TARGET_ADMIN_URL: withCredentials.url,
+      };
+      const args = ['preview', '--client', SAMPLE_CLIENT_CODE, '--base-url', withCredentials.url];
+      const r = await run([...args, '--third-party-id', 'crm-1001', '--mbox', 'home-hero', '--trace'], env);
+      assert.strictEqual(r.code, 0, r.err);
+      assert.match(r.out, /trace:\n/);
+      const routes = withCredentials.requests.map((q) => q.route);
+      assert.deepStrictEqual(routes, ['imsToken', 'adminToken', 'delivery']);
+      assert.match(
+        withCredentials.requests[1].url,
+        /\/demotenant\/target\/authentication\/token\?authorizationScope=debug_tools$/,
+      );
+      assert.strictEqual(withCredentials.requests[2].authorization, undefined, 'the Delivery API gets no bearer');
+      // Bad input is refused before any token is fetched; partial credentials are a usage error.
+      const before = withCredentials.requests.length;
+      const bad = await run([...args, '--third-party-id', 'crm-1001', '--mbox', ' ', '--trace'], env);
+      assert.strictEqual(bad.code, 2, bad.err);
+      const partial = await run([...args, '--pc-id', 'p', '--mbox', 'a', '--trace'], {
+        TARGET_CLIENT_ID: credentials.clientId,
+      });
+      assert.strictEqual(partial.code, 2, partial.err);
+      assert.match(partial.err, /TARGET_CLIENT_SECRET and TARGET_TENANT are not set/);
+      assert.strictEqual(withCredentials.requests.length, before);
+      // Wrong credentials: the Admin API's refusal, exit 3, nothing sent to the Delivery API.
+      const wrong = await run([...args, '--pc-id', 'p', '--mbox', 'a', '--trace'], {
+        ...env,
+        TARGET_TENANT: 'othertenant',
+      });
+      assert.strictEqual(wrong.code, 3, wrong.err);
+      assert.match(wrong.err, /Target Admin API refused the trace token request/);
+      assert.ok(!wrong.err.includes(credentials.clientSecret));
+      assert.strictEqual(withCredentials.requests.filter((q) => q.route === 'delivery').length, 1);
+    } finally {
+      await withCredentials.close();
+    }
+  });
+
   it('--qa-url previews the forced experience', async () => {
     const r = await run([
       'preview',

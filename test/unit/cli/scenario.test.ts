@@ -38,11 +38,48 @@ describe('command line: scenario against the emulator', () => {
     assert.strictEqual(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ {2}PASS {2}Make crm-1001 a gold member \(\d+\.\d s\)$/m);
     assert.match(r.out, /^ {2}PASS {2}crm-1001 is gold \(\d+\.\d s\)$/m);
-    assert.match(r.out, /1 of 1 scenario\(s\) passed: 3 step\(s\) passed, 0 failed, 0 errored, 0 skipped\.\n$/);
+    assert.match(r.out, /^ {2}PASS {2}crm-1001 sees the gold hero \(\d+\.\d s\)$/m);
+    assert.match(r.out, /1 of 1 scenario\(s\) passed: 4 step\(s\) passed, 0 failed, 0 errored, 0 skipped\.\n$/);
+    // The preview step prefetches: nothing is counted.
+    assert.deepStrictEqual(emulator.impressions(), []);
     assert.strictEqual(
       emulator.exportProfiles().find((p) => p.thirdPartyId === 'crm-1001')!.attributes.loyaltyTier.value,
       'gold',
     );
+  });
+
+  it('a failing preview step prints what differs per mbox and exits 1; the property token is sent and never printed', async () => {
+    const file = write('preview.targetprofile.json', {
+      steps: [
+        {
+          type: 'preview',
+          name: 'silver sees gold?',
+          idType: 'thirdPartyId',
+          id: 'crm-1001',
+          expect: { 'home-hero': { experience: 'Gold members' }, offers: { nothingServed: true } },
+          within: 0,
+        },
+        {
+          type: 'preview',
+          name: 'mobile banner',
+          idType: 'thirdPartyId',
+          id: 'crm-1001',
+          expect: { 'app-banner': { offer: 'Get the app', contentContains: 'example.com/app' } },
+          within: 0,
+        },
+      ],
+    });
+    const token = 'demo-mobile-property';
+    const r = await run([file, '--client', 'demo'], { TARGET_BASE_URL: emulator.url, TARGET_PROPERTY_TOKEN: token });
+    assert.strictEqual(r.code, 1, r.out + r.err);
+    // Only what differs is listed: crm-1001 (34) is served nothing on `offers`, as expected.
+    assert.match(
+      r.out,
+      /^ {2}FAIL {2}silver sees gold\? \(\d+\.\d s\)\n {8}home-hero experience: expected "Gold members", got "Everyone"\n {2}PASS/m,
+    );
+    // The property token unlocks the mobile workspace's activity.
+    assert.match(r.out, /^ {2}PASS {2}mobile banner/m);
+    assert.ok(!r.out.includes(token) && !r.err.includes(token));
   });
 
   it('a failing verify prints what differs, exits 1, and --json has the documented shape', async () => {

@@ -217,3 +217,99 @@ describe('secrets: the command line never prints TARGET_PROFILE_TOKEN', function
     }
   });
 });
+
+/**
+ * The trace token `preview --trace` fetches with Developer Console credentials (scope debug_tools) is a
+ * secret too: a Delivery API that echoes the request body, in an answer or an error, must not print it.
+ */
+describe('secrets: preview --trace never prints the trace token fetched with credentials', () => {
+  const TRACE = 'trace-secret-5be1c0de-known-to-this-test';
+  const CLIENT_SECRET = 'console-secret-77aa19-known-to-this-test';
+
+  it('in human and --json output, on success and on a 400 that echoes the body', async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const url = req.url ?? '';
+        if (url.startsWith('/ims/token/v3')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ access_token: 'ims-access-0001', expires_in: 3600 }));
+          return;
+        }
+        if (url.includes('/target/authentication/token?authorizationScope=debug_tools')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ accessToken: TRACE, tokenType: 'Bearer', expiresIn: 21600 }));
+          return;
+        }
+        bodies.push(body);
+        const request = JSON.parse(body) as { prefetch: { mboxes: { index: number; name: string }[] } };
+        const mbox = request.prefetch.mboxes[0];
+        res.writeHead(mbox.name === 'refused' ? 400 : 200, { 'content-type': 'application/json' });
+        res.end(
+          mbox.name === 'refused'
+            ? JSON.stringify({ status: 400, message: `bad request: ${body}` })
+            : JSON.stringify({
+                requestId: 'r1',
+                id: { tntId: 't1' },
+                edgeHost: null,
+                prefetch: {
+                  mboxes: [
+                    {
+                      index: mbox.index,
+                      name: mbox.name,
+                      options: [
+                        {
+                          type: 'html',
+                          content: body,
+                          responseTokens: { 'activity.name': body, 'experience.name': 'E' },
+                        },
+                      ],
+                      trace: { echoed: body },
+                    },
+                  ],
+                },
+              }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      const env = {
+        TARGET_CLIENT_ID: 'console-client',
+        TARGET_CLIENT_SECRET: CLIENT_SECRET,
+        TARGET_TENANT: 'acmetenant',
+        TARGET_IMS_URL: base,
+        TARGET_ADMIN_URL: base,
+      };
+      const runs: Run[] = [];
+      for (const mbox of ['home', 'refused']) {
+        for (const json of [[], ['--json']]) {
+          const args = ['preview', '--client', 'acme', '--base-url', base, '--pc-id', 'p', '--mbox', mbox, '--trace'];
+          runs.push(await run([...args, ...json], env));
+        }
+      }
+      assert.deepStrictEqual(
+        runs.map((r) => r.code),
+        [0, 0, 1, 1],
+        runs.map((r) => r.err).join('\n'),
+      );
+      assert.strictEqual(bodies.length, 4);
+      assert.ok(
+        bodies.every((b) => b.includes(TRACE)),
+        'the trace token was sent, so the server had it to echo',
+      );
+      for (const r of runs) {
+        for (const secret of [TRACE, CLIENT_SECRET]) {
+          assert.ok(!r.out.includes(secret) && !r.err.includes(secret), `a secret is printed by ${r.args.join(' ')}`);
+        }
+      }
+      assert.match(runs[0].out, /\*\*\*/, 'the echoed token shows as ***');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

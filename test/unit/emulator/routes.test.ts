@@ -159,7 +159,11 @@ describe('emulator: answers of each route to requests the client never sends', (
     const debug = await call(`${token}?authorizationScope=debug_tools`, { headers });
     assert.strictEqual(debug.status, 200);
     assert.strictEqual(JSON.parse(debug.text).scope, 'debug_tools');
-    assert.strictEqual(JSON.parse(debug.text).expiresIn, 62 * 24 * 60 * 60);
+    // A trace token lasts 6 hours and is not the profile API token.
+    assert.strictEqual(JSON.parse(debug.text).expiresIn, 6 * 60 * 60);
+    const profile = await call(`${token}?authorizationScope=profile_api`, { headers });
+    assert.notStrictEqual(JSON.parse(profile.text).accessToken, JSON.parse(debug.text).accessToken);
+    assert.strictEqual(JSON.parse(profile.text).expiresIn, 62 * 24 * 60 * 60);
     assert.strictEqual(
       (await call(`${token}?authorizationScope=profile_api`, { method: 'DELETE', headers })).status,
       405,

@@ -105,6 +105,56 @@ describe('Developer Console credentials: ProfileTokenProvider', () => {
     assert.match(admin.authorization!, /^Bearer ims-/);
   });
 
+  it('gets the trace token with scope debug_tools, apart from the profile token, and caches it', async () => {
+    const p = provider();
+    const [a, b] = await Promise.all([p.traceToken(), p.traceToken()]);
+    assert.strictEqual(b, a);
+    assert.match(a, /^trace-/);
+    assert.notStrictEqual(a, emulator.currentToken(), 'the profile API token is another one');
+    assert.strictEqual(await p.traceToken(), a);
+    assert.strictEqual(count('adminToken'), 1);
+    const admin = emulator.requests.find((r) => r.route === 'adminToken')!;
+    assert.match(admin.url, /^\/acmetenant\/target\/authentication\/token\?authorizationScope=debug_tools$/);
+    // The profile token is fetched on its own, with the same IMS token.
+    await p.token();
+    assert.strictEqual(count('adminToken'), 2);
+    assert.strictEqual(count('imsToken'), 1);
+    assert.strictEqual(await p.traceToken(), a, 'asking for the profile token leaves the trace token cached');
+    assert.ok(p.secrets.includes(a), 'the trace token is scrubbed from logs and errors');
+    assertNoSecrets(JSON.stringify(log), [a]);
+  });
+
+  it('refreshes the trace token shortly before its 6 hours are up, and after invalidateTrace()', async () => {
+    const clock = new ManualClock();
+    const p = provider({ clock });
+    const first = await p.traceToken();
+    clock.time += 5 * 60 * 60 * 1000;
+    assert.strictEqual(await p.traceToken(), first);
+    assert.strictEqual(count('adminToken'), 1, 'still fresh after 5 of 6 hours');
+    // A tenth of its life (36 minutes, capped at 5) before it expires, it is fetched again.
+    clock.time += 56 * 60 * 1000;
+    assert.strictEqual(await p.traceToken(), first, 'a GET gives the current token');
+    assert.strictEqual(count('adminToken'), 2);
+    p.invalidateTrace('some-older-token');
+    await p.traceToken();
+    assert.strictEqual(count('adminToken'), 2, 'invalidating another token keeps the cached one');
+    p.invalidateTrace(first);
+    await p.traceToken();
+    assert.strictEqual(count('adminToken'), 3);
+  });
+
+  it('reports a refused trace token request as a credentials error naming it', async () => {
+    const p = provider({ tenant: 'othertenant' });
+    const error = await p.traceToken().then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof CredentialsError);
+    assert.strictEqual(error.step, 'admin');
+    assert.strictEqual(error.kind, 'server');
+    assert.match(error.message, /^The Target Admin API refused the trace token request \(HTTP 404: Tenant\.NotFound/);
+  });
+
   it('sends the update with the fetched token: no token pasted, auth enforced', async () => {
     const c = client(provider());
     const result = await c.updateProfile({ id: { thirdPartyId: 'crm-1' }, attributes: { tier: 'gold' } });

@@ -164,9 +164,9 @@ describe('scenarios: validation', () => {
       '"steps" is empty; add at least one step.',
     ]);
     assert.deepStrictEqual(messages('{"steps": [{"type": "updte"}, 3, {"seconds": 1}]}'), [
-      'steps[0].type must be one of "update", "wait", "verify", "batch".',
+      'steps[0].type must be one of "update", "wait", "verify", "batch", "preview".',
       'steps[1] must be an object with a "type"; this is a number.',
-      'steps[2] has no "type"; give one of "update", "wait", "verify", "batch".',
+      'steps[2] has no "type"; give one of "update", "wait", "verify", "batch", "preview".',
     ]);
     assert.deepStrictEqual(
       messages(
@@ -198,6 +198,121 @@ describe('scenarios: validation', () => {
     );
   });
 
+  it('reads a preview step: expectations per mbox, within 30 s by default, an optional page URL', () => {
+    const parsed = parseScenario(
+      JSON.stringify({
+        steps: [
+          {
+            type: 'preview',
+            idType: 'pcId',
+            id: 'p',
+            expect: {
+              'home-hero': { activity: 'A', experience: 'E', offer: 'O', contentContains: '<h1>' },
+              offers: { nothingServed: true },
+            },
+          },
+          {
+            type: 'preview',
+            name: 'ecid',
+            idType: 'marketingCloudVisitorId',
+            id: 'e',
+            expect: { m: { experience: 'X' } },
+            within: 0,
+            url: 'https://shop.example.com/home',
+          },
+        ],
+      }),
+    );
+    assert.deepStrictEqual(parsed.problems, []);
+    assert.deepStrictEqual(
+      parsed.scenario!.steps.map(({ range: _range, ...rest }) => rest),
+      [
+        {
+          index: 0,
+          type: 'preview',
+          idType: 'pcId',
+          id: 'p',
+          expect: {
+            'home-hero': { activity: 'A', experience: 'E', offer: 'O', contentContains: '<h1>' },
+            offers: { nothingServed: true },
+          },
+          within: 30,
+        },
+        {
+          index: 1,
+          name: 'ecid',
+          type: 'preview',
+          idType: 'marketingCloudVisitorId',
+          id: 'e',
+          expect: { m: { experience: 'X' } },
+          within: 0,
+          url: 'https://shop.example.com/home',
+        },
+      ],
+    );
+  });
+
+  it('says what is wrong with a preview step, on the offending value', () => {
+    assert.deepStrictEqual(messages('{"steps": [{"type": "preview", "idType": "pcId", "id": "p"}]}'), [
+      'steps[0]: a preview step needs "expect".',
+    ]);
+    assert.deepStrictEqual(
+      messages(
+        JSON.stringify({
+          steps: [
+            {
+              type: 'preview',
+              idType: 'crm',
+              id: 'p',
+              within: -1,
+              url: 'shop.example.com',
+              expect: {
+                a: { experience: '' },
+                b: { nothingServed: false },
+                c: { nothingServed: true, offer: 'O' },
+                d: { exp: 'x' },
+                e: {},
+                f: 'Gold',
+                '': { offer: 'O' },
+              },
+            },
+            { type: 'preview', idType: 'pcId', id: 'p', expect: {} },
+            { type: 'preview', idType: 'pcId', id: 'p', expect: ['home-hero'], mbox: 'x' },
+          ],
+        }),
+      ),
+      [
+        'steps[0].idType must be "pcId" or "thirdPartyId" or "marketingCloudVisitorId".',
+        'steps[0].expect.a.experience must be a non-empty string.',
+        'steps[0].expect.b.nothingServed must be true (leave it out when something is served).',
+        'steps[0].expect.c: "nothingServed" takes no other expectation.',
+        'steps[0].expect.d has no expectation "exp" (it takes "activity", "experience", "offer", "contentContains", "nothingServed").',
+        'steps[0].expect.e is empty; give at least one of "activity", "experience", "offer", "contentContains", "nothingServed".',
+        'steps[0].expect.f must be an object of expectations ("activity", "experience", "offer", "contentContains", "nothingServed").',
+        'steps[0].expect has an empty mbox name.',
+        'steps[0].within must be a number of seconds, 0 or more.',
+        'steps[0].url must be the page URL, starting with http:// or https://.',
+        'steps[1].expect is empty; give at least one mbox.',
+        'steps[2]: a preview step has no property "mbox" (it takes "idType", "id", "expect", "within", "url", "name").',
+        'steps[2].expect must be an object of mbox name -> expectations.',
+      ],
+    );
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`m${i}`, { experience: 'E' }]));
+    assert.deepStrictEqual(
+      messages(JSON.stringify({ steps: [{ type: 'preview', idType: 'pcId', id: 'p', expect: many }] })),
+      ['steps[0].expect names 51 mboxes; Target previews at most 50.'],
+    );
+    // The range is the offending value's.
+    const text = '{"steps": [{"type": "preview", "idType": "pcId", "id": "p", "expect": {"m": {"offer": 7}}}]}';
+    const at = text.indexOf('7');
+    assert.deepStrictEqual(parseScenario(text).problems, [
+      {
+        message: 'steps[0].expect.m.offer must be a non-empty string.',
+        range: { line: 0, column: at, endLine: 0, endColumn: at + 1 },
+      },
+    ]);
+  });
+
   it('places a problem on the offending value', () => {
     const parsed = parseScenario('{\n  "steps": [\n    { "type": "wait", "seconds": "ten" }\n  ]\n}\n');
     assert.deepStrictEqual(parsed.problems, [
@@ -221,7 +336,7 @@ describe('scenarios: validation', () => {
     assert.deepStrictEqual(parsed.problems, []);
     assert.deepStrictEqual(
       parsed.scenario!.steps.map((s) => s.type),
-      ['update', 'verify', 'verify'],
+      ['update', 'verify', 'preview', 'verify'],
     );
   });
 });

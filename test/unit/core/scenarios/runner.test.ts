@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as path from 'path';
-import { runScenario, type ScenarioDeps, type StepEvent } from '../../../../src/core/scenarios/runner';
+import { runScenario, type ScenarioDeps, type ServedMbox, type StepEvent } from '../../../../src/core/scenarios/runner';
 import { parseScenario, type Scenario } from '../../../../src/core/scenarios/scenario';
 import { TargetError } from '../../../../src/core/target/errors';
 import { cancelledError } from '../../../../src/core/target/limiter';
@@ -270,5 +270,179 @@ describe('scenarios: runner', () => {
       ],
     );
     assert.deepStrictEqual(target.calls, [], 'nothing is sent after cancellation');
+  });
+});
+
+/** FakeTarget with a Delivery API: `home-hero` serves "Gold members" to gold profiles, "Everyone" otherwise. */
+class FakeDelivery extends FakeTarget {
+  readonly previews: string[] = [];
+
+  async preview(request: { idType: string; id: string; mboxes: string[]; url?: string }): Promise<ServedMbox[]> {
+    this.previews.push(
+      `${request.idType} ${request.id} ${request.mboxes.join(',')}${request.url ? ` ${request.url}` : ''}`,
+    );
+    const fetched = await this.fetchProfile(request.idType, request.id);
+    const attributes = (fetched.profile?.profileAttributes ?? {}) as Record<string, { value: string }>;
+    const gold = attributes.tier?.value === 'gold';
+    return request.mboxes.map((name) =>
+      name === 'home-hero'
+        ? {
+            name,
+            served: true,
+            activity: 'Home hero',
+            experience: gold ? 'Gold members' : 'Everyone',
+            offer: gold ? 'Gold hero' : 'Default hero',
+            contents: [gold ? '<h1>Welcome back, Gold member</h1>' : '<h1>Welcome</h1>'],
+          }
+        : { name, served: false, activity: null, experience: null, offer: null, contents: [] },
+    );
+  }
+}
+
+describe('scenarios: runner, preview steps', () => {
+  it('waits `within` until every mbox is as expected: update -> preview passes once the update shows', async () => {
+    const target = new FakeDelivery();
+    target.lag = 2;
+    const result = await runScenario(
+      scenario([
+        { type: 'update', idType: 'thirdPartyId', id: 'crm-1', attributes: { tier: 'gold' } },
+        {
+          type: 'preview',
+          idType: 'thirdPartyId',
+          id: 'crm-1',
+          url: 'https://shop.example.com/',
+          expect: {
+            'home-hero': {
+              activity: 'Home hero',
+              experience: 'Gold members',
+              offer: 'Gold hero',
+              contentContains: 'Gold member',
+            },
+            offers: { nothingServed: true },
+          },
+          within: 30,
+        },
+      ]),
+      target,
+      { pollMinMs: 1000, pollMaxMs: 4000 },
+    );
+    assert.strictEqual(result.passed, true, JSON.stringify(result.steps));
+    const step = result.steps[1];
+    assert.strictEqual(step.message, '2 mbox(es) as expected after 3 previews.');
+    assert.deepStrictEqual(
+      target.previews,
+      Array(3).fill('thirdPartyId crm-1 home-hero,offers https://shop.example.com/'),
+    );
+    assert.deepStrictEqual(target.sleeps, [1000, 2000]);
+    assert.deepStrictEqual(
+      step.attributes.map((a) => `${a.name}: ${a.state}`),
+      [
+        'home-hero activity: match',
+        'home-hero experience: match',
+        'home-hero offer: match',
+        'home-hero content contains: match',
+        'offers: match',
+      ],
+    );
+  });
+
+  it('fails with what differs per mbox after its time budget, and the run goes on', async () => {
+    const target = new FakeDelivery();
+    target.profiles.set('thirdPartyId:crm-1', { tier: 'silver' });
+    const result = await runScenario(
+      scenario([
+        {
+          type: 'preview',
+          idType: 'thirdPartyId',
+          id: 'crm-1',
+          expect: {
+            'home-hero': { experience: 'Gold members', contentContains: 'Gold' },
+            offers: { experience: 'Senior' },
+            banner: { nothingServed: true },
+          },
+          within: 3,
+        },
+        { type: 'wait', seconds: 0 },
+      ]),
+      target,
+      { pollMinMs: 1000, pollMaxMs: 1000 },
+    );
+    assert.strictEqual(result.passed, false);
+    const [step, wait] = result.steps;
+    assert.strictEqual(step.status, 'failed');
+    assert.strictEqual(wait.status, 'passed');
+    assert.deepStrictEqual(step.attributes, [
+      { name: 'home-hero experience', state: 'differs', expected: 'Gold members', actual: 'Everyone' },
+      { name: 'home-hero content contains', state: 'differs', expected: 'Gold', actual: '<h1>Welcome</h1>' },
+      { name: 'offers experience', state: 'differs', expected: 'Senior', actual: '(nothing served)' },
+      { name: 'banner', state: 'match', expected: '(nothing served)' },
+    ]);
+    assert.strictEqual(
+      step.message,
+      'home-hero experience: expected "Gold members", got "Everyone"; home-hero content contains: expected "Gold", got "<h1>Welcome</h1>"; offers experience: expected "Senior", got "(nothing served)" (after 3 s)',
+    );
+    assert.strictEqual(target.previews.length, 4, 'previewed at 0, 1, 2 and 3 s');
+  });
+
+  it('nothing served: fails when something is, naming what', async () => {
+    const target = new FakeDelivery();
+    const result = await runScenario(
+      scenario([
+        { type: 'preview', idType: 'pcId', id: 'p', expect: { 'home-hero': { nothingServed: true } }, within: 0 },
+      ]),
+      target,
+    );
+    assert.deepStrictEqual(result.steps[0].attributes, [
+      {
+        name: 'home-hero',
+        state: 'differs',
+        expected: '(nothing served)',
+        actual: 'activity "Home hero", experience "Everyone"',
+      },
+    ]);
+    assert.strictEqual(target.previews.length, 1, 'within 0 previews once');
+  });
+
+  it('errors, without stopping the run, when there is no Delivery API client or the call fails', async () => {
+    const steps = scenario([
+      { type: 'preview', idType: 'pcId', id: 'p', expect: { m: { experience: 'E' } }, within: 0 },
+      { type: 'wait', seconds: 0 },
+    ]);
+    const without = await runScenario(steps, new FakeTarget());
+    assert.deepStrictEqual(
+      without.steps.map((s) => [s.status, s.errorKind]),
+      [
+        ['errored', 'usage'],
+        ['passed', undefined],
+      ],
+    );
+    const failing = new FakeDelivery();
+    failing.preview = async () => {
+      throw new TargetError('network', 'connection refused');
+    };
+    const result = await runScenario(steps, failing);
+    assert.deepStrictEqual(
+      result.steps.map((s) => [s.status, s.errorKind, s.message]),
+      [
+        ['errored', 'network', 'connection refused'],
+        ['passed', undefined, 'Waited 0 s.'],
+      ],
+    );
+  });
+});
+
+describe('scenarios: runner, preview steps checked once', () => {
+  it('verifyWithinSeconds 0 previews a single time', async () => {
+    const target = new FakeDelivery();
+    const result = await runScenario(
+      scenario([
+        { type: 'preview', idType: 'pcId', id: 'p', expect: { 'home-hero': { experience: 'Gold' } }, within: 30 },
+      ]),
+      target,
+      { verifyWithinSeconds: 0 },
+    );
+    assert.strictEqual(result.steps[0].status, 'failed');
+    assert.match(result.steps[0].message, /\(after 0 s\)$/);
+    assert.strictEqual(target.previews.length, 1);
   });
 });
