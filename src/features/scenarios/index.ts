@@ -22,7 +22,7 @@ import { Disposable } from '../../services/lifecycle';
 import type { FeatureRegistration, Services } from '../../services';
 import { describeError } from '../../services/targetAccess';
 import type { DeliveryClient } from '../../core/delivery/client';
-import { scenarioDeliveryClient } from './delivery';
+import { SessionStore } from '../../core/delivery/session';
 
 /**
  * QA scenarios in the editor: every `*.targetprofile.json(c)` of the workspace is a test in the Test
@@ -348,7 +348,8 @@ class ScenarioTests extends Disposable {
     try {
       const deps = targetScenarioDeps(clientFor, {
         pollDelayMs: pollMinMs,
-        delivery: async () => (delivery ??= scenarioDeliveryClient(connection, this.services)),
+        // The Delivery API takes no profile token; a scenario run has sessions of its own.
+        delivery: async () => (delivery ??= this.services.targets.deliveryClientFor(connection, new SessionStore())),
       });
       result = await runScenario(scenario, deps, {
         ...options,
