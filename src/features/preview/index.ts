@@ -7,7 +7,12 @@ import { ID_EXAMPLES, profileIdProblem } from '../../core/flowInput';
 import { bodyVariable } from '../../core/profiles/curl';
 import { isTargetError } from '../../core/target/errors';
 import { Commands } from '../../contributions';
-import { connectionArg, propertyNameProblem, type Connection } from '../../services/connectionStore';
+import {
+  connectionArg,
+  describeConnection,
+  propertyNameProblem,
+  type Connection,
+} from '../../services/connectionStore';
 import type { HistoryEntry } from '../../services/historyStore';
 import type { FeatureRegistration, Services } from '../../services';
 import { askSteps, type Step } from '../../services/steps';
@@ -158,6 +163,7 @@ function redactedBody(body: PreviewResult['body']): { body: string; variables: s
 }
 
 interface Answers {
+  connection?: Connection;
   idType?: IdType;
   id?: string;
   mboxes?: string;
@@ -176,16 +182,27 @@ class Previewer {
     private readonly nextNumber: () => number,
   ) {}
 
-  private connection(arg: unknown): Connection | undefined {
+  /**
+   * The connection the argument names (or the entry it names was on), the only one there is, or undefined
+   * when several are there to pick from (null: none at all, with a warning).
+   */
+  private connection(arg: unknown): Connection | null | undefined {
     const { connections } = this.services;
-    const connection = connectionArg(arg, connections.get.bind(connections)) ?? connections.active();
+    const get = connections.get.bind(connections);
+    const entryId = typeof arg === 'string' ? arg : isObject(arg) ? (arg as PreviewInput).entryId : undefined;
+    const fromEntry = entryId ? this.services.history.get(entryId)?.connectionId : undefined;
+    const named = (fromEntry ? get(fromEntry) : undefined) ?? connectionArg(arg, get);
+    if (named) return named;
+    const list = connections.list();
+    if (list.length > 1) return undefined;
+    const connection = list[0] ?? connections.active();
     if (!connection) {
       const add = vscode.l10n.t('Add Connection');
       void vscode.window.showWarningMessage(vscode.l10n.t('Add a Target connection first.'), add).then((a) => {
         if (a === add) void vscode.commands.executeCommand(Commands.addConnection);
       });
     }
-    return connection;
+    return connection ?? null;
   }
 
   /** What the argument already answers: a PreviewInput, a History entry id, or a tree item of an entry. */
@@ -225,11 +242,32 @@ class Previewer {
     return this.context.workspaceState.get<string>(PAGE_URL_KEY);
   }
 
-  private steps(connection: Connection, hasTrace: boolean): Step<Answers>[] {
+  private steps(withTrace: ReadonlySet<string>): Step<Answers>[] {
     const types: IdType[] = ['thirdPartyId', 'pcId', 'marketingCloudVisitorId'];
-    const properties = connection.properties ?? [];
-    const lastProperty = this.context.workspaceState.get<string>(PROPERTY_KEY + connection.id);
+    const { connections } = this.services;
     return [
+      {
+        kind: 'pick',
+        id: 'connection',
+        known: (s) => (s.connection ? s : undefined),
+        placeholder: () => vscode.l10n.t('Preview on which connection?'),
+        items: () => {
+          const active = connections.active();
+          const list = connections.list();
+          return [...list.filter((c) => c.id === active?.id), ...list.filter((c) => c.id !== active?.id)].map((c) => ({
+            label: c.name,
+            description: describeConnection(c),
+            detail: c.id === active?.id ? vscode.l10n.t('Active') : undefined,
+            value: c,
+          }));
+        },
+        selected: (s) => s.connection,
+        // Property tokens belong to a connection: one picked for another (after Back) is asked again.
+        apply: (s, connection: Connection) =>
+          !s.connection || connection.id === s.connection.id
+            ? { ...s, connection }
+            : { ...s, connection, property: undefined },
+      },
       {
         kind: 'pick',
         id: 'idType',
@@ -272,7 +310,11 @@ class Previewer {
         id: 'property',
         known: (s) => (s.property !== undefined ? s : undefined),
         placeholder: () => vscode.l10n.t('Which property token (Target Premium workspace)?'),
-        items: () => {
+        items: (s) => {
+          const properties = s.connection?.properties ?? [];
+          const lastProperty = s.connection
+            ? this.context.workspaceState.get<string>(PROPERTY_KEY + s.connection.id)
+            : undefined;
           const names = [
             ...properties.filter((n) => n === lastProperty),
             ...properties.filter((n) => n !== lastProperty),
@@ -290,8 +332,8 @@ class Previewer {
         id: 'trace',
         known: (s) => (s.trace !== undefined ? s : undefined),
         placeholder: () => vscode.l10n.t('Ask Target for a trace of its decisions?'),
-        items: () =>
-          hasTrace
+        items: (s) =>
+          s.connection && withTrace.has(s.connection.id)
             ? [
                 { label: vscode.l10n.t('Without trace'), value: false },
                 { label: vscode.l10n.t('With trace'), value: true },
@@ -305,30 +347,34 @@ class Previewer {
 
   async run(arg: unknown): Promise<PreviewOutcome | undefined> {
     const { services } = this;
-    const connection = this.connection(arg);
-    if (!connection) return undefined;
+    const fixed = this.connection(arg);
+    if (fixed === null) return undefined;
     const { compare, ...given } = this.given(arg);
     // After an update, the same question as the preview before it, so that the comparison is fair.
     const earlier =
-      compare && given.idType && given.id !== undefined
-        ? this.last.get(previewKey(connection.id, given.idType, given.id))
+      fixed && compare && given.idType && given.id !== undefined
+        ? this.last.get(previewKey(fixed.id, given.idType, given.id))
         : undefined;
     if (earlier) {
       given.mboxes = earlier.asked.mboxes.join(', ');
       given.pageUrl = earlier.asked.pageUrl ?? '';
       given.property = earlier.asked.property ?? '';
       given.trace = earlier.asked.trace === true;
-    } else if (compare) {
-      given.property ??= this.context.workspaceState.get<string>(PROPERTY_KEY + connection.id) ?? '';
+    } else if (fixed && compare) {
+      given.property ??= this.context.workspaceState.get<string>(PROPERTY_KEY + fixed.id) ?? '';
       given.trace ??= false;
     }
-    const hasTrace = !!(await services.connections.traceToken(connection.id));
+    // The trace question is asked only on a connection with a trace token: read them before asking.
+    const candidates = fixed ? [fixed] : services.connections.list();
+    const withTrace = new Set<string>();
+    for (const c of candidates) if (await services.connections.traceToken(c.id)) withTrace.add(c.id);
     const answers = await askSteps<Answers>(
-      vscode.l10n.t('Preview Personalization on {0}', connection.name),
-      this.steps(connection, hasTrace),
-      given,
+      fixed ? vscode.l10n.t('Preview Personalization on {0}', fixed.name) : vscode.l10n.t('Preview Personalization'),
+      this.steps(withTrace),
+      { ...given, ...(fixed ? { connection: fixed } : {}) },
     );
-    if (!answers?.idType || answers.id === undefined || answers.mboxes === undefined) return undefined;
+    const connection = answers?.connection;
+    if (!connection || !answers?.idType || answers.id === undefined || answers.mboxes === undefined) return undefined;
     const idProblem = profileIdProblem(answers.idType, answers.id);
     const problem = idProblem ?? mboxProblem(answers.mboxes) ?? pageUrlProblem(answers.pageUrl ?? '');
     if (problem) {

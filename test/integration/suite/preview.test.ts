@@ -8,6 +8,7 @@ import type { PreviewOutcome } from '../../../src/features/preview';
 import type { HistoryEntry } from '../../../src/services/historyStore';
 import type { ExtensionApi } from '../../../src/extension';
 import { activateExtension, KNOWN_PROPERTY_TOKEN, KNOWN_TOKEN, KNOWN_TRACE_TOKEN, waitFor } from './helpers';
+import { QuickInputs, isPick } from './support/quickInput';
 
 /** Runs a command line in sh with only PATH and the given variables set. */
 function shell(command: string, env: Record<string, string>): Promise<{ code: number; stdout: string }> {
@@ -197,5 +198,45 @@ describe('personalization preview', () => {
     const items = (await tree.getChildren(updates)).map((n) => tree.getTreeItem(n));
     const previewItem = items.find((i) => i.contextValue === 'entry.preview.request');
     assert.ok(previewItem, JSON.stringify(items.map((i) => i.contextValue)));
+  });
+  it('from the palette with several connections, asks which one, the active one first', async () => {
+    const other = await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: 'Preview (second)',
+      clientCode: 'demo',
+      baseUrl: emulator.url,
+      token: KNOWN_TOKEN,
+    });
+    await api.services.connections.setActive(connectionId);
+    const inputs = new QuickInputs();
+    try {
+      const done = vscode.commands.executeCommand<PreviewOutcome | undefined>(Commands.previewPersonalization);
+      const pick = await inputs.nth(0);
+      assert.ok(isPick(pick), 'the first question is a pick of the connection');
+      assert.strictEqual(pick.items[0]?.label, 'Preview', 'the active connection comes first');
+      assert.ok(pick.items.some((i) => i.label === 'Preview (second)'));
+      // The other one, not the active one: the preview must run where the user picked.
+      pick.activeItems = [pick.items.find((i) => i.label === 'Preview (second)')!];
+      await new Promise((r) => setTimeout(r, 300));
+      await inputs.accept();
+      const type = await inputs.nth(1);
+      assert.ok(isPick(type));
+      type.activeItems = [type.items.find((i) => i.label === 'thirdPartyId')!];
+      await new Promise((r) => setTimeout(r, 300));
+      await inputs.accept();
+      await inputs.type(await inputs.nth(2), 'crm-1001');
+      await inputs.accept();
+      await inputs.type(await inputs.nth(3), 'home-hero');
+      await inputs.accept();
+      await inputs.type(await inputs.nth(4), '');
+      await inputs.accept();
+      const outcome = await done;
+      assert.ok(outcome?.entry.ok, outcome?.entry.result);
+      assert.strictEqual(outcome.entry.connectionId, other);
+      assert.match(outcome.text ?? '', /Preview \(second\)/);
+      assert.match(outcome.text ?? '', /home-hero/);
+    } finally {
+      inputs.dispose();
+      await api.services.connections.remove(other);
+    }
   });
 });
