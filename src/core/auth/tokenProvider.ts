@@ -23,6 +23,7 @@ import {
   RetryPolicy,
   Transport,
   UndiciTransport,
+  transportFor,
   scrubSecrets,
 } from '../target/http';
 import { Clock, systemClock } from '../target/limiter';
@@ -195,13 +196,10 @@ export class ProfileTokenProvider implements BearerTokenSource {
     this.scopes = normaliseScopes(options.scopes);
     this.clock = options.clock ?? systemClock;
     this.known = [options.clientSecret];
-    let transport = options.transport;
-    if (!transport) {
-      this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
-      transport = this.transport.send;
-    }
+    const { send, owned } = transportFor(options.transport, options.proxy);
+    this.transport = owned;
     this.sender = new HttpSender({
-      transport,
+      transport: send,
       // Real time for timeouts and retry pauses; `options.clock` only decides expiry.
       clock: systemClock,
       retry: { maxAttempts: 3, ...options.retry },

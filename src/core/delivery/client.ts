@@ -26,6 +26,7 @@ import {
   RetryPolicy,
   Transport,
   UndiciTransport,
+  transportFor,
   scrubSecrets,
 } from '../target/http';
 import { Clock, systemClock } from '../target/limiter';
@@ -125,13 +126,10 @@ export class DeliveryClient {
   constructor(private readonly options: DeliveryClientOptions) {
     this.base = resolveBaseUrl(options.connection);
     this.sessions = options.sessions ?? new SessionStore(options.clock ?? systemClock);
-    let transport = options.transport;
-    if (!transport) {
-      this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
-      transport = this.transport.send;
-    }
+    const { send, owned } = transportFor(options.transport, options.proxy);
+    this.transport = owned;
     this.sender = new HttpSender({
-      transport,
+      transport: send,
       clock: options.clock,
       retry: options.retry,
       onRequest: options.onRequest,

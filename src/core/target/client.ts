@@ -44,6 +44,7 @@ import {
   RetryPolicy,
   Transport,
   UndiciTransport,
+  transportFor,
   scrubSecrets,
 } from './http';
 import { count } from '../displayLanguage';
@@ -316,13 +317,10 @@ export class TargetClient {
     this.base = resolveBaseUrl(options.connection);
     this.clock = options.clock ?? systemClock;
     this.secrets = options.connection.token ? [options.connection.token] : [];
-    let transport = options.transport;
-    if (!transport) {
-      this.transport = new UndiciTransport(options.proxy ?? { env: process.env });
-      transport = this.transport.send;
-    }
+    const { send, owned } = transportFor(options.transport, options.proxy);
+    this.transport = owned;
     this.sender = new HttpSender({
-      transport,
+      transport: send,
       clock: this.clock,
       retry: options.retry,
       limiter: options.limiter ?? processLimiter,

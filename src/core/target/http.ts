@@ -414,6 +414,19 @@ export interface HttpSenderOptions {
   secrets?: readonly string[] | (() => readonly string[]);
 }
 
+/**
+ * The transport a client sends through: the one it was given (tests), or an undici transport of its own
+ * with the proxy settings, which the client closes when it is closed.
+ */
+export function transportFor(
+  given: Transport | undefined,
+  proxy: ProxySettings | undefined,
+): { send: Transport; owned?: UndiciTransport } {
+  if (given) return { send: given };
+  const owned = new UndiciTransport(proxy ?? { env: process.env });
+  return { send: owned.send, owned };
+}
+
 /** Runs requests with a timeout on each attempt, the retry policy and the rate limiter. */
 export class HttpSender {
   private readonly clock: Clock;
