@@ -1,9 +1,6 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
 import * as net from 'net';
-import * as path from 'path';
 import type { Locator, Page } from 'playwright-core';
-import { repoRoot } from '../integration/host';
 import { sampleProfiles, SAMPLE_CLIENT_CODE } from '../../src/emulator/samples';
 import { startEmulator, type Emulator } from '../../src/emulator/server';
 import {
@@ -16,6 +13,9 @@ import {
   screenshotPath,
   waitForPrompt,
   type Workbench,
+  screenshotIfFailed,
+  startFlow,
+  toast as toastOf,
 } from './workbench';
 
 /** A batch file as Excel writes it: CRLF line ends, a `profile.` header, edge spaces, raw `&` and `%`. */
@@ -60,17 +60,12 @@ describe("editor flows that respect the user's time", function () {
 
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !page) return;
-    const dir = path.join(repoRoot, 'test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    await page
-      .screenshot({ path: path.join(dir, `editor-flows-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
-      .catch(() => undefined);
+    await screenshotIfFailed(page, 'editor-flows', this.currentTest);
     // Leave no half-answered question or menu for the next step.
     await page.keyboard.press('Escape').catch(() => undefined);
   });
 
-  const toast = (text: string | RegExp) =>
-    page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  const toast = (text: string | RegExp) => toastOf(page, text);
   const row = (text: string | RegExp) => page.locator('.monaco-list-row', { hasText: text }).first();
   const quickInput = () => page.locator('.quick-input-widget');
 
@@ -99,25 +94,6 @@ describe("editor flows that respect the user's time", function () {
       await target.elementHandle(),
       { timeout: 15_000 },
     );
-  }
-
-  /**
-   * Runs a palette flow and waits for its first prompt. A command can be lost when a notification arrives
-   * while the palette is typed in: with nothing shown, it is run once more; any other question fails.
-   */
-  async function startFlow(title: string, prompt: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      await runCommand(page, title);
-      const shown = await waitForPrompt(page, prompt).then(
-        () => true,
-        () => false,
-      );
-      if (shown) return;
-      const other = (await quickInput().isVisible()) ? await quickInput().textContent() : undefined;
-      if (other !== undefined || attempt === 1) {
-        throw new Error(`"${title}" did not show "${prompt}"${other !== undefined ? `, but: ${other}` : ''}`);
-      }
-    }
   }
 
   /** Hovers `target` until its tooltip shows `text` (a hover that starts while another fades can be lost). */
@@ -149,7 +125,7 @@ describe("editor flows that respect the user's time", function () {
   it('Set Profile API Token… with one connection goes straight to the token box', async () => {
     const host = new URL(emulator.url).host;
     // The first thing shown is the password box for the one connection: no connection pick before it.
-    await startFlow('Target Profiles: Set Profile API Token…', `Profile API token for Local emulator (${host})`);
+    await startFlow(page, 'Target Profiles: Set Profile API Token…', `Profile API token for Local emulator (${host})`);
     const widget = quickInput();
     assert.match((await widget.textContent()) ?? '', /Set Profile API Token/);
     assert.strictEqual(await widget.locator('input[type="password"]').count(), 1, 'the token box hides what is typed');
@@ -164,13 +140,13 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('Update Profile: the id prompt shows an example and the recent id', async () => {
-    await startFlow('Target Profiles: Update Profile…', '(1/3)');
+    await startFlow(page, 'Target Profiles: Update Profile…', '(1/3)');
     await enterProfileUpdate(page, 'thirdPartyId', 'crm-1002', 'loyaltyTier=gold');
     await answer(page, '');
     await toast('Profile update for crm-1002').waitFor({ timeout: 60_000 });
     await clearNotifications();
 
-    await startFlow('Target Profiles: Update Profile…', '(1/3)');
+    await startFlow(page, 'Target Profiles: Update Profile…', '(1/3)');
     await waitForPrompt(page, '(1/3)');
     await answer(page, 'thirdPartyId', 'thirdPartyId');
     await waitForPrompt(page, '(2/3)');
@@ -186,7 +162,7 @@ describe("editor flows that respect the user's time", function () {
     // The emulator holds its answers back, so the update is still on its way when it is cancelled.
     emulator.setDelay(60_000);
     try {
-      await startFlow('Target Profiles: Update Profile…', '(1/3)');
+      await startFlow(page, 'Target Profiles: Update Profile…', '(1/3)');
       await enterProfileUpdate(page, 'thirdPartyId', 'crm-1003', 'loyaltyTier=silver');
       await answer(page, '');
       await toast('Updating profile crm-1003').waitFor({ timeout: 30_000 });
@@ -216,7 +192,7 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('History: a look-up copies as cURL', async () => {
-    await startFlow('Target Profiles: Fetch Profile…', '(1/2)');
+    await startFlow(page, 'Target Profiles: Fetch Profile…', '(1/2)');
     await answer(page, 'thirdPartyId', 'thirdPartyId');
     await waitForPrompt(page, '(2/2)');
     await answer(page, 'crm-1001');
@@ -348,7 +324,7 @@ describe("editor flows that respect the user's time", function () {
   });
 
   it('Add Connection: numbered steps with Back, and "No credential" asks for no token', async () => {
-    await startFlow('Target Profiles: Add Connection…', 'Add Target Connection (1/6)');
+    await startFlow(page, 'Target Profiles: Add Connection…', 'Add Target Connection (1/6)');
     assert.strictEqual(await quickInput().locator('.codicon-quick-input-back').isVisible(), false);
     await answer(page, SAMPLE_CLIENT_CODE);
     await waitForPrompt(page, 'Add Target Connection (2/6)');
@@ -388,7 +364,7 @@ describe("editor flows that respect the user's time", function () {
   it('an update through a proxy that is down names the proxy, not Target', async () => {
     await clearNotifications();
     // The new connection is active and its host is not exempt from http.proxy.
-    await startFlow('Target Profiles: Update Profile…', '(1/3)');
+    await startFlow(page, 'Target Profiles: Update Profile…', '(1/3)');
     await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=gold');
     await answer(page, '');
     const error = toast(`Could not connect to the proxy ${deadProxy} for the profile update`);

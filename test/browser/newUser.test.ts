@@ -5,7 +5,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot } from '../integration/host';
-import { answer, answerFileDialog, enterProfileUpdate, runCommand, screenshotPath } from './workbench';
+import {
+  answer,
+  answerFileDialog,
+  enterProfileUpdate,
+  runCommand,
+  screenshotIfFailed,
+  screenshotPath,
+  toast as toastOf,
+} from './workbench';
 
 /**
  * A new user's first minute, scripted: `npm start` (from this checkout, as from a clean clone) opens
@@ -72,17 +80,11 @@ describe('a new user: npm start and the walkthrough', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !page) return;
-    const dir = path.join(repoRoot, 'test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    await page
-      .screenshot({ path: path.join(dir, `new-user-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
-      .catch(() => undefined);
+    await screenshotIfFailed(page, 'new-user', this.currentTest);
   });
 
   const step = (title: string) => page.locator('.getting-started-step', { hasText: title }).first();
-  const toast = (text: string | RegExp) =>
-    page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  const toast = (text: string | RegExp) => toastOf(page, text);
 
   async function openStep(title: string): Promise<void> {
     await step(title).locator('.step-title, h3').first().click();

@@ -1,18 +1,17 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../integration/host';
 import { sampleProfiles } from '../../src/emulator/samples';
 import { startEmulator, type Emulator } from '../../src/emulator/server';
 import {
   answer,
   enterProfileUpdate,
   openWorkbench,
-  runCommand,
   screenshotPath,
   waitForPrompt,
   type Workbench,
+  screenshotIfFailed,
+  startFlow,
+  toast as toastOf,
 } from './workbench';
 
 /**
@@ -42,40 +41,15 @@ describe('personalization preview: before and after an update', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !page) return;
-    const dir = path.join(repoRoot, 'test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    await page
-      .screenshot({ path: path.join(dir, `preview-${this.currentTest.title.replace(/\W+/g, '-')}.png`) })
-      .catch(() => undefined);
+    await screenshotIfFailed(page, 'preview', this.currentTest);
     await page.keyboard.press('Escape').catch(() => undefined);
   });
 
-  const toast = (text: string | RegExp) =>
-    page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-
-  /**
-   * Runs a palette command and waits for its first prompt. A command can be lost while the workbench
-   * still settles (nothing shown): it is run once more; any other question fails.
-   */
-  async function startFlow(title: string, prompt: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      await runCommand(page, title);
-      const shown = await waitForPrompt(page, prompt).then(
-        () => true,
-        () => false,
-      );
-      if (shown) return;
-      const widget = page.locator('.quick-input-widget');
-      const other = (await widget.isVisible()) ? await widget.textContent() : undefined;
-      if (other !== undefined || attempt === 1) {
-        throw new Error(`"${title}" did not show "${prompt}"${other !== undefined ? `, but: ${other}` : ''}`);
-      }
-    }
-  }
+  const toast = (text: string | RegExp) => toastOf(page, text);
 
   it('previews crm-1001 on home-hero from the palette: the report shows "Everyone"', async () => {
     // With the one connection, the first question is already the id type (its text is a placeholder).
-    await startFlow('Target Profiles: Preview Personalization…', 'Preview Personalization on Local emulator (1/');
+    await startFlow(page, 'Target Profiles: Preview Personalization…', 'Preview Personalization on Local emulator (1/');
     await answer(page, 'thirdPartyId', 'thirdPartyId');
     await waitForPrompt(page, 'thirdPartyId, e.g.');
     await answer(page, 'crm-1001');
@@ -93,7 +67,7 @@ describe('personalization preview: before and after an update', function () {
   });
 
   it('after Update Profile to gold, the Preview button compares "Everyone" with "Gold members"', async () => {
-    await startFlow('Target Profiles: Update Profile…', '(1/3)');
+    await startFlow(page, 'Target Profiles: Update Profile…', '(1/3)');
     await enterProfileUpdate(page, 'thirdPartyId', 'crm-1001', 'loyaltyTier=gold');
     // An empty answer sends the update.
     await answer(page, '');

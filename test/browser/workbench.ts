@@ -163,6 +163,46 @@ export async function waitForPrompt(page: Page, text: string | RegExp): Promise<
   await page.locator('.quick-input-widget', { hasText: text }).first().waitFor({ timeout: 30_000 });
 }
 
+/** The notification toast showing `text`. */
+export function toast(page: Page, text: string | RegExp) {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+}
+
+/**
+ * Runs a palette flow and waits for its first prompt. A command can be lost when a notification arrives
+ * while the palette is typed in, or while the workbench still settles: with nothing shown, it is run once
+ * more; any other question fails.
+ */
+export async function startFlow(page: Page, title: string, prompt: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 0; ; attempt++) {
+    await runCommand(page, title);
+    const shown = await waitForPrompt(page, prompt).then(
+      () => true,
+      () => false,
+    );
+    if (shown) return;
+    const other = (await widget.isVisible()) ? await widget.textContent() : undefined;
+    if (other !== undefined || attempt === 1) {
+      throw new Error(`"${title}" did not show "${prompt}"${other !== undefined ? `, but: ${other}` : ''}`);
+    }
+  }
+}
+
+/** Saves the page to test-results/<prefix>-<test title>.png when `test` failed. */
+export async function screenshotIfFailed(
+  page: Page | undefined,
+  prefix: string,
+  test: { state?: string; title: string } | undefined,
+): Promise<void> {
+  if (test?.state !== 'failed' || !page) return;
+  const dir = path.join(repoRoot, 'test-results');
+  fs.mkdirSync(dir, { recursive: true });
+  await page
+    .screenshot({ path: path.join(dir, `${prefix}-${test.title.replace(/\W+/g, '-')}.png`) })
+    .catch(() => undefined);
+}
+
 /**
  * Answers Update Profile's steps (id type, id, one name=value) and stops at the prompt for the next
  * pair, where an empty answer sends the update. `atIdStep` runs while the id prompt (its example
