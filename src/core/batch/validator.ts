@@ -136,6 +136,13 @@ class BatchFileScanner {
   private rows = 0;
   private rowsWithValues = 0;
   private bytes = 0;
+  /** UTF-16 code units of the text, LFs included, as an editor would hold it. */
+  units = 0;
+  /**
+   * Whether an editor could show something other than these lines: a CR (an editor takes it for a
+   * line end), a byte-order mark (an editor hides it), bytes that are not UTF-8, a line too long to read.
+   */
+  differsInEditor = false;
 
   /**
    * `ids` holds each id's first row, packed as line * 2^21 + end column of the id (ids are under
@@ -156,6 +163,15 @@ class BatchFileScanner {
   ): void {
     const line = this.lineIndex++;
     const lineEnd = hasLineEnd ? 1 : 0;
+    this.units += utf16Length + lineEnd;
+    if (
+      invalidEncoding ||
+      utf16Length !== text.length ||
+      text.includes('\r') ||
+      (line === 0 && text.charCodeAt(0) === 0xfeff)
+    ) {
+      this.differsInEditor = true;
+    }
     if (invalidEncoding) this.diagnostics.push(lineDiagnostic(invalidUtf8(utf16Length), line));
     if (!this.header) {
       if (isLeadingBlankLine(text, knownBytes)) {
@@ -193,6 +209,7 @@ class BatchFileScanner {
   addPlainRow(bytes: number, idEnd: number): void {
     const line = this.lineIndex++;
     this.bytes += bytes + 1;
+    this.units += bytes + 1;
     this.rows++;
     this.rowsWithValues++;
     this.planner?.addRow(bytes + 1);
@@ -231,6 +248,7 @@ class BatchFileScanner {
     const count = kernel.count;
     this.lineIndex += count;
     this.bytes += kernel.bytes;
+    this.units += kernel.bytes;
     this.rows += count;
     this.rowsWithValues += count;
     planner?.addRows(count, kernel.bytes);
@@ -239,6 +257,16 @@ class BatchFileScanner {
 
   get rowCount(): number {
     return this.rows;
+  }
+
+  /** Lines added so far. */
+  get lineCount(): number {
+    return this.lineIndex;
+  }
+
+  /** The problems of the lines added so far, in order: no file-level rule is decided yet. */
+  problemsSoFar(): BatchDiagnostic[] {
+    return sortDiagnostics([...this.diagnostics]);
   }
 
   /** Records the id in `ids.key` for `line`, or reports it when an earlier row has it (TP014). */
@@ -311,66 +339,174 @@ function utf16LengthOf(bytes: Uint8Array): number {
 }
 
 /**
+ * The pass over a batch file's bytes, chunk by chunk, shared by validateFile (chunks read from
+ * disk) and validateBytes (chunks of a buffer or of an open document's text). Holds the line being
+ * assembled across chunks (once over 1 MiB only its size) and what the kernel needs of the header.
+ * Clean rows are accepted in bulk by the WebAssembly kernel (see rowKernel.ts), which also logs
+ * the ids of every row, and the rest are scanned as bytes by scanPlainRowBytes; only a line
+ * neither accepts (one with something to report, non-ASCII text, the header, a line cut by a chunk
+ * boundary) is decoded to a string for scanRow. Lines over 1 MiB are measured but never decoded.
+ */
+class ChunkScan {
+  readonly scanner: BatchFileScanner;
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  private overlongUtf16 = -1;
+  private kernelHeader: BatchHeader | undefined;
+  private maxId = 0;
+  private rowBudget = 0;
+  private sized = false;
+
+  constructor(readonly kernel: RowKernel | undefined) {
+    this.scanner = new BatchFileScanner(kernel);
+  }
+
+  /**
+   * Scans the first `length` bytes of a chunk. `chunkOf` gives the chunk again after a call that may
+   * have grown the kernel's memory (a view of a buffer the growth replaced has no bytes left); `slot`
+   * is the kernel slot the chunk was prepared in.
+   */
+  scan(chunkOf: () => Buffer, slot: number, length: number): void {
+    const { scanner, kernel } = this;
+    const facts = scanner.facts;
+    const ids = scanner.ids;
+    let chunk = chunkOf();
+    let pos = 0;
+    if (this.partBytes > 0) {
+      const lf = chunk.indexOf(10);
+      if (lf === -1 || lf >= length) pos = length;
+      this.appendPart(chunk, 0, lf === -1 || lf >= length ? length : lf);
+      if (lf !== -1 && lf < length) {
+        this.finishLine(true);
+        pos = lf + 1;
+      }
+    }
+    while (pos < length) {
+      if (chunk.byteLength === 0) chunk = chunkOf();
+      const header = scanner.header;
+      if (header !== undefined) {
+        if (kernel?.usable && header.fieldCount !== undefined) {
+          if (this.kernelHeader !== header) {
+            this.kernelHeader = header;
+            this.maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
+            // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
+            this.rowBudget = Math.min(
+              MAX_LINE_BYTES,
+              MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0),
+            );
+          }
+          const next = scanner.addKernelRows(kernel, slot, pos, length, header, this.maxId, this.rowBudget);
+          if (chunk.byteLength === 0) chunk = chunkOf();
+          if (kernel.count > 0) {
+            pos = next;
+            continue;
+          }
+        }
+        const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
+        if (lf !== -1) {
+          scanner.addPlainRow(lf - pos, facts.idEnd);
+          pos = lf + 1;
+          continue;
+        }
+      }
+      let lf = chunk.indexOf(10, pos);
+      if (lf >= length) lf = -1;
+      if (lf === -1) {
+        this.appendPart(chunk, pos, length);
+        break;
+      }
+      this.addDecodedLine(chunk.subarray(pos, lf), true);
+      pos = lf + 1;
+    }
+  }
+
+  /**
+   * Sizes the id index for the rows the file will have at the rate seen so far, once, so that it
+   * is not rebuilt as it grows (2% over, for rows a little shorter than the first ones); a wrong
+   * guess only costs a rebuild or some room.
+   */
+  sizeIds(bytesRead: number, totalBytes: number): void {
+    if (this.sized || this.scanner.rowCount === 0) return;
+    this.sized = true;
+    if (bytesRead < totalBytes) {
+      this.scanner.ids.expect(Math.ceil(((this.scanner.rowCount * totalBytes) / bytesRead) * 1.02));
+    }
+  }
+
+  /** Ends the pass (the last line, when it has no LF); returns the lines as an editor counts them. */
+  end(): number {
+    if (this.partBytes > 0) {
+      this.finishLine(false);
+      return this.scanner.lineCount;
+    }
+    // After a final LF (or in an empty file) an editor shows one more, empty, line.
+    return this.scanner.lineCount + 1;
+  }
+
+  /** What an editor opening these bytes would hold (see TextFacts). */
+  facts(lineCount: number): TextFacts {
+    return { lineCount, utf16Length: this.scanner.units, editorReadsAsIs: !this.scanner.differsInEditor };
+  }
+
+  private addDecodedLine(bytes: Buffer, hasLineEnd: boolean): void {
+    if (isAscii(bytes)) this.scanner.addLine(bytes.toString('latin1'), hasLineEnd, bytes.length);
+    else if (isUtf8(bytes)) this.scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length);
+    else this.scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length, true);
+  }
+
+  private appendPart(chunk: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    this.partBytes += end - start;
+    if (this.overlongUtf16 >= 0) {
+      this.overlongUtf16 += utf16LengthOf(chunk.subarray(start, end));
+      return;
+    }
+    // A copy: the chunk's buffer is read into again.
+    this.parts.push(Buffer.from(chunk.subarray(start, end)));
+    if (this.partBytes > MAX_LINE_BYTES) {
+      this.overlongUtf16 = 0;
+      for (const part of this.parts) this.overlongUtf16 += utf16LengthOf(part);
+      this.parts = [];
+    }
+  }
+
+  private finishLine(hasLineEnd: boolean): void {
+    if (this.overlongUtf16 >= 0) {
+      this.scanner.addLine('', hasLineEnd, this.partBytes, false, this.overlongUtf16);
+    } else {
+      const parts = this.parts;
+      this.addDecodedLine(parts.length === 1 ? parts[0] : Buffer.concat(parts, this.partBytes), hasLineEnd);
+    }
+    this.parts = [];
+    this.partBytes = 0;
+    this.overlongUtf16 = -1;
+  }
+}
+
+/**
  * Validates a batch file on disk in one streaming pass, holding two chunks (the one being checked
  * and the next, read meanwhile), the line being assembled across chunks and the ids seen (a hash
- * and a line each). The chunk buffers are reused to the end, so that reading leaves no garbage
- * behind. Clean rows are accepted in bulk by the WebAssembly kernel (see rowKernel.ts), which
- * also logs the ids of every row, and the rest are scanned as bytes by scanPlainRowBytes; only a
- * line neither accepts (one with something to report, non-ASCII text, the header, a line cut by a
- * chunk boundary) is decoded to a string for scanRow. Lines over 1 MiB are measured but never
- * decoded. Rows whose id hashes match an earlier row's are read again at the end and compared
- * exactly (see confirmDuplicates). Gives the same result as validateText.
+ * and a line each); see ChunkScan. The chunk buffers are reused to the end, so that reading leaves
+ * no garbage behind. Rows whose id hashes match an earlier row's are read again at the end and
+ * compared exactly (see confirmDuplicates). Gives the same result as validateText.
  */
 export async function validateFile(
   path: string,
-  options: { signal?: AbortSignal; onProgress?: (bytesRead: number, totalBytes: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (bytesRead: number, totalBytes: number) => void;
+    /** Hears what an editor opening the file would hold, to tell whether these results are its document's. */
+    onFacts?: (facts: TextFacts) => void;
+  } = {},
 ): Promise<BatchValidation> {
   const { signal, onProgress } = options;
   if (signal?.aborted) throw abortError();
   const stats = await fsp.stat(path);
   const totalBytes = stats.size;
-  // The line being assembled across chunks; once over 1 MiB only its size is kept.
-  let parts: Buffer[] = [];
-  let partBytes = 0;
-  let overlongUtf16 = -1;
-
-  const addDecodedLine = (bytes: Buffer, hasLineEnd: boolean) => {
-    if (isAscii(bytes)) scanner.addLine(bytes.toString('latin1'), hasLineEnd, bytes.length);
-    else if (isUtf8(bytes)) scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length);
-    else scanner.addLine(bytes.toString('utf8'), hasLineEnd, bytes.length, true);
-  };
-  const appendPart = (chunk: Buffer, start: number, end: number) => {
-    if (end <= start) return;
-    partBytes += end - start;
-    if (overlongUtf16 >= 0) {
-      overlongUtf16 += utf16LengthOf(chunk.subarray(start, end));
-      return;
-    }
-    // A copy: the chunk's buffer is read into again.
-    parts.push(Buffer.from(chunk.subarray(start, end)));
-    if (partBytes > MAX_LINE_BYTES) {
-      overlongUtf16 = 0;
-      for (const part of parts) overlongUtf16 += utf16LengthOf(part);
-      parts = [];
-    }
-  };
-  const finishLine = (hasLineEnd: boolean) => {
-    if (overlongUtf16 >= 0) scanner.addLine('', hasLineEnd, partBytes, false, overlongUtf16);
-    else addDecodedLine(parts.length === 1 ? parts[0] : Buffer.concat(parts, partBytes), hasLineEnd);
-    parts = [];
-    partBytes = 0;
-    overlongUtf16 = -1;
-  };
   // The kernel reads chunks at fixed offsets, which only a regular file guarantees.
   const kernel = stats.isFile() && totalBytes < KERNEL_MAX_FILE_BYTES ? RowKernel.acquire(HEX) : undefined;
-  const scanner = new BatchFileScanner(kernel);
-  const facts = scanner.facts;
-  const ids = scanner.ids;
-  // What the kernel needs of the header, worked out once it is read.
-  let kernelHeader: BatchHeader | undefined;
-  let maxId = 0;
-  let rowBudget = 0;
-  let sized = false;
+  const pass = new ChunkScan(kernel);
+  const scanner = pass.scanner;
 
   let bytesRead = 0;
   let handle: fsp.FileHandle | undefined;
@@ -409,66 +545,10 @@ export async function validateFile(
         if (length === 0) break;
         bytesRead += length;
         // Past `length` the buffer still holds an earlier chunk.
-        const chunkOf = () => {
-          const buffer = kernel ? kernel.chunks[slot] : buffers[turn & 1];
-          return length === buffer.length ? buffer : buffer.subarray(0, length);
-        };
-        let chunk = chunkOf();
-        let pos = 0;
-        if (partBytes > 0) {
-          const lf = chunk.indexOf(10);
-          if (lf === -1) pos = length;
-          appendPart(chunk, 0, lf === -1 ? length : lf);
-          if (lf !== -1) {
-            finishLine(true);
-            pos = lf + 1;
-          }
-        }
-        while (pos < length) {
-          // A view of a buffer the memory's growth replaced has no bytes left.
-          if (chunk.byteLength === 0) chunk = chunkOf();
-          const header = scanner.header;
-          if (header !== undefined) {
-            if (kernel?.usable && header.fieldCount !== undefined) {
-              if (kernelHeader !== header) {
-                kernelHeader = header;
-                maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
-                // A row this long or shorter cannot reach the 64 KB data limit, whatever it holds.
-                rowBudget = Math.min(
-                  MAX_LINE_BYTES,
-                  MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((sum, b) => sum + b, 0),
-                );
-              }
-              const next = scanner.addKernelRows(kernel, slot, pos, length, header, maxId, rowBudget);
-              if (chunk.byteLength === 0) chunk = chunkOf();
-              if (kernel.count > 0) {
-                pos = next;
-                continue;
-              }
-            }
-            const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
-            if (lf !== -1) {
-              scanner.addPlainRow(lf - pos, facts.idEnd);
-              pos = lf + 1;
-              continue;
-            }
-          }
-          const lf = chunk.indexOf(10, pos);
-          if (lf === -1) {
-            appendPart(chunk, pos, length);
-            break;
-          }
-          addDecodedLine(chunk.subarray(pos, lf), true);
-          pos = lf + 1;
-        }
+        const buffer = () => (kernel ? kernel.chunks[slot] : buffers[turn & 1]);
+        pass.scan(buffer, slot, length);
         kernel?.free(turn);
-        if (!sized && scanner.rowCount > 0) {
-          // Sizes the id index for the rows the file will have at the rate of the first chunk, so
-          // that it is not rebuilt as it grows (2% over, for rows a little shorter than the first
-          // ones); a wrong guess only costs a rebuild or some room.
-          sized = true;
-          if (bytesRead < totalBytes) ids.expect(Math.ceil(((scanner.rowCount * totalBytes) / bytesRead) * 1.02));
-        }
+        pass.sizeIds(bytesRead, totalBytes);
         onProgress?.(bytesRead, totalBytes);
       }
     } catch (error) {
@@ -480,10 +560,11 @@ export async function validateFile(
       await reading?.catch(() => undefined);
       await handle?.close();
     }
-    if (partBytes > 0) finishLine(false);
+    const lineCount = pass.end();
+    options.onFacts?.(pass.facts(lineCount));
     const candidates = await kernel?.candidates();
     if (candidates && candidates.length > 0 && scanner.header) {
-      scanner.add(await confirmDuplicates(path, candidates, signal));
+      scanner.add(await confirmDuplicates(candidates, (lines, onLine) => readFileLines(path, lines, signal, onLine)));
     }
     return scanner.finish();
   } finally {
@@ -492,6 +573,102 @@ export async function validateFile(
       else kernel.discard();
     }
   }
+}
+
+/** A piece of a batch file in memory: its text, or its UTF-8 bytes. */
+export type BatchPiece = string | Uint8Array;
+
+/**
+ * What an editor opening a file holds, to check that a validation of the file is one of the open
+ * document: its lines, its length in UTF-16 code units (line ends as one LF each), and whether the
+ * editor shows the bytes as they are (no CR, which an editor takes for a line end and may rewrite; no
+ * byte-order mark, which it hides; valid UTF-8 throughout; no line too long to read).
+ */
+export interface TextFacts {
+  lineCount: number;
+  utf16Length: number;
+  editorReadsAsIs: boolean;
+}
+
+export interface BytesValidation extends BatchValidation {
+  /** Lines as an editor counts them: one more than the LFs. */
+  lineCount: number;
+}
+
+/**
+ * Validates a batch file held in memory, given as pieces in order (strings or UTF-8 bytes, cut
+ * anywhere; an open document's text arrives this way, a slice at a time), through the same pass and
+ * kernel as validateFile. `onProblems` hears the problems of the lines scanned so far (no file-level
+ * rules, no duplicates yet) every `progressMs`, so that a long pass shows its first screenful first.
+ * Yields to the event loop between chunks, so that a worker running it hears a cancellation.
+ */
+export async function validateBytes(
+  pieces: AsyncIterable<BatchPiece> | Iterable<BatchPiece>,
+  options: {
+    signal?: AbortSignal;
+    onProblems?: (diagnostics: BatchDiagnostic[]) => void;
+    progressMs?: number;
+    kernel?: RowKernel;
+  } = {},
+): Promise<BytesValidation> {
+  const { signal, onProblems, progressMs = 100 } = options;
+  if (signal?.aborted) throw abortError();
+  const kernel = options.kernel ?? RowKernel.create(HEX);
+  const pass = new ChunkScan(kernel);
+  const scanner = pass.scanner;
+  const own = kernel ? undefined : Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES);
+  const target = () => (kernel ? kernel.chunks[0] : own!);
+  const kept: BatchPiece[] = [];
+  const encoder = new TextEncoder();
+  let lastReport = performance.now();
+  const scanChunk = async (length: number) => {
+    if (length === 0) return;
+    kernel?.classify(length, 0);
+    pass.scan(target, 0, length);
+    if (onProblems && performance.now() - lastReport >= progressMs) {
+      onProblems(scanner.problemsSoFar());
+      lastReport = performance.now();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw abortError();
+  };
+  // A high surrogate that ends a piece waits for the low one that starts the next.
+  let held = '';
+  for await (const piece of pieces) {
+    if (signal?.aborted) throw abortError();
+    if (piece.length === 0) continue;
+    kept.push(piece);
+    if (typeof piece === 'string') {
+      let rest = held + piece;
+      held = '';
+      const last = rest.charCodeAt(rest.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        held = rest.slice(-1);
+        rest = rest.slice(0, -1);
+      }
+      while (rest.length > 0) {
+        const { read, written } = encoder.encodeInto(rest, target());
+        rest = rest.substring(read);
+        await scanChunk(written);
+      }
+    } else {
+      for (let at = 0; at < piece.length; at += KERNEL_CHUNK_BYTES) {
+        const part = piece.subarray(at, Math.min(piece.length, at + KERNEL_CHUNK_BYTES));
+        target().set(part);
+        await scanChunk(part.length);
+      }
+    }
+  }
+  if (held) {
+    const { written } = encoder.encodeInto(held, target());
+    await scanChunk(written);
+  }
+  const lineCount = pass.end();
+  const candidates = await kernel?.candidates();
+  if (candidates && candidates.length > 0 && scanner.header) {
+    scanner.add(await confirmDuplicates(candidates, (lines, onLine) => readPieceLines(kept, lines, onLine)));
+  }
+  return { ...scanner.finish(), lineCount };
 }
 
 /**
@@ -503,11 +680,7 @@ export async function validateFile(
  * id, if any (a later row with the same id always has the same first line, so they meet). So every
  * duplicate is found, and only real ones are reported.
  */
-async function confirmDuplicates(
-  path: string,
-  candidates: number[],
-  signal: AbortSignal | undefined,
-): Promise<BatchDiagnostic[]> {
+async function confirmDuplicates(candidates: number[], readLines: LineReader): Promise<BatchDiagnostic[]> {
   // The lines to read, in order; then, by their index there, what each one is: a later row's
   // first line's index (-1 for none), and whether some row's first line it is. Typed arrays and a
   // binary search: a file can have hundreds of thousands of duplicates.
@@ -536,8 +709,8 @@ async function confirmDuplicates(
   const idEnds = new Int32Array(count);
   const others = new Map<number, Map<string, { line: number; idEnd: number }>>();
   const found: BatchDiagnostic[] = [];
-  await readLines(path, lines, signal, (index, bytes) => {
-    const row = idOfLine(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), bytes.length);
+  await readLines(lines, (index, text, bytes) => {
+    const row = idOfLine(text, bytes);
     if (row === undefined) return;
     const { id, idEnd } = row;
     if (isFirst[index] === 1) {
@@ -561,13 +734,62 @@ async function confirmDuplicates(
 }
 
 /**
- * Reads the file again and hands `onLine` the bytes of each line in `lines` (0-based, ascending),
- * without its LF, with its index in `lines`. Lines over MAX_LINE_BYTES are never wanted (they
- * have no id) and are skipped.
+ * Hands `onLine` the text of each line in `lines` (0-based, ascending), without its LF, with its
+ * index in `lines` and its size in bytes. Lines over MAX_LINE_BYTES are never wanted (they have no
+ * id) and may be skipped.
  */
-async function readLines(
+type LineReader = (
+  lines: Int32Array,
+  onLine: (index: number, text: string, bytes: number) => void,
+) => Promise<void> | void;
+
+/** The LineReader of pieces held in memory (see validateBytes). */
+function readPieceLines(
+  pieces: BatchPiece[],
+  lines: Int32Array,
+  onLine: (index: number, text: string, bytes: number) => void,
+): void {
+  let next = 0;
+  let line = 0;
+  // The wanted line being assembled across pieces.
+  let parts: string[] = [];
+  const decoder = new TextDecoder();
+  const finish = () => {
+    const text = parts.join('');
+    onLine(next++, text, Buffer.byteLength(text, 'utf8'));
+    parts = [];
+  };
+  for (const piece of pieces) {
+    const text = typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true });
+    let start = 0;
+    while (next < lines.length) {
+      const lf = text.indexOf('\n', start);
+      const end = lf === -1 ? text.length : lf;
+      if (line === lines[next]) parts.push(text.slice(start, end));
+      if (lf === -1) break;
+      if (line === lines[next]) finish();
+      line++;
+      start = lf + 1;
+    }
+  }
+  if (next < lines.length && line === lines[next] && parts.length > 0) finish();
+}
+
+/** The LineReader of a file: reads it again, decoding only the wanted lines. */
+function readFileLines(
   path: string,
-  lines: ArrayLike<number>,
+  lines: Int32Array,
+  signal: AbortSignal | undefined,
+  onLine: (index: number, text: string, bytes: number) => void,
+): Promise<void> {
+  return readLineBytes(path, lines, signal, (index, bytes) =>
+    onLine(index, isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), bytes.length),
+  );
+}
+
+async function readLineBytes(
+  path: string,
+  lines: Int32Array,
   signal: AbortSignal | undefined,
   onLine: (index: number, bytes: Buffer) => void,
 ): Promise<void> {

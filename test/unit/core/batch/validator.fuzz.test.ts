@@ -10,6 +10,8 @@ import {
   BatchDiagnostic,
   BatchValidation,
   Range,
+  BatchPiece,
+  validateBytes,
   validateFile,
   validateText,
 } from '../../../../src/core/batch/validator';
@@ -29,6 +31,22 @@ function tempFile(bytes: Uint8Array): string {
 }
 
 /** Lines as the validator numbers them: split on LF only (a CR stays in its line). */
+/**
+ * `text` cut at `cuts` (positions modulo its length) into strings, or into UTF-8 bytes cut
+ * anywhere, even inside a character.
+ */
+function piecesOf(text: string, cuts: number[], asBytes: boolean): BatchPiece[] {
+  const whole: string | Buffer = asBytes ? Buffer.from(text, 'utf8') : text;
+  const at = [...new Set(cuts.map((c) => (whole.length === 0 ? 0 : c % whole.length)))].sort((a, b) => a - b);
+  const pieces: BatchPiece[] = [];
+  let from = 0;
+  for (const cut of [...at, whole.length]) {
+    pieces.push(whole.slice(from, cut));
+    from = cut;
+  }
+  return pieces;
+}
+
 function linesOf(text: string): string[] {
   return text.split('\n');
 }
@@ -241,6 +259,18 @@ describe('batch validator fuzzing (fast-check)', function () {
     );
   });
 
+  it('validateBytes(pieces) equals validateText whatever the cuts, as text or as UTF-8 bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyText, fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), async (text, cuts, asBytes) => {
+        fc.pre(Buffer.from(text, 'utf8').toString('utf8') === text);
+        const { lineCount, ...result } = await validateBytes(piecesOf(text, cuts, asBytes));
+        assert.deepStrictEqual(result, validateText(text));
+        assert.strictEqual(lineCount, text.split('\n').length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('survives adversarial shapes: NUL, huge lines, thousands of %, &, quotes, CRs, BOMs, 10,000 columns', async () => {
     const columns = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
     const cases: string[] = [
@@ -271,6 +301,8 @@ describe('batch validator fuzzing (fast-check)', function () {
       try {
         const fromFile = await validateFile(file);
         checkDiagnostics(fromFile, Buffer.from(text, 'utf8').toString('utf8'));
+        const { lineCount: _, ...fromBytes } = await validateBytes([Buffer.from(text, 'utf8')]);
+        assert.deepStrictEqual(fromBytes, fromFile, JSON.stringify(text.slice(0, 60)));
         // Lone surrogates do not survive UTF-8 encoding; every other case must agree exactly.
         if (Buffer.from(text, 'utf8').toString('utf8') === text) {
           assert.deepStrictEqual(fromFile, result, JSON.stringify(text.slice(0, 60)));
