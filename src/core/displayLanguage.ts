@@ -9,6 +9,7 @@ import * as l10n from '@vscode/l10n';
  */
 const ENGLISH = 'en-US';
 let language = ENGLISH;
+let languageBundle: Record<string, string> | undefined;
 /**
  * Made on first use: building a NumberFormat loads ICU's locale data, which activation should not pay
  * for a count that may never be shown.
@@ -19,7 +20,13 @@ let numbers: Intl.NumberFormat | undefined;
 export function useDisplayLanguage(displayLanguage: string, bundle: Record<string, string> | undefined): void {
   l10n.config({ contents: bundle ?? {} });
   language = bundle ? displayLanguage : ENGLISH;
+  languageBundle = bundle;
   numbers = undefined;
+}
+
+/** The language and bundle last given to useDisplayLanguage: a worker thread is handed them too. */
+export function displayLanguage(): { displayLanguage: string; bundle: Record<string, string> | undefined } {
+  return { displayLanguage: language, bundle: languageBundle };
 }
 
 /** A count with the display language's digit grouping: 1,048,576 in English, 1.048.576 in Spanish. */

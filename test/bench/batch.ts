@@ -11,7 +11,7 @@ const ROWS = 500_000;
 const FILE = path.join(__dirname, '..', '..', '..', 'bench-data', `batch-${ROWS}.batch`);
 
 /** The generated 500,000-row file, written once under bench-data/ (git-ignored). */
-async function benchFile(): Promise<string> {
+export async function benchFile(): Promise<string> {
   if (!existsSync(FILE)) {
     mkdirSync(path.dirname(FILE), { recursive: true });
     await generateBatchFile(FILE, ROWS);

@@ -11,9 +11,9 @@ export function registerAllProblems(problems: BatchProblems): vscode.Disposable 
   const changed = new vscode.EventEmitter<vscode.Uri>();
   const provider: vscode.TextDocumentContentProvider = {
     onDidChange: changed.event,
-    provideTextDocumentContent(uri) {
+    async provideTextDocumentContent(uri) {
       const source = vscode.Uri.parse(new URLSearchParams(uri.query).get('source') ?? '');
-      const entry = problems.entryFor(source);
+      const entry = await problems.entryFor(source);
       if (!entry) {
         return vscode.l10n.t(
           'No problems are known for {0}. Open it or run "Validate Batch File…" first.',

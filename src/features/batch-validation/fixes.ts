@@ -16,11 +16,11 @@ class BatchFixes implements vscode.CodeActionProvider {
 
   constructor(private readonly problems: BatchProblems) {}
 
-  provideCodeActions(
+  async provideCodeActions(
     document: vscode.TextDocument,
     _range: vscode.Range,
     context: vscode.CodeActionContext,
-  ): vscode.CodeAction[] {
+  ): Promise<vscode.CodeAction[]> {
     const lineAt = lineOf(document);
     const actions: vscode.CodeAction[] = [];
     if (!context.only || context.only.contains(vscode.CodeActionKind.QuickFix)) {
@@ -61,7 +61,7 @@ class BatchFixes implements vscode.CodeActionProvider {
       (context.only.contains(BatchFixes.fixAllKind) || BatchFixes.fixAllKind.contains(context.only))
     ) {
       // Asked for by name (fix-all on save, Source Action): computed now, over the whole file.
-      const edit = this.fixAllEdit(document);
+      const edit = await this.fixAllEdit(document);
       if (edit) actions.push(this.fixAllAction(document, BatchFixes.fixAllKind, edit));
     }
     return actions;
@@ -93,9 +93,9 @@ class BatchFixes implements vscode.CodeActionProvider {
     ];
   }
 
-  resolveCodeAction(action: vscode.CodeAction): vscode.CodeAction {
+  async resolveCodeAction(action: vscode.CodeAction): Promise<vscode.CodeAction> {
     const document = (action as FixAllAction).document;
-    if (document && !action.edit) action.edit = this.fixAllEdit(document) ?? new vscode.WorkspaceEdit();
+    if (document && !action.edit) action.edit = (await this.fixAllEdit(document)) ?? new vscode.WorkspaceEdit();
     return action;
   }
 
@@ -112,10 +112,10 @@ class BatchFixes implements vscode.CodeActionProvider {
   }
 
   /** All safe fixes of the file at once, from the complete (uncapped) problem list; undefined when none. */
-  private fixAllEdit(document: vscode.TextDocument): vscode.WorkspaceEdit | undefined {
-    const model = this.problems.modelFor(document);
-    if (!model) return undefined;
-    const edits = fixAll(document.lineCount, (i) => document.lineAt(i).text, model.diagnostics());
+  private async fixAllEdit(document: vscode.TextDocument): Promise<vscode.WorkspaceEdit | undefined> {
+    const entry = await this.problems.currentEntry(document);
+    if (!entry) return undefined;
+    const edits = fixAll(document.lineCount, (i) => document.lineAt(i).text, entry.diagnostics);
     const crlf = document.eol === vscode.EndOfLine.CRLF;
     if (edits.length === 0 && !crlf) return undefined;
     // One set() with every edit: WorkspaceEdit.set adds to the edits already set for the file, so

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { validateFile, validateText, type BatchValidation } from '../../core/batch/validator';
+import { validateBytes, validateFile, type BatchValidation } from '../../core/batch/validator';
 import { BATCH_LANGUAGE_ID, Commands } from '../../contributions';
 import type { Services } from '../../services';
 import type { BatchProblems } from '../../services/batchProblems';
@@ -83,7 +83,9 @@ async function validateUri(
   // Virtual file systems cannot be streamed from Node; read through VS Code instead.
   const bytes = await vscode.workspace.fs.readFile(uri);
   onProgress(bytes.byteLength, bytes.byteLength);
-  return validateText(new TextDecoder('utf-8').decode(bytes));
+  // Through the engine in 1 MiB chunks, with a turn of the event loop between them.
+  const { lineCount: _, ...validation } = await validateBytes([bytes], { signal });
+  return validation;
 }
 
 function describe(v: BatchValidation): string {
