@@ -217,7 +217,8 @@ class Previewer {
       idType: input.idType ?? entry?.profileId?.type,
       id: input.id ?? entry?.profileId?.value,
       ...(mboxes ? { mboxes: mboxes.join(', ') } : {}),
-      ...(pageUrl !== undefined ? { pageUrl } : input.mboxes ? { pageUrl: '' } : {}),
+      // A preview run again asks nothing: it had no page URL when History has none.
+      ...(pageUrl !== undefined ? { pageUrl } : input.mboxes || fromEntry ? { pageUrl: '' } : {}),
       // Given mboxes (or a preview to run again) mean nothing more is asked: no property, no trace unless given.
       ...(input.property !== undefined
         ? { property: input.property }
