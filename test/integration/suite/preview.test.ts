@@ -204,6 +204,59 @@ describe('personalization preview', () => {
     );
   });
 
+  it('the Preview button after Verify Update opens the preview report of that visitor', async () => {
+    emulator.seedProfile({ clientCode: 'demo', thirdPartyId: 'crm-3003', attributes: { loyaltyTier: 'silver' } });
+    // The mboxes the button's preview asks are the ones remembered from the last preview.
+    await preview({ id: 'crm-1002', mboxes: ['home-hero'] });
+    const update = await vscode.commands.executeCommand<HistoryEntry>(Commands.updateProfile, {
+      connectionId,
+      idType: 'thirdPartyId',
+      id: 'crm-3003',
+      attributes: { loyaltyTier: 'gold' },
+    });
+    assert.ok(update?.ok, update?.result);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = window.showInformationMessage;
+    const labels = ['Preview', 'Vista previa'];
+    const offered: string[] = [];
+    // Installed after the update's own notification: only Verify Update's "landed" message is answered.
+    window.showInformationMessage = (...args: unknown[]) => {
+      const label = labels.find((l) => args.includes(l));
+      if (label && typeof args[0] === 'string' && args[0].includes('crm-3003')) {
+        offered.push(args[0]);
+        return Promise.resolve(label);
+      }
+      return original.apply(vscode.window, args);
+    };
+    const previews = () => api.services.history.forConnection(connectionId, 'preview');
+    const count = previews().length;
+    try {
+      const report = await vscode.commands.executeCommand<{ allMatch: boolean }>(Commands.verifyUpdate, update.id);
+      assert.strictEqual(report?.allMatch, true);
+      assert.ok(await waitFor(() => previews().length > count, 15_000), 'no preview ran after the button');
+    } finally {
+      window.showInformationMessage = original;
+    }
+    assert.strictEqual(offered.length, 1, JSON.stringify(offered));
+    const entry = previews()[0];
+    assert.ok(entry.ok, entry.result);
+    assert.match(entry.summary, /^thirdPartyId crm-3003: /);
+    assert.match(entry.result, /home-hero → Gold members/);
+    // The report of that visitor is the active editor (no earlier preview of crm-3003: no comparison).
+    const shown = await waitFor(() => {
+      const document = vscode.window.activeTextEditor?.document;
+      return document?.uri.scheme === 'target-preview' ? document : undefined;
+    });
+    assert.ok(shown, 'a preview report opened');
+    assert.match(shown.uri.path, /thirdPartyId crm-3003/);
+    assert.match(
+      shown.getText(),
+      /^# (Personalization preview|Vista previa de la personalización): thirdPartyId crm-3003/,
+    );
+    assert.match(shown.getText(), /Gold members/);
+  });
+
   it('sends the stored property and trace tokens, and keeps them out of History and Copy as cURL', async () => {
     assert.ok(
       await vscode.commands.executeCommand(Commands.setPropertyToken, {
