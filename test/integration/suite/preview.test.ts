@@ -347,6 +347,51 @@ describe('personalization preview', () => {
     }
   });
 
+  it('with one connection, the palette asks no connection: the flow starts at the id type', async () => {
+    // The suites before this one are done with their connections; this one must be the only one.
+    for (const c of api.services.connections.list()) {
+      if (c.id !== connectionId) await api.services.connections.remove(c.id);
+    }
+    assert.deepStrictEqual(
+      api.services.connections.list().map((c) => c.id),
+      [connectionId],
+    );
+    // No trace token: the trace question (a single answer) is not asked either.
+    await vscode.commands.executeCommand(Commands.setTraceToken, { connectionId, token: null });
+    const inputs = new QuickInputs();
+    try {
+      const done = vscode.commands.executeCommand<PreviewOutcome | undefined>(Commands.previewPersonalization);
+      const first = await inputs.nth(0);
+      assert.ok(isPick(first), 'the first question is the id type pick');
+      assert.deepStrictEqual(
+        first.items.map((i) => valueOf(i)),
+        ['thirdPartyId', 'pcId', 'marketingCloudVisitorId'],
+        'the id types, not connections',
+      );
+      assert.match(first.title ?? '', / Preview$/, 'the title names the one connection');
+      assert.strictEqual(`${first.step}/${first.totalSteps}`, '1/5');
+      assert.ok(!first.buttons.includes(vscode.QuickInputButtons.Back), 'no Back on the first question');
+      await choose(inputs, first, 'thirdPartyId');
+      await inputs.type(await inputs.nth(1), 'crm-1002');
+      await inputs.accept();
+      await inputs.type(await inputs.nth(2), 'home-hero');
+      await inputs.accept();
+      await inputs.type(await inputs.nth(3), '');
+      await inputs.accept();
+      await choose(inputs, await inputs.nth(4), 'prefetch');
+      const outcome = await done;
+      assert.ok(outcome?.entry.ok, outcome?.entry.result);
+      assert.strictEqual(outcome.entry.connectionId, connectionId);
+      assert.match(outcome.text ?? '', /Gold members/);
+      assert.ok(
+        inputs.shown.every((i) => !isPick(i) || !i.items.some((item) => item.label === 'Preview')),
+        'no question offered the connection',
+      );
+    } finally {
+      inputs.dispose();
+    }
+  });
+
   it('an Activity QA link from Options forces the experience; a link without at_preview_token is refused in the box', async () => {
     // No trace token: Options is the 5th question (see paletteUntilOptions).
     await vscode.commands.executeCommand(Commands.setTraceToken, { connectionId, token: null });
