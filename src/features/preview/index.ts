@@ -613,6 +613,8 @@ class Previewer {
         ...(cancelled ? { cancelled: true } : {}),
         result: message,
       });
+      // Run again after a failure, the preview uses the same link.
+      if (qaMode) this.qaLinks.set(entry.id, answers.qaLink!.trim());
       if (cancelled) services.log.info(`preview ${summary} on ${connection.name} cancelled`);
       else {
         services.log.error(`preview ${summary} on ${connection.name} failed: ${message}`);

@@ -459,6 +459,19 @@ describe('personalization preview', () => {
       );
       assert.ok(rerun?.entry.ok, rerun?.entry.result);
       assert.match(rerun.text ?? '', /Gold members/);
+      // A QA preview that failed keeps its link too.
+      emulator.failNext(1, 500);
+      const failed = await vscode.commands.executeCommand<PreviewOutcome | undefined>(
+        Commands.previewPersonalization,
+        entry.id,
+      );
+      assert.strictEqual(failed?.entry.ok, false);
+      const afterFailure = await vscode.commands.executeCommand<PreviewOutcome | undefined>(
+        Commands.previewPersonalization,
+        failed.entry.id,
+      );
+      assert.ok(afterFailure?.entry.ok, afterFailure?.entry.result);
+      assert.match(afterFailure.text ?? '', /Gold members/);
       assert.strictEqual(inputs.shown.length, 8, 'nothing was asked');
     } finally {
       inputs.dispose();
