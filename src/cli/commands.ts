@@ -60,7 +60,7 @@ export const commands: Record<string, { summary: string; usage: string; options?
   },
   scenario: {
     summary:
-      'Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches, previews (with TARGET_PROPERTY_TOKEN when set); a scenario\'s "connection" is ignored, --client is used',
+      'Run QA scenario files (*.targetprofile.json[c]): updates, waits, verifies, batches, previews (with TARGET_PROPERTY_TOKEN when set; a step naming a "property" needs it); a scenario\'s "connection" is ignored, --client is used',
     usage: 'scenario <file>... --client CODE [--base-url URL] [--json]',
     run: runScenarioCommand,
   },

@@ -9,12 +9,13 @@ import { ConnectionSettings } from '../core/target/connection';
 import { TargetError } from '../core/target/errors';
 import { parseArgs } from './args';
 import { CliCommand, ExitCode, UsageError } from './io';
-import { propertyTokenFrom, tokenSafeIO } from './preview';
+import { DEFAULT_PROPERTY_TOKEN_ENV, propertyTokenFrom, tokenSafeIO } from './preview';
 import { connectionFromArgs, exitCodeFor, reportFailure, targetClient } from './update';
 
 /*
  * `scenario`: runs QA scenario files (*.targetprofile.json / .jsonc) against --client, one line per
- * step. A scenario's `connection` names an editor connection, so it is ignored here.
+ * step. A scenario's `connection` names an editor connection, so it is ignored here; a preview step's
+ * `property` names a property token stored in the editor, so TARGET_PROPERTY_TOKEN stands in for it.
  */
 
 const LABELS: Record<StepResult['status'], string> = {
@@ -50,8 +51,37 @@ function scenarioJson(file: string, result: ScenarioResult) {
   return { path: file, passed: result.passed, steps: result.steps.map(stepJson) };
 }
 
+/**
+ * A preview step's `property` names a token stored in the editor; the command line keeps no named tokens
+ * and sends TARGET_PROPERTY_TOKEN instead. So before anything is sent: a step that names a property needs
+ * the variable, and one run can send only one property's token.
+ */
+function checkNamedProperties(scenarios: { file: string; scenario: Scenario }[], token: string | undefined): void {
+  const named = scenarios.flatMap(({ file, scenario }) =>
+    scenario.steps.flatMap((step) =>
+      step.type === 'preview' && step.property !== undefined
+        ? [{ file, step: step.index + 1, name: step.property }]
+        : [],
+    ),
+  );
+  if (named.length === 0) return;
+  const names = [...new Set(named.map((n) => n.name))];
+  if (names.length > 1) {
+    throw new UsageError(
+      `the preview steps name ${names.length} properties (${names.map((n) => `"${n}"`).join(', ')}), but one run sends one property token, ${DEFAULT_PROPERTY_TOKEN_ENV}: run the steps of each property separately`,
+    );
+  }
+  if (token === undefined) {
+    const first = named[0];
+    throw new UsageError(
+      `${first.file} step ${first.step} previews with the property "${first.name}": set ${DEFAULT_PROPERTY_TOKEN_ENV} to its token (the command line keeps no named property tokens)`,
+    );
+  }
+}
+
 export const runScenarioCommand: CliCommand = async (argv, given) => {
-  // Preview steps send the property token of TARGET_PROPERTY_TOKEN, as `preview` does.
+  // Preview steps send the property token of TARGET_PROPERTY_TOKEN, as `preview` does; a step's
+  // `property` only says that it needs one (see checkNamedProperties).
   const propertyToken = propertyTokenFrom(given.env, undefined);
   // Verify and preview steps print what the server returned: a server echoing the request must not print a token.
   const io = tokenSafeIO(given, [propertyToken]);
@@ -94,6 +124,7 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
     if (json) io.stdout(JSON.stringify({ scenarios: [] }) + '\n');
     return ExitCode.inputErrors;
   }
+  checkNamedProperties(scenarios, propertyToken);
 
   const clients = new Map<string, TargetClient>();
   const clientFor = async (apiVersion: 'v1' | 'v2' = connection.apiVersion) => {
@@ -114,7 +145,7 @@ export const runScenarioCommand: CliCommand = async (argv, given) => {
     }));
   const deps = targetScenarioDeps(clientFor, {
     delivery: deliveryFor,
-    ...(propertyToken === undefined ? {} : { propertyToken }),
+    ...(propertyToken === undefined ? {} : { propertyToken: () => propertyToken }),
   });
   const results: { file: string; result: ScenarioResult }[] = [];
   try {

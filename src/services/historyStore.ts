@@ -29,8 +29,18 @@ export interface HistoryEntry {
   /** For updates: the pairs sent, so "Verify Update" knows what to expect. */
   profileId?: { type: 'pcId' | 'thirdPartyId' | 'marketingCloudVisitorId'; value: string };
   attributes?: [string, string][];
-  /** For previews: what was asked, so the preview can be run again. Never a token, only its name. */
-  preview?: { mboxes: string[]; pageUrl?: string; property?: string; trace?: boolean };
+  /**
+   * For previews: what was asked, so the preview can be run again. Never a token, only its name; `qa`
+   * says an Activity QA link was used (the link, which holds a token, is not kept).
+   */
+  preview?: {
+    mboxes: string[];
+    pageUrl?: string;
+    property?: string;
+    trace?: boolean;
+    execute?: boolean;
+    qa?: boolean;
+  };
 }
 
 const KEY = 'targetProfiles.history';

@@ -313,7 +313,11 @@ function entryItem(entry: HistoryEntry): vscode.TreeItem {
     entry.kind === 'verify'
       ? vscode.l10n.t('verify') + ' · '
       : entry.kind === 'preview'
-        ? vscode.l10n.t('preview') + ' · '
+        ? (entry.preview?.execute
+            ? vscode.l10n.t('executed preview')
+            : entry.preview?.qa
+              ? vscode.l10n.t('QA preview')
+              : vscode.l10n.t('preview')) + ' · '
         : '';
   item.description = `${prefix}${entry.result} · ${when}`;
   item.tooltip = new vscode.MarkdownString(

@@ -57,6 +57,9 @@ describe('personalization preview: before and after an update', function () {
     await answer(page, 'home-hero');
     await waitForPrompt(page, 'The page the visitor is on');
     await answer(page, '');
+    // Options: prefetch, the first choice, counts nothing.
+    await waitForPrompt(page, 'Execute (counts impressions)…');
+    await answer(page, 'Prefetch', 'Prefetch (nothing counted)');
     // The report opens as a Markdown document named after the visitor.
     const tab = page.locator('.tab.active', { hasText: 'thirdPartyId crm-1001' });
     await tab.waitFor({ timeout: 60_000 });

@@ -42,6 +42,8 @@ export interface ScenarioPreviewRequest {
   id: string;
   mboxes: string[];
   url?: string;
+  /** The step's `property`: the name of the property token to send. */
+  property?: string;
 }
 
 /** What Target served one mbox: names from the response tokens (null when off), contents as text. */
@@ -295,6 +297,7 @@ async function preview(
     id: step.id,
     mboxes: Object.keys(step.expect),
     ...(step.url === undefined ? {} : { url: step.url }),
+    ...(step.property === undefined ? {} : { property: step.property }),
   };
   let attributes: AttributeResult[] = [];
   for (let attempt = 0; ; attempt++) {

@@ -68,6 +68,11 @@ export type ScenarioStep = StepCommon &
         within: number;
         /** The page the visitor is on, sent as the Delivery API's `context.address.url`. */
         url?: string;
+        /**
+         * The name of a property token stored for the connection (a Target Premium workspace): the editor
+         * sends that token; the command line sends TARGET_PROPERTY_TOKEN.
+         */
+        property?: string;
       }
   );
 
@@ -98,12 +103,13 @@ export interface ParsedScenario {
 }
 
 const TOP_LEVEL = ['$schema', 'connection', 'steps'];
-const STEP_PROPERTIES: Record<StepType, { required: string[]; optional: string[] }> = {
+/** What each step type takes besides `type` and `name` (the schema's step objects list the same; a unit test checks). */
+export const STEP_PROPERTIES: Record<StepType, { required: string[]; optional: string[] }> = {
   update: { required: ['idType', 'id', 'attributes'], optional: [] },
   wait: { required: ['seconds'], optional: [] },
   verify: { required: ['idType', 'id', 'expect'], optional: ['within'] },
   batch: { required: ['file'], optional: ['apiVersion', 'wait'] },
-  preview: { required: ['idType', 'id', 'expect'], optional: ['within', 'url'] },
+  preview: { required: ['idType', 'id', 'expect'], optional: ['within', 'url', 'property'] },
 };
 
 /** A default label for a step: its name, or what it does. */
@@ -541,8 +547,34 @@ function readStep(
       if (value !== undefined && /^https?:\/\/[^\s/]+/i.test(value)) url = value;
       else problem(urlNode, l10n.t('{0}.url must be the page URL, starting with http:// or https://.', where));
     }
+    const propertyNode = get('property');
+    let property: string | undefined;
+    if (propertyNode) {
+      const value = stringOf(propertyNode);
+      // The same rules as a property's name in the editor's Set Property Token.
+      if (value !== undefined && value.trim() !== '' && value.trim().length <= 64 && !value.includes('/')) {
+        property = value.trim();
+      } else {
+        problem(
+          propertyNode,
+          l10n.t(
+            '{0}.property must be the name of a property token stored for the connection (1 to 64 characters, no "/").',
+            where,
+          ),
+        );
+      }
+    }
     if (idType && id && expect && within !== undefined) {
-      step = { ...common, type, idType: idType as LookupIdType, id, expect, within, ...(url ? { url } : {}) };
+      step = {
+        ...common,
+        type,
+        idType: idType as LookupIdType,
+        id,
+        expect,
+        within,
+        ...(url ? { url } : {}),
+        ...(property ? { property } : {}),
+      };
     }
   } else {
     const fileNode = get('file');

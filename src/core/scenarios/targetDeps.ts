@@ -27,8 +27,12 @@ export interface TargetScenarioOptions {
   pollDelayMs?: number;
   /** The Delivery API client for preview steps (never given the profile API token); none: preview steps error. */
   delivery?: () => Promise<DeliveryClient>;
-  /** The property token preview steps send (a Target Premium workspace's at_property). */
-  propertyToken?: string;
+  /**
+   * The property token (a Target Premium workspace's at_property) a preview step sends, given the step's
+   * `property` (undefined when it names none); undefined sends none. It is asked before each request, and
+   * may throw (a name with no stored token): the step then errors and nothing is sent.
+   */
+  propertyToken?: (name: string | undefined) => string | undefined | Promise<string | undefined>;
 }
 
 /**
@@ -51,6 +55,8 @@ export function targetScenarioDeps(
                 : request.idType === 'thirdPartyId'
                   ? { thirdPartyId: request.id }
                   : { marketingCloudVisitorId: request.id };
+            // Before the client: a property that has no token sends nothing.
+            const propertyToken = await options.propertyToken?.(request.property);
             // Prefetch: a scenario checks what would be served without counting an impression.
             const result = await (
               await delivery()
@@ -59,7 +65,7 @@ export function targetScenarioDeps(
                 visitor,
                 mboxes: request.mboxes,
                 ...(request.url === undefined ? {} : { pageUrl: request.url }),
-                ...(options.propertyToken === undefined ? {} : { propertyToken: options.propertyToken }),
+                ...(propertyToken === undefined ? {} : { propertyToken }),
               },
               { signal },
             );

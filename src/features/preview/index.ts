@@ -1,7 +1,13 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { PreviewResult } from '../../core/delivery/client';
-import { checkMboxes, type PreviewRequest, type PreviewVisitor } from '../../core/delivery/request';
+import {
+  checkMboxes,
+  parseQaLink,
+  type PreviewRequest,
+  type PreviewVisitor,
+  type QaMode,
+} from '../../core/delivery/request';
 import { SessionStore } from '../../core/delivery/session';
 import { ID_EXAMPLES, profileIdProblem } from '../../core/flowInput';
 import { bodyVariable } from '../../core/profiles/curl';
@@ -34,6 +40,13 @@ export interface PreviewInput {
   /** The name of a stored property token; '' for none. */
   property?: string;
   trace?: boolean;
+  /**
+   * Execute instead of prefetch: counts impressions, so it is sent only after the user confirms it in a
+   * modal, every time.
+   */
+  execute?: boolean;
+  /** An Activity QA link: the preview prefetches with its `qaMode` (execute is then ignored). */
+  qaLink?: string;
   /** After an update: compare with this visitor's preview before it, when there is one. */
   compare?: boolean;
 }
@@ -56,6 +69,8 @@ const PROPERTY_KEY = 'targetProfiles.preview.property/';
 /** The variables "Copy as cURL" reads the secrets of a preview from. */
 export const PROPERTY_TOKEN_VARIABLE = 'TARGET_PROPERTY_TOKEN';
 export const TRACE_TOKEN_VARIABLE = 'TARGET_TRACE_TOKEN';
+/** The at_preview_token of an Activity QA link, which opens the activity to whoever holds it. */
+export const QA_TOKEN_VARIABLE = 'TARGET_QA_TOKEN';
 
 /** The reports of previews, as read-only Markdown documents. Memory only: a report may hold what a visitor sees. */
 class PreviewDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -83,6 +98,8 @@ interface LastPreview {
   outcomes: MboxOutcome[];
   /** What it asked, so the preview after an update asks the same. */
   asked: NonNullable<HistoryEntry['preview']>;
+  /** The Activity QA link it used (memory only, like the report). */
+  qaLink?: string;
 }
 
 function previewKey(connectionId: string, idType: IdType, id: string): string {
@@ -143,6 +160,25 @@ function pageUrlProblem(text: string): string | undefined {
   return vscode.l10n.t('Give the page as an http(s) URL, e.g. https://www.example.com/home, or leave it empty.');
 }
 
+/** What is wrong with a pasted Activity QA link, as the input box shows it; undefined when it can be used. */
+function qaLinkProblem(text: string): string | undefined {
+  if (text.trim() === '') {
+    return vscode.l10n.t("Paste the Activity QA link (Target: the activity's Activity QA page, Copy link).");
+  }
+  try {
+    parseQaLink(text);
+    return undefined;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/** The QA mode without its token: what the report and History may say about it. */
+function qaWithoutToken(qa: QaMode): Omit<QaMode, 'token'> {
+  const { token: _token, ...rest } = qa;
+  return rest;
+}
+
 function safePath(text: string): string {
   return text.replace(/[/\\?#%]/g, '_');
 }
@@ -159,8 +195,18 @@ function redactedBody(body: PreviewResult['body']): { body: string; variables: s
     copy.trace.authorizationToken = bodyVariable(TRACE_TOKEN_VARIABLE);
     variables.push(TRACE_TOKEN_VARIABLE);
   }
+  if (copy.qaMode) {
+    copy.qaMode.token = bodyVariable(QA_TOKEN_VARIABLE);
+    variables.push(QA_TOKEN_VARIABLE);
+  }
   return { body: JSON.stringify(copy), variables };
 }
+
+/**
+ * How Target is asked: prefetch (nothing counted), execute (impressions counted, confirmed first), or
+ * prefetch with an Activity QA link.
+ */
+type PreviewMode = 'prefetch' | 'execute' | 'qa';
 
 interface Answers {
   connection?: Connection;
@@ -170,6 +216,9 @@ interface Answers {
   pageUrl?: string;
   property?: string;
   trace?: boolean;
+  mode?: PreviewMode;
+  /** The Activity QA link, when the mode is 'qa'. */
+  qaLink?: string;
 }
 
 class Previewer {
@@ -181,6 +230,13 @@ class Previewer {
     private readonly last: Map<string, LastPreview>,
     private readonly nextNumber: () => number,
   ) {}
+
+  /**
+   * Activity QA links hold a token, so they are kept in memory only: the link of each preview that used
+   * one (to run it again) and the last one per connection (to offer it again).
+   */
+  private readonly qaLinks = new Map<string, string>();
+  private readonly lastQaLink = new Map<string, string>();
 
   /**
    * The connection the argument names (or the entry it names was on), the only one there is, or undefined
@@ -217,7 +273,8 @@ class Previewer {
       idType: input.idType ?? entry?.profileId?.type,
       id: input.id ?? entry?.profileId?.value,
       ...(mboxes ? { mboxes: mboxes.join(', ') } : {}),
-      ...(pageUrl !== undefined ? { pageUrl } : input.mboxes ? { pageUrl: '' } : {}),
+      // A preview run again asks nothing: it had no page URL when History has none.
+      ...(pageUrl !== undefined ? { pageUrl } : input.mboxes || fromEntry ? { pageUrl: '' } : {}),
       // Given mboxes (or a preview to run again) mean nothing more is asked: no property, no trace unless given.
       ...(input.property !== undefined
         ? { property: input.property }
@@ -229,8 +286,26 @@ class Previewer {
         : input.mboxes || fromEntry
           ? { trace: fromEntry?.trace === true }
           : {}),
+      ...this.givenMode(input, entry),
       compare: input.compare === true,
     };
+  }
+
+  /**
+   * The mode given, or that of the preview run again. Given mboxes without a mode mean a prefetch. An
+   * execute run again is confirmed again (see run); a QA preview run again reuses its link while this
+   * window keeps it, and asks for it otherwise.
+   */
+  private givenMode(input: PreviewInput, entry: HistoryEntry | undefined): Pick<Answers, 'mode' | 'qaLink'> {
+    if (input.qaLink !== undefined) return { mode: 'qa', qaLink: input.qaLink };
+    if (input.execute !== undefined) return { mode: input.execute ? 'execute' : 'prefetch' };
+    const before = entry?.preview;
+    if (before?.qa) {
+      const qaLink = this.qaLinks.get(entry!.id);
+      return { mode: 'qa', ...(qaLink !== undefined ? { qaLink } : {}) };
+    }
+    if (before?.execute) return { mode: 'execute' };
+    return input.mboxes || before ? { mode: 'prefetch' } : {};
   }
 
   private rememberedMboxes(): string[] | undefined {
@@ -342,7 +417,62 @@ class Previewer {
         selected: (s) => s.trace,
         apply: (s, trace: boolean) => ({ ...s, trace }),
       },
+      {
+        kind: 'pick',
+        id: 'mode',
+        known: (s) => (s.mode !== undefined ? s : undefined),
+        placeholder: () => vscode.l10n.t('How should Target decide? A prefetch counts nothing.'),
+        items: () => [
+          {
+            label: vscode.l10n.t('Prefetch (nothing counted)'),
+            description: vscode.l10n.t('what the visitor would get, without a visit'),
+            value: 'prefetch',
+          },
+          {
+            label: vscode.l10n.t('Execute (counts impressions)…'),
+            description: vscode.l10n.t('a real visit, for Automated Personalization and Auto-Target; asks first'),
+            value: 'execute',
+          },
+          {
+            label: vscode.l10n.t('Use an Activity QA link…'),
+            description: vscode.l10n.t('an activity and experience as its QA link shows them, inactive ones too'),
+            value: 'qa',
+          },
+        ],
+        selected: (s) => s.mode,
+        apply: (s, mode: PreviewMode) => ({ ...s, mode }),
+      },
+      {
+        kind: 'input',
+        id: 'qaLink',
+        skip: (s) => s.mode !== 'qa',
+        known: (s) => (s.qaLink !== undefined && qaLinkProblem(s.qaLink) === undefined ? s : undefined),
+        prompt: () =>
+          vscode.l10n.t(
+            "The Activity QA link (Target: the activity's Activity QA page, Copy link). It is kept only while this window is open.",
+          ),
+        placeholder: () => 'https://www.example.com/home?at_preview_token=…&at_preview_index=1_1',
+        value: (s) => s.qaLink ?? (s.connection ? this.lastQaLink.get(s.connection.id) : undefined) ?? '',
+        validate: (v) => qaLinkProblem(v),
+        apply: (s, v) => ({ ...s, qaLink: v.trim() }),
+      },
     ];
+  }
+
+  /** The modal before an execute: it counts impressions and feeds the models. Nothing is sent unless confirmed. */
+  private async confirmExecute(connection: Connection, visitor: string, mboxes: string[]): Promise<boolean> {
+    const execute = vscode.l10n.t('Execute');
+    const answer = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Execute the preview of {0} on {1} ({2})?', visitor, connection.name, mboxes.join(', ')),
+      {
+        modal: true,
+        detail: vscode.l10n.t(
+          'An execute is a visit: Target counts an impression for each mbox that serves something, and Automated Personalization and Auto-Target activities learn from it, so their reports change and so may what this visitor gets next. A prefetch counts nothing.',
+        ),
+      },
+      execute,
+    );
+    return answer === execute;
   }
 
   async run(arg: unknown): Promise<PreviewOutcome | undefined> {
@@ -360,9 +490,13 @@ class Previewer {
       given.pageUrl = earlier.asked.pageUrl ?? '';
       given.property = earlier.asked.property ?? '';
       given.trace = earlier.asked.trace === true;
+      // The same question, an execute confirmed again; a QA link the window no longer has is asked for.
+      given.mode = earlier.asked.qa ? 'qa' : earlier.asked.execute ? 'execute' : 'prefetch';
+      given.qaLink = earlier.asked.qa ? earlier.qaLink : undefined;
     } else if (fixed && compare) {
       given.property ??= this.context.workspaceState.get<string>(PROPERTY_KEY + fixed.id) ?? '';
       given.trace ??= false;
+      given.mode ??= 'prefetch';
     }
     // The trace question is asked only on a connection with a trace token: read them before asking.
     const candidates = fixed ? [fixed] : services.connections.list();
@@ -402,9 +536,25 @@ class Previewer {
       );
       return undefined;
     }
+    const visitorText = `${answers.idType} ${answers.id}`;
+    const execute = answers.mode === 'execute';
+    let qaMode: QaMode | undefined;
+    if (answers.mode === 'qa') {
+      try {
+        qaMode = parseQaLink(answers.qaLink ?? '');
+      } catch (error) {
+        void vscode.window.showErrorMessage(describeError(error));
+        return undefined;
+      }
+      this.lastQaLink.set(connection.id, answers.qaLink!.trim());
+    }
+    // Every execute is confirmed, a preview run again or compared after an update too.
+    if (execute && !(await this.confirmExecute(connection, visitorText, mboxes))) {
+      services.log.info(`preview ${visitorText} on ${connection.name}: execute not confirmed, nothing sent`);
+      return undefined;
+    }
     if (!(await services.targets.mayConnect(connection, vscode.l10n.t('a personalization preview')))) return undefined;
 
-    const visitorText = `${answers.idType} ${answers.id}`;
     const request: PreviewRequest = {
       visitor: visitorOf(answers.idType, answers.id),
       mboxes,
@@ -412,9 +562,18 @@ class Previewer {
       ...(pageUrl ? { pageUrl } : {}),
       ...(propertyToken ? { propertyToken } : {}),
       ...(traceToken ? { traceToken } : {}),
+      ...(execute ? { execute: true } : {}),
+      ...(qaMode ? { qaMode } : {}),
     };
     const summary = `${visitorText}: ${mboxes.join(', ')}`;
-    const asked = { mboxes, ...(pageUrl ? { pageUrl } : {}), ...(property ? { property } : {}), trace: !!traceToken };
+    const asked = {
+      mboxes,
+      ...(pageUrl ? { pageUrl } : {}),
+      ...(property ? { property } : {}),
+      trace: !!traceToken,
+      ...(execute ? { execute: true } : {}),
+      ...(qaMode ? { qa: true } : {}),
+    };
     const client = services.targets.deliveryClientFor(connection, this.sessions);
     let historyRequest: HistoryEntry['request'];
     try {
@@ -454,6 +613,8 @@ class Previewer {
         ...(cancelled ? { cancelled: true } : {}),
         result: message,
       });
+      // Run again after a failure, the preview uses the same link.
+      if (qaMode) this.qaLinks.set(entry.id, answers.qaLink!.trim());
       if (cancelled) services.log.info(`preview ${summary} on ${connection.name} cancelled`);
       else {
         services.log.error(`preview ${summary} on ${connection.name} failed: ${message}`);
@@ -473,7 +634,10 @@ class Previewer {
     const served = (o: MboxOutcome) =>
       o.served ? `${o.name} → ${o.experience ?? o.offer ?? o.activity ?? '?'}` : vscode.l10n.t('{0} → nothing', o.name);
     const entry = await services.history.add({ ...base, ok: true, result: outcomes.map(served).join('; ') });
-    services.log.info(`preview ${summary} on ${connection.name}: ${entry.result} (requestId ${result.requestId})`);
+    if (qaMode) this.qaLinks.set(entry.id, answers.qaLink!.trim());
+    services.log.info(
+      `preview ${summary} on ${connection.name} (${result.mode}${qaMode ? ', QA mode' : ''}): ${entry.result} (requestId ${result.requestId})`,
+    );
 
     const uri = vscode.Uri.from({
       scheme: PREVIEW_SCHEME,
@@ -485,13 +649,16 @@ class Previewer {
         connectionName: connection.name,
         clientCode: connection.clientCode,
         visitor: visitorText,
-        ...asked,
+        ...(pageUrl ? { pageUrl } : {}),
+        ...(property ? { property } : {}),
+        trace: asked.trace,
+        ...(qaMode ? { qa: qaWithoutToken(qaMode) } : {}),
         time: entry.time,
       },
       changes,
     );
     this.documents.set(uri, text);
-    this.last.set(key, { uri, outcomes, asked });
+    this.last.set(key, { uri, outcomes, asked, ...(qaMode ? { qaLink: answers.qaLink!.trim() } : {}) });
     if (before) {
       await vscode.commands.executeCommand(
         'vscode.diff',

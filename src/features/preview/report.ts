@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { MboxPreview, PreviewOption, PreviewResult } from '../../core/delivery/client';
+import type { QaMode } from '../../core/delivery/request';
 
 /** What the report says about how the preview was asked (never a token: only a property's name). */
 export interface PreviewAsked {
@@ -9,6 +10,8 @@ export interface PreviewAsked {
   pageUrl?: string;
   property?: string;
   trace: boolean;
+  /** The Activity QA link's qaMode, without its token. */
+  qa?: Omit<QaMode, 'token'>;
   time: number;
 }
 
@@ -112,11 +115,34 @@ function checklist(asked: PreviewAsked): string[] {
     `- [ ] ${vscode.l10n.t(
       'Update not processed yet: Target can take up to 24 hours to apply a profile update; run the preview again later.',
     )}`,
-    `- [ ] ${vscode.l10n.t(
-      'Activity inactive: no live activity on this mbox has an audience this visitor is in; an inactive one can be checked with its Activity QA link.',
-    )}`,
+    `- [ ] ${
+      asked.qa
+        ? vscode.l10n.t(
+            'Activity QA link: its at_preview_index may name activities or experiences that are not on this mbox, and with "listed activities only" every other activity is left out.',
+          )
+        : vscode.l10n.t(
+            'Activity inactive: no live activity on this mbox has an audience this visitor is in; an inactive one can be checked with its Activity QA link.',
+          )
+    }`,
     '',
   ];
+}
+
+/** The QA mode as the report names it: the link's at_preview_* settings, never its token. */
+export function describeQa(qa: Omit<QaMode, 'token'> | undefined): string {
+  if (!qa) return vscode.l10n.t('none');
+  const parts: string[] = [];
+  if (qa.previewIndexes?.length) {
+    parts.push(`at_preview_index=${qa.previewIndexes.map((p) => `${p.activityIndex}_${p.experienceIndex}`).join(',')}`);
+  }
+  if (qa.listedActivitiesOnly) parts.push(vscode.l10n.t('listed activities only'));
+  if (qa.evaluateAsTrueAudienceIds?.length) {
+    parts.push(vscode.l10n.t('audiences {0} evaluated as true', qa.evaluateAsTrueAudienceIds.join(', ')));
+  }
+  if (qa.evaluateAsFalseAudienceIds?.length) {
+    parts.push(vscode.l10n.t('audiences {0} evaluated as false', qa.evaluateAsFalseAudienceIds.join(', ')));
+  }
+  return parts.length ? vscode.l10n.t('Activity QA link ({0})', parts.join('; ')) : vscode.l10n.t('Activity QA link');
 }
 
 function mboxSection(m: MboxPreview, asked: PreviewAsked): string[] {
@@ -156,6 +182,7 @@ export function renderReport(result: PreviewResult, asked: PreviewAsked, changes
     `- ${vscode.l10n.t('Connection')}: ${asked.connectionName} (${asked.clientCode})`,
     `- ${vscode.l10n.t('Page URL')}: ${asked.pageUrl ?? vscode.l10n.t('none')}`,
     `- ${vscode.l10n.t('Property')}: ${asked.property ?? vscode.l10n.t('none')}`,
+    `- ${vscode.l10n.t('QA mode')}: ${describeQa(asked.qa)}`,
     `- ${result.mode === 'execute' ? vscode.l10n.t('Executed (impressions counted)') : vscode.l10n.t('Prefetched (nothing counted)')}, ${new Date(asked.time).toISOString()}`,
     '',
   ];

@@ -16,6 +16,7 @@ import {
 } from '../../core/scenarios/scenario';
 import { targetScenarioDeps } from '../../core/scenarios/targetDeps';
 import type { TargetClient } from '../../core/target/client';
+import { TargetError } from '../../core/target/errors';
 import { Commands, SETTINGS_SECTION } from '../../contributions';
 import type { Connection } from '../../services/connectionStore';
 import { Disposable } from '../../services/lifecycle';
@@ -290,6 +291,32 @@ class ScenarioTests extends Disposable {
       : this.services.connections.list().find((c) => c.name === name);
   }
 
+  /**
+   * The token of the property a preview step names, from SecretStorage; none when the step names none. A
+   * name with no stored token errors the step before anything is sent, naming the ones there are.
+   */
+  private async propertyToken(connection: Connection, name: string | undefined): Promise<string | undefined> {
+    if (name === undefined) return undefined;
+    const token = await this.services.connections.propertyToken(connection.id, name);
+    if (token) return token;
+    const stored = (this.services.connections.get(connection.id)?.properties ?? []).map((n) => `"${n}"`).join(', ');
+    throw new TargetError(
+      'usage',
+      stored
+        ? vscode.l10n.t(
+            'No property token named "{0}" is stored for {1} (it has {2}): nothing was sent. Add it with Set Property Token… or change "property".',
+            name,
+            connection.name,
+            stored,
+          )
+        : vscode.l10n.t(
+            'No property token named "{0}" is stored for {1} (it has none): nothing was sent. Add it with Set Property Token… or change "property".',
+            name,
+            connection.name,
+          ),
+    );
+  }
+
   private async runFile(
     item: vscode.TestItem,
     run: vscode.TestRun,
@@ -350,6 +377,7 @@ class ScenarioTests extends Disposable {
         pollDelayMs: pollMinMs,
         // The Delivery API takes no profile token; a scenario run has sessions of its own.
         delivery: async () => (delivery ??= this.services.targets.deliveryClientFor(connection, new SessionStore())),
+        propertyToken: (name) => this.propertyToken(connection, name),
       });
       result = await runScenario(scenario, deps, {
         ...options,

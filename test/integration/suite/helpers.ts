@@ -37,6 +37,39 @@ export async function answeringModal<T>(button: string, action: () => Thenable<T
   }
 }
 
+/** A modal warning the extension showed: its message, detail and buttons. */
+export interface ShownModal {
+  message: string;
+  detail?: string;
+  buttons: string[];
+}
+
+/**
+ * Runs `action` with every modal warning answered as a user would: with its first button when `confirm`,
+ * else as if dismissed (Cancel or Escape). Works in any display language, since the button is not named.
+ * Returns what `action` returned and the modals shown; other warnings go through untouched.
+ */
+export async function withModals<T>(
+  confirm: boolean,
+  action: () => Thenable<T>,
+): Promise<{ result: T; modals: ShownModal[] }> {
+  const window = vscode.window as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = window.showWarningMessage;
+  const modals: ShownModal[] = [];
+  window.showWarningMessage = (...args: unknown[]) => {
+    const options = args[1] as vscode.MessageOptions | undefined;
+    if (!options?.modal) return original.apply(vscode.window, args);
+    const buttons = args.slice(2).map((b) => (typeof b === 'string' ? b : (b as vscode.MessageItem).title));
+    modals.push({ message: String(args[0]), detail: options.detail, buttons });
+    return Promise.resolve(confirm ? args[2] : undefined);
+  };
+  try {
+    return { result: await action(), modals };
+  } finally {
+    window.showWarningMessage = original;
+  }
+}
+
 /** Polls `probe` until it returns something truthy or the time is up (then returns undefined). */
 export async function waitFor<T>(
   probe: () => T | undefined | Promise<T | undefined>,
@@ -60,3 +93,5 @@ export const KNOWN_TOKEN = 'emulator-token-5f1c9a2e-known-to-tests';
 /** The property and trace tokens preview.test.ts stores; secrets.test.ts scans for them like the profile token. */
 export const KNOWN_PROPERTY_TOKEN = 'property-token-8d41c0b7-known-to-tests';
 export const KNOWN_TRACE_TOKEN = 'trace-token-3e92f6a1-known-to-tests';
+/** The at_preview_token of the Activity QA links preview.test.ts pastes; scanned for like the others. */
+export const KNOWN_QA_TOKEN = 'qa-preview-token-6b2d7e90-known-to-tests';

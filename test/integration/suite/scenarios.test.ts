@@ -6,7 +6,8 @@ import { sampleProfiles } from '../../../src/emulator/samples';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { Commands } from '../../../src/contributions';
 import type { ScenarioSummary } from '../../../src/features/scenarios';
-import { EXTENSION_ID, activateExtension } from './helpers';
+import type { ExtensionApi } from '../../../src/extension';
+import { EXTENSION_ID, KNOWN_PROPERTY_TOKEN, activateExtension } from './helpers';
 
 /** QA scenarios: discovery in the Test Explorer and runs through the commands, against the emulator. */
 describe('QA scenarios', () => {
@@ -200,5 +201,119 @@ describe('QA scenarios: the sample, with its preview step', () => {
       'the Delivery API was called',
     );
     assert.deepStrictEqual(emulator.impressions(), [], 'a preview step prefetches');
+  });
+});
+
+/** A preview step naming a property token the connection keeps in SecretStorage. */
+describe('QA scenarios: a preview step with a property', () => {
+  let api: ExtensionApi;
+  let emulator: Emulator;
+  let file: string;
+  let connectionId: string;
+  const connectionName = 'Property scenario emulator';
+
+  before(async () => {
+    api = await activateExtension();
+    emulator = await startEmulator({
+      seed: [{ clientCode: 'qaprop', thirdPartyId: 'crm-7', attributes: { loyaltyTier: 'silver' } }],
+      activities: [],
+    });
+    // Through the control API, as an out-of-process test would: one activity of a Premium workspace.
+    const seeded = await fetch(`${emulator.url}/__emulator/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientCode: 'qaprop',
+        activities: [
+          {
+            id: 31001,
+            name: 'Members banner (members workspace)',
+            type: 'xt',
+            mboxes: ['members-banner'],
+            propertyToken: KNOWN_PROPERTY_TOKEN,
+            experiences: [
+              {
+                id: 0,
+                name: 'Everyone',
+                offer: { id: 61001, name: 'Members banner', type: 'html', content: '<p>Hi</p>' },
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    assert.strictEqual(seeded.status, 200, await seeded.text());
+    connectionId = await vscode.commands.executeCommand<string>(Commands.addConnection, {
+      name: connectionName,
+      clientCode: 'qaprop',
+      baseUrl: emulator.url,
+      apiVersion: 'v1',
+    });
+    assert.ok(
+      await vscode.commands.executeCommand(Commands.setPropertyToken, {
+        connectionId,
+        name: 'Members',
+        token: KNOWN_PROPERTY_TOKEN,
+      }),
+    );
+    file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'members.targetprofile.json');
+    const banner = (name: string, extra: Record<string, unknown>) => ({
+      type: 'preview',
+      name,
+      idType: 'thirdPartyId',
+      id: 'crm-7',
+      within: 0,
+      ...extra,
+    });
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          connection: connectionName,
+          steps: [
+            banner('without the property', { expect: { 'members-banner': { nothingServed: true } } }),
+            banner('with the members property', {
+              property: 'Members',
+              expect: { 'members-banner': { experience: 'Everyone', offer: 'Members banner' } },
+            }),
+            banner('with a property never stored', {
+              property: 'Tablet',
+              expect: { 'members-banner': { offer: 'Members banner' } },
+            }),
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+  });
+
+  after(async () => {
+    await emulator?.close();
+    if (file) fs.rmSync(file, { force: true });
+    if (connectionId) await api.services.connections.remove(connectionId);
+  });
+
+  it('serves the activity only with the named property; an unknown name errors and sends nothing', async () => {
+    const summary = await vscode.commands.executeCommand<ScenarioSummary>(Commands.runScenario, vscode.Uri.file(file));
+    assert.ok(summary, 'no summary');
+    assert.deepStrictEqual(
+      summary.steps.map((s) => [s.name, s.status]),
+      [
+        ['without the property', 'passed'],
+        ['with the members property', 'passed'],
+        ['with a property never stored', 'errored'],
+      ],
+      JSON.stringify(summary.steps),
+    );
+    assert.strictEqual(
+      summary.steps[2].message,
+      `No property token named "Tablet" is stored for ${connectionName} (it has "Members"): nothing was sent. Add it with Set Property Token… or change "property".`,
+    );
+    // Two previews went out (the third step stopped before its request), neither with the profile API token.
+    const delivery = emulator.requests.filter((r) => r.route === 'delivery');
+    assert.strictEqual(delivery.length, 2);
+    assert.ok(delivery.every((r) => r.status === 200 && r.authorization === undefined));
+    assert.deepStrictEqual(emulator.impressions(), [], 'scenario previews prefetch');
   });
 });

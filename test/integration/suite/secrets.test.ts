@@ -5,10 +5,20 @@ import * as vscode from 'vscode';
 import { startEmulator } from '../../../src/emulator/server';
 import { Commands, OUTPUT_CHANNEL_NAME } from '../../../src/contributions';
 import type { HistoryEntry } from '../../../src/services/historyStore';
-import { activateExtension, KNOWN_PROPERTY_TOKEN, KNOWN_TOKEN, KNOWN_TRACE_TOKEN, waitFor } from './helpers';
+import {
+  activateExtension,
+  KNOWN_PROPERTY_TOKEN,
+  KNOWN_QA_TOKEN,
+  KNOWN_TOKEN,
+  KNOWN_TRACE_TOKEN,
+  waitFor,
+} from './helpers';
 
-/** Every secret the tests hand the extension: the profile API token and the preview's property and trace tokens. */
-const SECRETS = [KNOWN_TOKEN, KNOWN_PROPERTY_TOKEN, KNOWN_TRACE_TOKEN];
+/**
+ * Every secret the tests hand the extension: the profile API token, the preview's property and trace
+ * tokens, and the token of its Activity QA links.
+ */
+const SECRETS = [KNOWN_TOKEN, KNOWN_PROPERTY_TOKEN, KNOWN_TRACE_TOKEN, KNOWN_QA_TOKEN];
 const leaks = (text: { includes(s: string): boolean }) => SECRETS.some((secret) => text.includes(secret));
 
 /**

@@ -82,6 +82,41 @@ describe('command line: scenario against the emulator', () => {
     assert.ok(!r.out.includes(token) && !r.err.includes(token));
   });
 
+  it("a step's property needs TARGET_PROPERTY_TOKEN: without it (or with two names) exit 2 and nothing sent", async () => {
+    const step = (property: string) => ({
+      type: 'preview',
+      idType: 'thirdPartyId',
+      id: 'crm-1001',
+      property,
+      expect: { 'app-banner': { offer: 'Get the app' } },
+      within: 0,
+    });
+    const file = write('property.targetprofile.json', {
+      steps: [{ type: 'update', idType: 'thirdPartyId', id: 'crm-1001', attributes: { a: '1' } }, step('Mobile')],
+    });
+    const unset = await run([file, '--client', 'demo']);
+    assert.strictEqual(unset.code, 2, unset.out + unset.err);
+    assert.match(
+      unset.err,
+      /property\.targetprofile\.json step 2 previews with the property "Mobile": set TARGET_PROPERTY_TOKEN to its token/,
+    );
+    const two = write('two.targetprofile.json', { steps: [step('Mobile'), step('Tablet')] });
+    const both = await run([two, '--client', 'demo'], {
+      TARGET_BASE_URL: emulator.url,
+      TARGET_PROPERTY_TOKEN: 'demo-mobile-property',
+    });
+    assert.strictEqual(both.code, 2, both.out + both.err);
+    assert.match(both.err, /name 2 properties \("Mobile", "Tablet"\)/);
+    assert.strictEqual(emulator.requests.length, 0, 'nothing was sent');
+
+    // With the variable set, the step sends it and the mobile workspace's activity is served.
+    const token = 'demo-mobile-property';
+    const ok = await run([file, '--client', 'demo'], { TARGET_BASE_URL: emulator.url, TARGET_PROPERTY_TOKEN: token });
+    assert.strictEqual(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /^ {2}PASS {2}preview thirdPartyId crm-1001/m);
+    assert.ok(!ok.out.includes(token) && !ok.err.includes(token));
+  });
+
   it('a failing verify prints what differs, exits 1, and --json has the documented shape', async () => {
     const file = write(
       'failing.targetprofile.jsonc',

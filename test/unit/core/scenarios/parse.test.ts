@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { STEP_TYPES, parseScenario } from '../../../../src/core/scenarios/scenario';
+import { STEP_PROPERTIES, STEP_TYPES, parseScenario } from '../../../../src/core/scenarios/scenario';
 import { repoRoot } from '../../../support/repoRoot';
 
 const root = repoRoot;
@@ -252,6 +252,52 @@ describe('scenarios: validation', () => {
     );
   });
 
+  it("reads a preview step's property: the name of a stored property token, trimmed", () => {
+    const parsed = parseScenario(
+      JSON.stringify({
+        steps: [
+          { type: 'preview', idType: 'pcId', id: 'p', expect: { 'app-banner': { offer: 'O' } }, property: ' Mobile ' },
+          { type: 'preview', idType: 'pcId', id: 'p', expect: { 'app-banner': { nothingServed: true } } },
+        ],
+      }),
+    );
+    assert.deepStrictEqual(parsed.problems, []);
+    const [named, plain] = parsed.scenario!.steps;
+    assert.ok(named.type === 'preview' && plain.type === 'preview');
+    assert.strictEqual(named.property, 'Mobile');
+    assert.ok(!('property' in plain), 'no property when the step names none');
+  });
+
+  it('refuses a property that cannot name a stored property token, on the value', () => {
+    const step = (property: unknown) => ({
+      type: 'preview',
+      idType: 'pcId',
+      id: 'p',
+      expect: { m: { offer: 'O' } },
+      property,
+    });
+    const message =
+      'steps[0].property must be the name of a property token stored for the connection (1 to 64 characters, no "/").';
+    for (const bad of ['', '   ', 'a/b', 'x'.repeat(65), 7, null, ['Mobile']]) {
+      assert.deepStrictEqual(messages(JSON.stringify({ steps: [step(bad)] })), [message], JSON.stringify(bad));
+    }
+    assert.deepStrictEqual(messages(JSON.stringify({ steps: [step('x'.repeat(64))] })), []);
+    const text =
+      '{"steps": [{"type": "preview", "idType": "pcId", "id": "p", "expect": {"m": {"offer": "O"}}, "property": 7}]}';
+    const at = text.lastIndexOf('7');
+    assert.deepStrictEqual(
+      parseScenario(text).problems.map((p) => p.range),
+      [{ line: 0, column: at, endLine: 0, endColumn: at + 1 }],
+    );
+    // Only preview steps send a property token.
+    assert.deepStrictEqual(
+      messages(
+        '{"steps": [{"type": "verify", "idType": "pcId", "id": "p", "expect": {"a": "1"}, "property": "Mobile"}]}',
+      ),
+      ['steps[0]: a verify step has no property "property" (it takes "idType", "id", "expect", "within", "name").'],
+    );
+  });
+
   it('says what is wrong with a preview step, on the offending value', () => {
     assert.deepStrictEqual(messages('{"steps": [{"type": "preview", "idType": "pcId", "id": "p"}]}'), [
       'steps[0]: a preview step needs "expect".',
@@ -293,7 +339,7 @@ describe('scenarios: validation', () => {
         'steps[0].within must be a number of seconds, 0 or more.',
         'steps[0].url must be the page URL, starting with http:// or https://.',
         'steps[1].expect is empty; give at least one mbox.',
-        'steps[2]: a preview step has no property "mbox" (it takes "idType", "id", "expect", "within", "url", "name").',
+        'steps[2]: a preview step has no property "mbox" (it takes "idType", "id", "expect", "within", "url", "property", "name").',
         'steps[2].expect must be an object of mbox name -> expectations.',
       ],
     );
@@ -352,6 +398,37 @@ describe('scenarios: JSON schema', () => {
       step.oneOf.map((s: { properties: { type: { const: string } } }) => s.properties.type.const),
       [...STEP_TYPES],
     );
+  });
+
+  it('each step takes the properties, and requires those, that the core reads', () => {
+    for (const step of schema.properties.steps.items.oneOf as {
+      required: string[];
+      properties: Record<string, unknown> & { type: { const: keyof typeof STEP_PROPERTIES } };
+    }[]) {
+      const type = step.properties.type.const;
+      const core = STEP_PROPERTIES[type];
+      assert.deepStrictEqual(
+        Object.keys(step.properties).sort(),
+        ['type', 'name', ...core.required, ...core.optional].sort(),
+        type,
+      );
+      assert.deepStrictEqual([...step.required].sort(), ['type', ...core.required].sort(), type);
+    }
+  });
+
+  it("a preview step's property: the schema refuses what the core refuses", () => {
+    const property = schema.properties.steps.items.oneOf[4].properties.property;
+    const schemaAccepts = (v: string) =>
+      v.length >= property.minLength && v.length <= property.maxLength && new RegExp(property.pattern).test(v);
+    for (const value of ['Mobile', 'EU workspace', 'x'.repeat(64), '', '  ', 'a/b', 'x'.repeat(65)]) {
+      const core =
+        messages(
+          JSON.stringify({
+            steps: [{ type: 'preview', idType: 'pcId', id: 'p', expect: { m: { offer: 'O' } }, property: value }],
+          }),
+        ).length === 0;
+      assert.strictEqual(schemaAccepts(value), core, JSON.stringify(value));
+    }
   });
 
   it('describes every property', () => {

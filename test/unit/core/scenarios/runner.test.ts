@@ -277,9 +277,15 @@ describe('scenarios: runner', () => {
 class FakeDelivery extends FakeTarget {
   readonly previews: string[] = [];
 
-  async preview(request: { idType: string; id: string; mboxes: string[]; url?: string }): Promise<ServedMbox[]> {
+  async preview(request: {
+    idType: string;
+    id: string;
+    mboxes: string[];
+    url?: string;
+    property?: string;
+  }): Promise<ServedMbox[]> {
     this.previews.push(
-      `${request.idType} ${request.id} ${request.mboxes.join(',')}${request.url ? ` ${request.url}` : ''}`,
+      `${request.idType} ${request.id} ${request.mboxes.join(',')}${request.url ? ` ${request.url}` : ''}${request.property !== undefined ? ` property=${request.property}` : ''}`,
     );
     const fetched = await this.fetchProfile(request.idType, request.id);
     const attributes = (fetched.profile?.profileAttributes ?? {}) as Record<string, { value: string }>;
@@ -428,6 +434,28 @@ describe('scenarios: runner, preview steps', () => {
         ['passed', undefined, 'Waited 0 s.'],
       ],
     );
+  });
+});
+
+describe('scenarios: runner, preview steps with a property', () => {
+  it("hands each preview the step's property name, and none to a step without one", async () => {
+    const target = new FakeDelivery();
+    const result = await runScenario(
+      scenario([
+        { type: 'preview', idType: 'pcId', id: 'p', expect: { 'app-banner': { nothingServed: true } }, within: 0 },
+        {
+          type: 'preview',
+          idType: 'pcId',
+          id: 'p',
+          expect: { 'app-banner': { nothingServed: true } },
+          within: 0,
+          property: 'Mobile',
+        },
+      ]),
+      target,
+    );
+    assert.strictEqual(result.passed, true, JSON.stringify(result.steps));
+    assert.deepStrictEqual(target.previews, ['pcId p app-banner', 'pcId p app-banner property=Mobile']);
   });
 });
 
