@@ -172,8 +172,15 @@ export function fixAll(
     const first = fixesFor(d, lineAt, lineCount)[0];
     if (first) candidates.push(...first.edits);
   }
+  // Of two edits of the same text, the removal wins: an edge tab is trimmed (TP027) rather than
+  // encoded (TP024), which would keep it in the value.
   candidates.sort(
-    (a, b) => a.line - b.line || a.column - b.column || a.endLine - b.endLine || a.endColumn - b.endColumn,
+    (a, b) =>
+      a.line - b.line ||
+      a.column - b.column ||
+      a.endLine - b.endLine ||
+      a.endColumn - b.endColumn ||
+      (a.newText === '' ? 0 : 1) - (b.newText === '' ? 0 : 1),
   );
   const accepted: TextEdit[] = [];
   let last: TextEdit | undefined;

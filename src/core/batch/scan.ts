@@ -163,7 +163,9 @@ function checkField(line: string, start: number, end: number, reportPlus: boolea
   let extra = 0;
   let runStart = -1;
   let runEnd = -1;
-  for (let i = s; i < t; i++) {
+  // The whole field, edges included: a tab at an edge is both edge whitespace (TP027, above) and an
+  // unencoded character (TP024), each rule reporting what it sees.
+  for (let i = start; i < end; i++) {
     const c = line.charCodeAt(i);
     if (c < 128 && PLAIN[c] === 1) continue;
     let bad = false;

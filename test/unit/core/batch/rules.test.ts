@@ -1,5 +1,7 @@
 import * as assert from 'assert';
 import { ruleDocsUrl, rules, RuleCode } from '../../../../src/core/batch/rules';
+import { fixAll } from '../../../../src/core/batch/fixes';
+import { applyTextEdits } from '../../../support/textEdits';
 import { BatchDiagnostic, validateText } from '../../../../src/core/batch/validator';
 
 const H = 'batch=thirdPartyId,age,city\n';
@@ -230,6 +232,24 @@ describe('batch rules catalogue', () => {
       [1, 4, 1, 5],
     ]);
     assert.deepStrictEqual(only(H + '1,a b\n', 'TP027'), []);
+  });
+
+  it('reports a tab at the edge of a field under both rules it breaks: TP027 and TP024', () => {
+    const text = H + '1,\tx,y\t,\t\n';
+    assert.deepStrictEqual(only(text, 'TP027').map(at), [
+      [1, 2, 1, 3],
+      [1, 6, 1, 7],
+      [1, 8, 1, 9],
+    ]);
+    assert.deepStrictEqual(only(text, 'TP024').map(at), [
+      [1, 2, 1, 3],
+      [1, 6, 1, 7],
+      [1, 8, 1, 9],
+    ]);
+    // Fix-all trims the edge tabs: encoding them (TP024's fix) would keep them in the value.
+    const lines = text.split('\n');
+    const edits = fixAll(lines.length, (i) => lines[i], validateText(text).diagnostics);
+    assert.strictEqual(applyTextEdits(text, edits), H + '1,x,y,\n');
   });
 
   it('TP028 flags blank lines and CRs, but not the end after a final LF', () => {
