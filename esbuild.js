@@ -265,6 +265,8 @@ const configs = [
     outfile: 'dist/undici.js',
     plugins: [...common.plugins, withoutLlhttpFallback],
   },
+  // The batch engine's worker threads (src/core/batch/worker.ts; workerScript.ts finds it from any bundle).
+  { ...common, entryPoints: ['src/core/batch/worker.ts'], outfile: 'dist/batchWorker.js' },
   // The local emulator, loaded by "Start Local Emulator" on demand (src/features/emulator).
   { ...common, entryPoints: ['src/emulator/server.ts'], outfile: 'dist/emulator.js' },
   // `npm run emulator`: the emulator as a process of its own (not shipped in the VSIX).
