@@ -538,6 +538,8 @@ export function scan(
   firstLine: u32,
 ): u32 {
   const refused = (thirdParty * ID_PLUS_SLASH) | ID_TOO_LONG | ID_NOT_ASCII;
+  // Each reason to stop is an `if` of its own: written as `a || b`, the optimizer makes one value
+  // of both, which V8 runs about a tenth slower here (npm run bench).
   let s = pos;
   let count: u32 = 0;
   let bytes: u32 = 0;
@@ -552,7 +554,8 @@ export function scan(
 
     // The comma that ends the id: there must be one before the LF, and an id before it.
     const idEnd = commaFrom(base, s, last);
-    if (idEnd >= e || idEnd === s) break;
+    if (idEnd >= e) break;
+    if (idEnd === s) break;
 
     // Every bad bit from the row's start through its LF (a % just before the LF marks the LF),
     // and the commas before the LF.
@@ -571,8 +574,10 @@ export function scan(
     if ((bad | (wb & bitsThrough(e))) !== 0) break;
     commas += popcnt<u64>(w & bitsBelow(e)) as u32;
     // No more fields than the header has, and at least one value that is not empty.
-    if (commas >= columns || e - idEnd === commas) break;
-    if (e - s > rowBudget || bytes + e - s + 1 >= bytesLeft) break;
+    if (commas >= columns) break;
+    if (e - idEnd === commas) break;
+    if (e - s > rowBudget) break;
+    if (bytes + e - s + 1 >= bytesLeft) break;
 
     // Only a row this long can have a value over the limit: measure each one then, from comma
     // to comma.
@@ -603,7 +608,8 @@ export function scan(
     // and for a thirdPartyId without + or / (TP012).
     if (row >= load<u32>(base, ROW_COUNT_OFF)) break;
     const record = row * ROW_RECORD_BYTES + base + ROWS_OFF;
-    if ((load<u32>(record, 12) & refused) !== 0 || load<u32>(record, 8) > maxId) break;
+    if ((load<u32>(record, 12) & refused) !== 0) break;
+    if (load<u32>(record, 8) > maxId) break;
     appendRecord(load<u64>(record), firstLine + count);
     count++;
     row++;
