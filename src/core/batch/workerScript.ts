@@ -17,11 +17,12 @@ let found: { script: string | undefined } | undefined;
  * one named dist. Found once per process.
  */
 export function batchWorkerScript(): string | undefined {
-  found ??= { script: findUp(__dirname) };
+  found ??= { script: findBatchWorker(__dirname) };
   return found.script;
 }
 
-function findUp(start: string): string | undefined {
+/** batchWorker.js in `start` or the nearest folder above it, up to the first one named dist; or undefined. */
+export function findBatchWorker(start: string): string | undefined {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, BATCH_WORKER_FILE);
     if (fs.existsSync(candidate)) return candidate;

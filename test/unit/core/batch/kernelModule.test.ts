@@ -1,10 +1,12 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as layout from '../../../../src/core/batch/kernel/layout';
 import { KERNEL_FUNCTIONS, webAssembly } from '../../../../src/core/batch/kernelApi';
 import { compiledModule, kernelBytes } from '../../../../src/core/batch/kernelModule';
-import { BATCH_WORKER_FILE, batchWorkerScript } from '../../../../src/core/batch/workerScript';
+import { BATCH_WORKER_FILE, batchWorkerScript, findBatchWorker } from '../../../../src/core/batch/workerScript';
 import { repoRoot } from '../../../support/repoRoot';
 
 // The kernel as shipped: the module esbuild.js compiled from src/core/batch/kernel/ and embedded
@@ -48,6 +50,24 @@ describe('the row kernel module (AssemblyScript, compiled by the build)', () => 
 describe('the batch worker script', () => {
   it('is found from a bundle under dist/ (here dist/test/unit/core/batch/)', () => {
     assert.strictEqual(batchWorkerScript(), path.join(repoRoot, 'dist', BATCH_WORKER_FILE));
+  });
+
+  it('is found from every bundle location: dist/, dist/test/unit/**, dist/test/suite/**, dist/test/bench/; not above dist/', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-worker-'));
+    try {
+      const dist = path.join(root, 'dist');
+      const places = ['', 'test/unit/core/batch', 'test/suite', 'test/bench'].map((p) => path.join(dist, p));
+      for (const place of places) fs.mkdirSync(place, { recursive: true });
+      // Above dist/ does not count: a stray file there is not this build's worker.
+      fs.writeFileSync(path.join(root, BATCH_WORKER_FILE), '');
+      for (const place of places) assert.strictEqual(findBatchWorker(place), undefined, place);
+      fs.writeFileSync(path.join(dist, BATCH_WORKER_FILE), '');
+      for (const place of places) assert.strictEqual(findBatchWorker(place), path.join(dist, BATCH_WORKER_FILE), place);
+      // A bundle outside any dist/ looks up to the root.
+      assert.strictEqual(findBatchWorker(path.join(root, 'elsewhere')), path.join(root, BATCH_WORKER_FILE));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a role it does not have, and to run on its own', () => {
