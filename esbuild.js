@@ -1,6 +1,7 @@
 // Builds the extension, the command line and (with --tests) the test bundles.
 // Modelled on the official esbuild sample: one context per bundle, minified for production,
 // sourcemaps in development, a problem-matcher friendly log in watch mode.
+const crypto = require('crypto');
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -97,6 +98,144 @@ const jsoncAsModule = {
   },
 };
 
+/**
+ * The batch row kernel: AssemblyScript in src/core/batch/kernel/, compiled by asc into two
+ * WebAssembly modules, one importing a plain memory and one a shared memory (the worker's instance
+ * shares it), written to dist/kernel/ with the text of the first (kernel.wat, to read what the
+ * optimizer made). Any error or warning from asc fails the build, and so does a module that does
+ * not instantiate here, imports anything but its memory, or has data or a start function (either
+ * would write to the memory the threads share whenever an instance is made). Compiled again only
+ * when its sources, asc or the flags change (dist/kernel/stamp.json).
+ */
+const KERNEL_SOURCE = 'src/core/batch/kernel';
+const KERNEL_OUT = 'dist/kernel';
+const KERNEL_FLAGS = [
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--noExportMemory',
+  '--maximumMemory',
+  '65536',
+  '--enable',
+  'simd,threads',
+];
+const KERNEL_VARIANTS = { 'kernel.wasm': [], 'kernel.shared.wasm': ['--sharedMemory'] };
+
+/** The last kernel build of this process, by the key of its inputs. */
+let kernelBuild;
+
+/** The kernel's modules by file name (see KERNEL_VARIANTS) and the sources they were compiled from. */
+function compileKernel() {
+  const sources = fs
+    .readdirSync(KERNEL_SOURCE)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => path.resolve(KERNEL_SOURCE, f));
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify([require('assemblyscript/package.json').version, KERNEL_FLAGS, KERNEL_VARIANTS]));
+  for (const file of sources) hash.update(`\0${path.basename(file)}\0`).update(fs.readFileSync(file));
+  const key = hash.digest('hex');
+  if (kernelBuild?.key !== key) kernelBuild = { key, promise: buildKernel(key, sources) };
+  return kernelBuild.promise;
+}
+
+async function buildKernel(key, sources) {
+  const stamp = path.join(KERNEL_OUT, 'stamp.json');
+  const files = Object.keys(KERNEL_VARIANTS).map((name) => path.join(KERNEL_OUT, name));
+  const modules = {};
+  const upToDate =
+    fs.existsSync(stamp) && JSON.parse(fs.readFileSync(stamp, 'utf8')).key === key && files.every(fs.existsSync);
+  if (upToDate) {
+    for (const name of Object.keys(KERNEL_VARIANTS)) modules[name] = fs.readFileSync(path.join(KERNEL_OUT, name));
+  } else {
+    const asc = await import('assemblyscript/asc');
+    fs.mkdirSync(KERNEL_OUT, { recursive: true });
+    fs.rmSync(stamp, { force: true });
+    for (const [name, extra] of Object.entries(KERNEL_VARIANTS)) {
+      const outputs = {};
+      const stderr = asc.createMemoryStream();
+      const text = name === 'kernel.wasm' ? ['--textFile', 'kernel.wat'] : [];
+      const result = await asc.main(
+        [path.join(KERNEL_SOURCE, 'kernel.ts'), '--outFile', name, ...text, ...KERNEL_FLAGS, ...extra],
+        {
+          stdout: asc.createMemoryStream(),
+          stderr,
+          writeFile: (file, contents) => (outputs[path.basename(file)] = contents),
+        },
+      );
+      const messages = stderr.toString().trim();
+      if (result.error || messages !== '' || !(outputs[name] instanceof Uint8Array)) {
+        throw new Error(
+          `asc could not compile the row kernel (${name}): ${result.error?.message ?? 'it warned'}\n${messages}`,
+        );
+      }
+      checkKernel(name, outputs[name], extra.includes('--sharedMemory'));
+      for (const [file, contents] of Object.entries(outputs)) fs.writeFileSync(path.join(KERNEL_OUT, file), contents);
+      modules[name] = Buffer.from(outputs[name]);
+    }
+    fs.writeFileSync(stamp, JSON.stringify({ key }) + '\n');
+  }
+  return { modules, sources };
+}
+
+/** Throws unless the module instantiates over a memory alone and has no data and no start function. */
+function checkKernel(name, bytes, shared) {
+  const module = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name} (${i.kind})`);
+  if (imports.join() !== 'env.memory (memory)') {
+    throw new Error(`the row kernel (${name}) must import env.memory alone, not ${imports.join(', ')}`);
+  }
+  // Sections: the id byte, then the size (LEB128). 8 is the start function, 11 data, 12 data count.
+  for (let at = 8; at < bytes.length;) {
+    const id = bytes[at++];
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      size += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    if (id === 8 || id === 11 || id === 12) {
+      throw new Error(
+        `the row kernel (${name}) has ${id === 8 ? 'a start function' : 'data'}: it must not write its memory when instantiated`,
+      );
+    }
+    at += size;
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+  new WebAssembly.Instance(module, { env: { memory } });
+}
+
+/**
+ * Resolves the kernel's modules, `import bytes from './kernel/kernel.wasm'` (and kernel.shared.wasm),
+ * to their bytes, compiled (see compileKernel) and embedded by esbuild's binary loader; in watch
+ * mode, a change to the kernel's sources rebuilds.
+ */
+const rowKernel = {
+  name: 'row-kernel',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]kernel[\\/]kernel(\.shared)?\.wasm$/ }, (args) => ({
+      path: path.basename(args.path),
+      namespace: 'row-kernel',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'row-kernel' }, async (args) => {
+      try {
+        const { modules, sources } = await compileKernel();
+        return { contents: modules[args.path], loader: 'binary', watchFiles: sources };
+      } catch (error) {
+        return {
+          errors: [{ text: error.message }],
+          watchFiles: fs.readdirSync(KERNEL_SOURCE).map((f) => path.resolve(KERNEL_SOURCE, f)),
+        };
+      }
+    });
+  },
+};
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -106,7 +245,7 @@ const common = {
   sourcesContent: false,
   minify: production,
   logLevel: 'warning',
-  plugins: watch ? [problemMatcher, jsoncAsModule] : [jsoncAsModule],
+  plugins: watch ? [problemMatcher, jsoncAsModule, rowKernel] : [jsoncAsModule, rowKernel],
 };
 
 const configs = [
@@ -126,7 +265,7 @@ const configs = [
     outfile: 'dist/undici.js',
     plugins: [...common.plugins, withoutLlhttpFallback],
   },
-  // The batch engine's worker thread (src/core/batch/worker.ts), started by the extension and the CLI.
+  // The batch engine's worker threads (src/core/batch/worker.ts; workerScript.ts finds it from any bundle).
   { ...common, entryPoints: ['src/core/batch/worker.ts'], outfile: 'dist/batchWorker.js' },
   // The local emulator, loaded by "Start Local Emulator" on demand (src/features/emulator).
   { ...common, entryPoints: ['src/emulator/server.ts'], outfile: 'dist/emulator.js' },
@@ -185,6 +324,8 @@ if (tests) {
 }
 
 async function main() {
+  // The kernel first, so that an error in it stops the build before any bundle is written.
+  if (!watch) await compileKernel();
   const contexts = await Promise.all(
     configs.filter((c) => (c.entryPoints ?? []).length > 0).map((c) => esbuild.context(c)),
   );

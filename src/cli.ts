@@ -1,5 +1,6 @@
 import { commands } from './cli/commands';
 import { CliIO, ExitCode, UsageError, processIO } from './cli/io';
+import { onKernelFallback } from './core/batch/kernelFallback';
 
 // esbuild inlines package.json's version, so `--version` needs no file next to the bundle.
 import { version } from '../package.json';
@@ -57,6 +58,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     );
     return ExitCode.ok;
   }
+  // A batch file validated without the WebAssembly kernel, or on one thread, is still validated
+  // exactly, only slower: said once on stderr, where it cannot mix with the results.
+  const stopFallbackNotes = onKernelFallback((fallback) => io.stderr(`target-profiles: note: ${fallback.message}\n`));
   try {
     return await command.run(rest, io);
   } catch (error) {
@@ -67,6 +71,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     // Anything else is a bug or an unexpected failure: say so plainly instead of a stack trace.
     io.stderr(`target-profiles ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.network;
+  } finally {
+    stopFallbackNotes();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'worker_threads';
 import { displayLanguage } from '../displayLanguage';
 import type { BatchDiagnostic, BatchSummary } from './validator';
+import type { DocumentsRoleData } from './documentsRole';
 import { type DocumentReply, type DocumentRequest, OpenDocuments } from './openDocuments';
 import { batchWorkerScript } from './workerScript';
 
@@ -297,7 +298,8 @@ function inThisThread(): DocumentPort {
 export function startDocumentWorker(): DocumentPort | undefined {
   const script = batchWorkerScript();
   if (!script) return undefined;
-  const worker = new Worker(script, { workerData: { role: 'documents', ...displayLanguage() } });
+  const workerData: DocumentsRoleData = { role: 'documents', ...displayLanguage() };
+  const worker = new Worker(script, { workerData });
   // The editor's process, or a command line, ends without waiting for it.
   worker.unref();
   return worker as unknown as DocumentPort;

@@ -608,12 +608,24 @@ export async function validateBytes(
     signal?: AbortSignal;
     onProblems?: (diagnostics: BatchDiagnostic[]) => void;
     progressMs?: number;
-    kernel?: RowKernel;
   } = {},
 ): Promise<BytesValidation> {
+  if (options.signal?.aborted) throw abortError();
+  // The kept kernel, as for validateFile; no job of its worker runs, so it can always be kept again.
+  const kernel = RowKernel.acquire(HEX);
+  try {
+    return await validatePieces(pieces, kernel, options);
+  } finally {
+    kernel?.release();
+  }
+}
+
+async function validatePieces(
+  pieces: AsyncIterable<BatchPiece> | Iterable<BatchPiece>,
+  kernel: RowKernel | undefined,
+  options: { signal?: AbortSignal; onProblems?: (diagnostics: BatchDiagnostic[]) => void; progressMs?: number },
+): Promise<BytesValidation> {
   const { signal, onProblems, progressMs = 100 } = options;
-  if (signal?.aborted) throw abortError();
-  const kernel = options.kernel ?? RowKernel.create(HEX);
   const pass = new ChunkScan(kernel);
   const scanner = pass.scanner;
   const own = kernel ? undefined : Buffer.allocUnsafeSlow(KERNEL_CHUNK_BYTES);

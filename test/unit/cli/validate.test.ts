@@ -1,10 +1,12 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli';
 import { githubAnnotation } from '../../../src/cli/validate';
 import { recordingIO, type RecordingIO } from '../../support/cliIO';
+import { repoRoot } from '../../support/repoRoot';
 
 function fakeIO(cwd: string): RecordingIO {
   return recordingIO({ cwd });
@@ -160,5 +162,22 @@ describe('target-profiles validate', () => {
     io = fakeIO(dir);
     assert.strictEqual(await main(['validate', 'missing.batch', 'ok.batch'], io), 2);
     assert.strictEqual(io.err, 'missing.batch: cannot read file: no such file\n');
+  });
+
+  it('notes once on stderr when it validates without its worker thread, and validates all the same', () => {
+    // The command line on its own, with no dist/batchWorker.js next to it or above it.
+    const cli = path.join(dir, 'alone', 'cli.js');
+    fs.mkdirSync(path.dirname(cli));
+    fs.copyFileSync(path.join(repoRoot, 'dist', 'cli.js'), cli);
+    const big = path.join(dir, 'big.batch');
+    let text = 'batch=pcId,a\n';
+    for (let k = 0; text.length < 3 << 20; k++) text += `id${k},${k}\n`;
+    fs.writeFileSync(big, text + 'id7,again\n');
+    const run = spawnSync(process.execPath, [cli, 'validate', big, big], { encoding: 'utf8', timeout: 20_000 });
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.match(run.stdout, /2 files checked \(\d+ rows\): 0 errors, 2 warnings/);
+    const notes = run.stderr.split('\n').filter((line) => line.includes('note:'));
+    assert.strictEqual(notes.length, 1, run.stderr);
+    assert.match(notes[0], /^target-profiles: note: the batch worker's script \(batchWorker\.js\) is missing/);
   });
 });

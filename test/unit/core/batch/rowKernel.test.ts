@@ -4,7 +4,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IdIndex, hashStoredKey } from '../../../../src/core/batch/idIndex';
-import { KERNEL_CHUNK_BYTES, KERNEL_FIXED_BYTES, RowKernel, kernelTesting } from '../../../../src/core/batch/rowKernel';
+import { onKernelFallback, type KernelFallback } from '../../../../src/core/batch/kernelFallback';
+import {
+  KERNEL_CHUNK_BYTES,
+  KERNEL_FIXED_BYTES,
+  RowKernel,
+  type RowKernelOptions,
+} from '../../../../src/core/batch/rowKernel';
 import {
   HEX,
   MAX_ID_LENGTH,
@@ -113,12 +119,23 @@ async function candidatePairs(k: RowKernel): Promise<number[][]> {
   return pairs.sort((a, b) => a[0] - b[0]);
 }
 
-describe('batch row kernel (WebAssembly)', () => {
-  afterEach(() => {
-    kernelTesting.hashMask = -1n;
-    kernelTesting.segmentBytes = 256 << 10;
-  });
+/**
+ * validateFile(file) with a kernel made with `options`, `times` times: acquired with them and let
+ * go, it is the kernel validateFile's RowKernel.acquire(HEX) takes, and lets go again for the next
+ * time (see acquire); then it is let go for good, so that later validations get a kernel of their own.
+ */
+async function validateWithKernel(file: string, options: RowKernelOptions, times = 1) {
+  RowKernel.acquire(HEX, options)!.release();
+  try {
+    const results = [];
+    for (let i = 0; i < times; i++) results.push(await validateFile(file));
+    return results;
+  } finally {
+    RowKernel.acquire(HEX, options)?.discard();
+  }
+}
 
+describe('batch row kernel (WebAssembly)', () => {
   it('is available in Node', () => {
     assert.ok(RowKernel.create(HEX));
   });
@@ -317,10 +334,8 @@ describe('batch row kernel (WebAssembly)', () => {
 
   it('grows its id log by segments, goes on from where it stopped, and finds duplicates whatever their hashes', async () => {
     for (const mask of [-1n, 0xffn, 0x3n]) {
-      kernelTesting.hashMask = mask;
       // Small segments: each partition fills several times in a chunk.
-      kernelTesting.segmentBytes = 4096;
-      const k = RowKernel.create(HEX)!;
+      const k = RowKernel.create(HEX, { hashMask: mask, segmentBytes: 4096 })!;
       const rows: [number, string][] = [];
       let line = 0;
       let calls = 0;
@@ -361,8 +376,7 @@ describe('batch row kernel (WebAssembly)', () => {
 
   it('logs ids outside its memory once the memory cannot grow, and finds the same duplicates', async () => {
     // Room for the fixed part and a few segments: the log fills, then cannot grow.
-    kernelTesting.segmentBytes = 8192;
-    const k = RowKernel.create(HEX, KERNEL_FIXED_BYTES + (320 << 10))!;
+    const k = RowKernel.create(HEX, { maxBytes: KERNEL_FIXED_BYTES + (320 << 10), segmentBytes: 8192 })!;
     const rand = prng(41);
     let text = '';
     for (let i = 0; text.length < KERNEL_CHUNK_BYTES - 100; i++) text += `${Math.floor(rand() * 30000)}%40x,1\n`;
@@ -401,6 +415,18 @@ describe('batch row kernel (WebAssembly)', () => {
     again.release();
     other.release();
     assert.strictEqual(RowKernel.acquire(HEX), again);
+    // Without options, the kernel kept is taken whatever made it (so a test hands validateFile a
+    // kernel of its own); with options, only a kernel they would make.
+    again.discard();
+    const masked = RowKernel.acquire(HEX, { hashMask: 0xffn })!;
+    masked.release();
+    assert.strictEqual(RowKernel.acquire(HEX), masked);
+    masked.release();
+    assert.strictEqual(RowKernel.acquire(HEX, { hashMask: 0xffn }), masked);
+    masked.release();
+    const plain = RowKernel.acquire(HEX, {})!;
+    assert.notStrictEqual(plain, masked);
+    plain.release();
   });
 });
 
@@ -457,8 +483,7 @@ describe('id tables', () => {
 
   it('the kernel lists every duplicate key JavaScript gives it, narrow, wide and long', async () => {
     for (const mask of [-1n, 0xfn]) {
-      kernelTesting.hashMask = mask;
-      const k = RowKernel.create(HEX)!;
+      const k = RowKernel.create(HEX, { hashMask: mask })!;
       const rand = prng(31);
       const rows: [number, string][] = [];
       for (let line = 0; line < 20_000; line++) {
@@ -551,15 +576,11 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     const file = path.join(dir, 'worker.batch');
     fs.writeFileSync(file, text);
     const fromText = validateText(text);
-    try {
-      // The first validation starts the worker; the next ones find it running. In turns, every
-      // chunk left to the worker, and chunks prepared by both threads at once.
-      for (let round = 0; round < 6; round++) {
-        kernelTesting.workerOnly = round % 2 === 0;
-        assert.deepStrictEqual(await validateFile(file), fromText, `round ${round}`);
-      }
-    } finally {
-      kernelTesting.workerOnly = false;
+    // The first validation starts the worker; the next ones find it running. Every chunk left to
+    // the worker, then chunks prepared by both threads at once.
+    for (const workerOnly of [true, false]) {
+      const results = await validateWithKernel(file, { workerOnly }, 3);
+      results.forEach((result, round) => assert.deepStrictEqual(result, fromText, `round ${round}, ${workerOnly}`));
     }
     // Cancelled after the first chunk, with the worker ahead: the next validation is whole.
     const controller = new AbortController();
@@ -605,13 +626,51 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     const fromText = validateText(text);
     // The kernel's hashes as they are, then made to collide (the candidates grow; the answer may not).
     for (const mask of [-1n, 0xffffn, 0x3n]) {
-      kernelTesting.hashMask = mask;
-      try {
-        assert.deepStrictEqual(await validateFile(file), fromText, `hash mask ${mask}`);
-      } finally {
-        kernelTesting.hashMask = -1n;
-      }
+      const [result] = await validateWithKernel(file, { hashMask: mask });
+      assert.deepStrictEqual(result, fromText, `hash mask ${mask}`);
     }
     assert.ok(fromText.diagnostics.filter((d) => d.code === 'TP014').length > 1000);
+  });
+
+  it('runs on one thread without its worker script, and without WebAssembly not at all, and says so once each', async function () {
+    this.timeout(60_000);
+    let text = 'batch=pcId,a\n';
+    for (let k = 0; text.length < 2.5 * KERNEL_CHUNK_BYTES; k++) text += `id${k % 30000},${k}\n`;
+    const file = path.join(dir, 'fallback.batch');
+    fs.writeFileSync(file, text);
+    const fromText = validateText(text);
+    const heard: KernelFallback[] = [];
+    const stop = onKernelFallback((fallback) => heard.push(fallback));
+    const wasm = (globalThis as { WebAssembly?: unknown }).WebAssembly;
+    try {
+      // No worker: the kernel prepares every chunk itself (even when told to leave them to the worker).
+      const workerScript = path.join(dir, 'missing', 'batchWorker.js');
+      for (const workerOnly of [false, true]) {
+        const [result] = await validateWithKernel(file, { workerScript, workerOnly });
+        assert.deepStrictEqual(result, fromText);
+      }
+      assert.deepStrictEqual(
+        heard.map((f) => f.kind),
+        ['worker'],
+      );
+      assert.match(heard[0].message, /batchWorker\.js\) is missing/);
+      // No WebAssembly: no kernel; validateFile uses the JavaScript scanners alone.
+      RowKernel.acquire(HEX)?.discard();
+      delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
+      assert.strictEqual(RowKernel.create(HEX), undefined);
+      assert.strictEqual(RowKernel.acquire(HEX), undefined);
+      assert.deepStrictEqual(await validateFile(file), fromText);
+      assert.deepStrictEqual(
+        heard.map((f) => f.kind),
+        ['worker', 'kernel'],
+      );
+      assert.match(heard[1].message, /no WebAssembly/);
+    } finally {
+      (globalThis as { WebAssembly?: unknown }).WebAssembly = wasm;
+      stop();
+    }
+    // Unsubscribed: told nothing more.
+    RowKernel.acquire(HEX, { workerScript: path.join(dir, 'missing.js') })?.discard();
+    assert.strictEqual(heard.length, 2);
   });
 });
