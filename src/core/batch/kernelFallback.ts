@@ -1,6 +1,6 @@
 /**
  * How the batch engine says that it runs slower than it could: without its WebAssembly kernel
- * (the JavaScript scanners validate every row), or with the kernel on one thread (no worker to
+ * (scanRow validates every row), or with the kernel on one thread (no worker to
  * read and prepare chunks ahead). Validation stays correct either way, so nothing fails: the
  * editor and the command line subscribe and log it (src/core has no logger of its own).
  */

@@ -70,10 +70,11 @@ import { batchWorkerScript } from './workerScript';
  * cores. Only the scan, which carries the file's state (lines, the upload planner, the log), is
  * the main thread's alone.
  *
- * The kernel is deliberately stricter than scanPlainRowBytes: it stops at the first row it has
- * any doubt about (a space, a long field, an id over the limit, a row near the 64 KB data limit)
- * and leaves that row to the JavaScript scanners, which decide exactly. Every row it accepts,
- * scanPlainRowBytes would accept with the same facts; the unit tests check that.
+ * The kernel is a filter in front of scanRow (scan.ts), the one scanner of the rules: it only
+ * proves rows clean. It stops at the first row it has any doubt about (a space, a long field, an
+ * id over the limit, a row near the 64 KB data limit) and leaves that row to scanRow, which
+ * decides exactly. Every row it accepts, scanRow finds nothing in, with the same id; the unit
+ * tests check that.
  *
  * Ids (for TP014) are logged as a 64-bit hash of the decoded id and its line, not as bytes:
  * storing 25 MB of ids for the 500,000-row bench file cost more in page faults than the whole
@@ -83,8 +84,8 @@ import { batchWorkerScript } from './workerScript';
  * ever reported as one, whatever their hashes. With 64-bit hashes a file without duplicates has
  * no candidates, practically always, and is read once.
  *
- * The rows the JavaScript scanners take log their ids the same way through `addKey` (this class
- * is then the validation's IdSet), so a duplicate is found whichever path either row took.
+ * The rows scanRow takes log their ids the same way through `addKey` (this class is then the
+ * validation's IdSet), so a duplicate is found whichever path either row took.
  *
  * The kernel is written in AssemblyScript (kernel/kernel.ts), compiled by asc when esbuild.js
  * builds, and embedded in the bundle (kernelModule.ts). Its memory layout is kernel/layout.ts,

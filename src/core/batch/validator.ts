@@ -16,7 +16,6 @@ import {
   isLeadingBlankLine,
   newRowFacts,
   scanHeader,
-  scanPlainRowBytes,
   scanRow,
 } from './scan';
 import { IdIndex, type IdSet } from './idIndex';
@@ -203,25 +202,9 @@ class BatchFileScanner {
   }
 
   /**
-   * A row scanPlainRowBytes accepted: `bytes` long, followed by an LF, with values and no
-   * diagnostics of its own; its id is in `ids.key` and ends at `idEnd`.
-   */
-  addPlainRow(bytes: number, idEnd: number): void {
-    const line = this.lineIndex++;
-    this.bytes += bytes + 1;
-    this.units += bytes + 1;
-    this.rows++;
-    this.rowsWithValues++;
-    this.planner?.addRow(bytes + 1);
-    const first = this.ids.addKey(line * 2097152 + idEnd);
-    if (first !== -1) {
-      this.diagnostics.push(duplicateIdDiagnostic(line, idEnd, Math.floor(first / 2097152), first % 2097152));
-    }
-  }
-
-  /**
    * Lets the kernel accept the clean rows of its chunk from `pos` up to `end` (see RowKernel.scan),
-   * as addPlainRow would each, and returns where the first row it did not accept starts.
+   * as addLine would each (they have values, no problem of their own, and an LF), and returns where
+   * the first row it did not accept starts.
    */
   addKernelRows(
     kernel: RowKernel,
@@ -343,9 +326,10 @@ function utf16LengthOf(bytes: Uint8Array): number {
  * disk) and validateBytes (chunks of a buffer or of an open document's text). Holds the line being
  * assembled across chunks (once over 1 MiB only its size) and what the kernel needs of the header.
  * Clean rows are accepted in bulk by the WebAssembly kernel (see rowKernel.ts), which also logs
- * the ids of every row, and the rest are scanned as bytes by scanPlainRowBytes; only a line
- * neither accepts (one with something to report, non-ASCII text, the header, a line cut by a chunk
- * boundary) is decoded to a string for scanRow. Lines over 1 MiB are measured but never decoded.
+ * the ids of every row; it only ever proves rows clean. Every other line (one with something to
+ * report, one the kernel has a doubt about, non-ASCII text, the header, a line cut by a chunk
+ * boundary, every line where there is no kernel) is decoded and decided by scanRow, the one
+ * scanner of the rules. Lines over 1 MiB are measured but never decoded.
  */
 class ChunkScan {
   readonly scanner: BatchFileScanner;
@@ -368,8 +352,6 @@ class ChunkScan {
    */
   scan(chunkOf: () => Buffer, slot: number, length: number): void {
     const { scanner, kernel } = this;
-    const facts = scanner.facts;
-    const ids = scanner.ids;
     let chunk = chunkOf();
     let pos = 0;
     if (this.partBytes > 0) {
@@ -401,12 +383,6 @@ class ChunkScan {
             pos = next;
             continue;
           }
-        }
-        const lf = scanPlainRowBytes(chunk, pos, length, header, ids, facts);
-        if (lf !== -1) {
-          scanner.addPlainRow(lf - pos, facts.idEnd);
-          pos = lf + 1;
-          continue;
         }
       }
       let lf = chunk.indexOf(10, pos);

@@ -122,7 +122,7 @@ export const ID_TOO_LONG = 1;
 export const ID_NOT_ASCII = 2;
 export const ID_PLUS_SLASH = 4;
 
-/** The longest id the kernel decodes; a longer one is left to scanPlainRowBytes. */
+/** The longest id the kernel decodes; a longer one is left to scanRow. */
 export const MAX_KERNEL_ID = 256;
 /** The longest value (as written) the kernel accepts, so that no decoded length needs counting. */
 export const MAX_KERNEL_VALUE = 256;

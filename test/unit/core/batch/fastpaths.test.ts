@@ -5,7 +5,6 @@ import * as path from 'path';
 import { decodeFormValue } from '../../../../src/core/batch/encoding';
 import { IdIndex } from '../../../../src/core/batch/idIndex';
 import { BatchDocumentModel } from '../../../../src/core/batch/incremental';
-import { LineDiagnostic, newRowFacts, scanHeader, scanPlainRowBytes, scanRow } from '../../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../../src/core/batch/validator';
 import { prng } from '../../../support/prng';
 
@@ -49,37 +48,6 @@ function randomRow(rand: () => number): string {
 }
 
 describe('batch fast paths', () => {
-  it('scanPlainRowBytes accepts only rows scanRow finds nothing in, with the same facts', () => {
-    const rand = prng(7);
-    let accepted = 0;
-    for (const headerLine of ['batch=thirdPartyId,a,b,c', 'batch=pcId,a,b,c,d,e', 'batch=mboxPC,a', 'batch=pcId']) {
-      const header = scanHeader(headerLine, 0, 0);
-      for (let k = 0; k < 4000; k++) {
-        const row = k % 3 === 0 ? `id${k}%40x,${k},y` : randomRow(rand);
-        const bytes = Buffer.from(row + '\n', 'utf8');
-        const ids = new IdIndex();
-        const facts = newRowFacts();
-        const lf = scanPlainRowBytes(bytes, 0, bytes.length, header, ids, facts);
-        if (lf === -1) continue;
-        accepted++;
-        const out: LineDiagnostic[] = [];
-        const expected = newRowFacts();
-        scanRow(row, header, out, expected);
-        assert.deepStrictEqual(out, [], row);
-        assert.strictEqual(lf, bytes.length - 1, row);
-        assert.strictEqual(String.fromCharCode(...ids.key.subarray(0, ids.keyLength)), expected.id, row);
-        assert.deepStrictEqual(
-          [facts.idEnd, facts.bytes, facts.hasValues, facts.blank],
-          [expected.idEnd, expected.bytes, expected.hasValues, expected.blank],
-          row,
-        );
-        // Without the LF the line is not complete: the caller reads on.
-        assert.strictEqual(scanPlainRowBytes(bytes, 0, bytes.length - 1, header, ids, facts), -1);
-      }
-    }
-    assert.ok(accepted > 1000, `only ${accepted} rows took the fast path`);
-  });
-
   it('decodeFormValue matches decodeURIComponent with its lenient fallback', () => {
     const cases = [
       'a+b',

@@ -18,8 +18,9 @@ import {
   idOfLine,
   newRowFacts,
   scanHeader,
-  scanPlainRowBytes,
   scanRow,
+  type BatchHeader,
+  type LineDiagnostic,
 } from '../../../../src/core/batch/scan';
 import { validateFile, validateText } from '../../../../src/core/batch/validator';
 import { prng } from '../../../support/prng';
@@ -67,6 +68,21 @@ function randomRow(rand: () => number): string {
   const n = Math.floor(rand() * 12);
   for (let k = 0; k < n; k++) row += PIECES[Math.floor(rand() * PIECES.length)];
   return row;
+}
+
+/**
+ * What the reference scanner says of the line at `pos` of `chunk` (up to its LF, before `end`): where
+ * its LF is, whether scanRow finds nothing in it (the only rows the kernel may accept), and its id as
+ * the validation records it; undefined for a line without its LF.
+ */
+function reference(chunk: Buffer, pos: number, end: number, header: BatchHeader) {
+  const lf = chunk.indexOf(10, pos);
+  if (lf === -1 || lf >= end) return undefined;
+  const bytes = chunk.subarray(pos, lf);
+  const out: LineDiagnostic[] = [];
+  const facts = newRowFacts();
+  scanRow(bytes.toString('utf8'), header, out, facts, bytes.length);
+  return { lf, clean: out.length === 0 && facts.hasValues && !facts.blank, id: facts.id, idEnd: facts.idEnd };
 }
 
 /** The hash both id tables use, of a narrow id. */
@@ -156,7 +172,7 @@ describe('batch row kernel (WebAssembly)', () => {
     }
   });
 
-  it('accepts only rows scanPlainRowBytes accepts, with the same LF and id, and lists exactly the duplicates', async () => {
+  it('accepts only rows the reference scanner finds nothing in, with the same LF and id, and lists exactly the duplicates', async () => {
     const rand = prng(17);
     let accepted = 0;
     let duplicates = 0;
@@ -175,8 +191,6 @@ describe('batch row kernel (WebAssembly)', () => {
       const columns = header.fieldCount!;
       const maxId = header.idColumn === undefined ? Infinity : MAX_ID_LENGTH[header.idColumn];
       const budget = MAX_ROW_DATA_BYTES - header.attributeBytes.reduce((a, b) => a + b, 0);
-      const ids = new IdIndex();
-      const facts = newRowFacts();
       let line = 1;
       for (let round = 0; round < 60; round++) {
         let text = '';
@@ -202,31 +216,28 @@ describe('batch row kernel (WebAssembly)', () => {
           );
           let bytes = 0;
           for (let r = 0; r < k.count; r++) {
-            const lf = scanPlainRowBytes(k.chunk, pos, end, header, ids, facts);
-            const row = k.chunk.toString('latin1', pos, Math.max(pos, lf));
-            assert.notStrictEqual(lf, -1, row);
-            rows.push([line + r, String.fromCharCode(...ids.key.subarray(0, ids.keyLength))]);
-            bytes += lf + 1 - pos;
-            pos = lf + 1;
+            const verdict = reference(k.chunk, pos, end, header);
+            const row = k.chunk.toString('latin1', pos, verdict?.lf ?? end);
+            assert.ok(verdict?.clean, `the kernel accepted a row scanRow reports: ${JSON.stringify(row)}`);
+            rows.push([line + r, verdict.id!]);
+            bytes += verdict.lf + 1 - pos;
+            pos = verdict.lf + 1;
             accepted++;
           }
           assert.strictEqual(next, pos);
           assert.strictEqual(k.bytes, bytes);
           assert.ok(k.count <= rowsLeft && (k.count === 0 || bytes < bytesLeft));
           line += k.count;
-          // The row the kernel stopped at: the JavaScript path's, when it takes it.
-          const lf = scanPlainRowBytes(k.chunk, pos, end, header, k, facts);
-          if (lf !== -1) {
-            rows.push([line, String.fromCharCode(...k.key.subarray(0, k.keyLength))]);
-            assert.strictEqual(k.addKey(line * 2097152 + facts.idEnd), -1);
-            line++;
-            pos = lf + 1;
-            continue;
+          // The row the kernel stopped at: scanRow's, which logs its id as the validation does.
+          const verdict = reference(k.chunk, pos, end, header);
+          if (verdict === undefined) break;
+          if (verdict.id !== undefined) {
+            rows.push([line, verdict.id]);
+            k.setKey(verdict.id);
+            assert.strictEqual(k.addKey(line * 2097152 + verdict.idEnd), -1);
           }
-          const skip = k.chunk.indexOf(10, pos);
-          if (skip === -1 || skip >= end) break;
-          pos = skip + 1;
           line++;
+          pos = verdict.lf + 1;
         }
       }
       // With 64-bit hashes, the candidates are the duplicates: no two of these ids hash alike.
@@ -238,13 +249,11 @@ describe('batch row kernel (WebAssembly)', () => {
     assert.ok(duplicates > 50, `only ${duplicates} duplicates`);
   });
 
-  it('classifies every byte and every escape at every lane of a block as scanPlainRowBytes does', () => {
+  it('classifies every byte and every escape at every lane of a block as the reference scanner does', () => {
     // The kernel classifies 64 bytes at a time, sixteen per table lookup, and carries a % into
     // the next block: each byte value and escape is tried at each lane of the id's and the
     // values' first blocks, so that lane and block edges and escapes carried over are hit.
     const k = RowKernel.create(HEX)!;
-    const ids = new IdIndex();
-    const facts = newRowFacts();
     let n = 0;
     let accepted = 0;
     const check = (headerLine: string, row: Buffer, mustAccept: boolean, at = 0) => {
@@ -264,12 +273,12 @@ describe('batch row kernel (WebAssembly)', () => {
         Infinity,
         n++,
       );
-      const lf = scanPlainRowBytes(k.chunk, at, end + 1, header, ids, facts);
+      const verdict = reference(k.chunk, at, end + 1, header);
       const text = row.toString('latin1');
       if (k.count === 1) {
         accepted++;
         assert.strictEqual(next, end + 1, text);
-        assert.strictEqual(lf, end, text);
+        assert.ok(verdict?.clean && verdict.lf === end, text);
       } else {
         assert.strictEqual(k.count, 0, text);
         assert.ok(!mustAccept, `not accepted: ${JSON.stringify(text)}`);
@@ -618,7 +627,7 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     };
     for (let k = 0; text.length < 2.5 * KERNEL_CHUNK_BYTES; k++) {
       const r = rand();
-      // The kernel's rows; a space inside a value (scanPlainRowBytes's); one at its start (scanRow's).
+      // The kernel's rows; a space inside a value and one at its start (both scanRow's).
       text += `${id(k)},${k},${r < 0.9 ? 'v' : r < 0.95 ? 'v w' : ' v'}\n`;
     }
     const file = path.join(dir, 'collide.batch');
