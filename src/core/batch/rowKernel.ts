@@ -10,6 +10,7 @@ import {
   type WasmModule,
 } from './kernelApi';
 import { reportKernelFallback } from './kernelFallback';
+import { MAX_LINE_BYTES } from './scan';
 import { compiledModule } from './kernelModule';
 import {
   BYTES_AT,
@@ -100,7 +101,16 @@ import { batchWorkerScript } from './workerScript';
 
 export { KERNEL_CHUNK_BYTES };
 /** The memory a kernel starts with, for tests of a memory that cannot grow. */
-export const KERNEL_FIXED_BYTES = FIXED_PAGES * 65536;
+/**
+ * Room for a key longer than the fixed key area, kept above the fixed part from the start: the
+ * longest id a line of MAX_LINE_BYTES can hold, at two bytes a unit. Never touched, it costs no
+ * memory; kept from the start, a key never waits for the memory to grow (it may not).
+ */
+const BIG_KEY_BYTES = 2 * MAX_LINE_BYTES;
+const BIG_KEY_AT = FIXED_PAGES * 65536;
+const KERNEL_PAGES = FIXED_PAGES + Math.ceil((BIG_KEY_BYTES + KEY_SLACK) / 65536);
+/** The memory a kernel takes at its creation. */
+export const KERNEL_FIXED_BYTES = KERNEL_PAGES * 65536;
 /** The largest file the kernel reads (1 TiB): chunk numbers fit the claim word below it. */
 export const KERNEL_MAX_FILE_BYTES = MAX_CHUNKS * KERNEL_CHUNK_BYTES;
 /** Validations are numbered in the claim word's bits above the chunk's. */
@@ -206,8 +216,6 @@ export class RowKernel extends KeyBuffer implements IdSet {
   /** Log segments of an earlier validation, free for this one. */
   private readonly spare: number[] = [];
   /** Room for a key longer than the fixed key area. */
-  private bigKeyAt = 0;
-  private bigKeyBytes = 0;
   private memory!: Uint8Array;
   private words!: Int32Array;
   private readonly exports: KernelExports;
@@ -270,7 +278,7 @@ export class RowKernel extends KeyBuffer implements IdSet {
     if (compiled === undefined) return { message: 'this host has no WebAssembly' };
     try {
       const memory = new compiled.wasm.Memory({
-        initial: FIXED_PAGES,
+        initial: KERNEL_PAGES,
         maximum: Math.min(MAX_PAGES, Math.floor((options.maxBytes ?? 2 ** 32) / 65536)),
         shared,
       });
@@ -627,17 +635,9 @@ export class RowKernel extends KeyBuffer implements IdSet {
     const bytes = wide ? 2 * n : n;
     let at = KEY_AT;
     if (bytes > KEY_BYTES) {
-      if (bytes > this.bigKeyBytes) {
-        const room = Math.max(bytes, 2 * this.bigKeyBytes);
-        try {
-          this.bigKeyAt = this.allocate(room + KEY_SLACK);
-          this.bigKeyBytes = room;
-        } catch {
-          this.addOverlong(line);
-          return -1;
-        }
-      }
-      at = this.bigKeyAt;
+      // Ids come from lines of at most MAX_LINE_BYTES, so a key always fits the room kept for one.
+      if (bytes > BIG_KEY_BYTES) throw new RangeError(`a key of ${bytes} bytes is longer than any id of a batch file`);
+      at = BIG_KEY_AT;
     }
     const memory = this.memory;
     const key = this.key;
@@ -764,20 +764,6 @@ export class RowKernel extends KeyBuffer implements IdSet {
   /** The kernel's hash of `n` bytes of the chunk from `pos`, for the tests. */
   hashChunk(pos: number, n: number, packed: number): bigint {
     return BigInt.asUintN(64, this.exports.hash(slotBase(0) + pos, n, packed));
-  }
-
-  /**
-   * A key too long for any room the memory can still give: logged with a hash of its code units
-   * computed here (FNV-1a), in the overflow. Only reached when the memory is exhausted; the same
-   * key always takes this path then, so its duplicates are still found.
-   */
-  private addOverlong(line: number): void {
-    let h = 0xcbf29ce484222325n;
-    for (let i = 0; i < this.keyLength; i++) h = BigInt.asUintN(64, (h ^ BigInt(this.key[i])) * 0x100000001b3n);
-    if (h === 0n) h = 1n;
-    const part = this.overflow[Number(h >> BigInt(64 - PARTITION_BITS))];
-    part.hashes.push(h);
-    part.lines.push(line);
   }
 
   /**

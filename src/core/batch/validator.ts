@@ -18,7 +18,7 @@ import {
   scanHeader,
   scanRow,
 } from './scan';
-import { IdIndex, type IdSet } from './idIndex';
+import { IdMap, type IdSet } from './idIndex';
 import { KERNEL_CHUNK_BYTES, KERNEL_MAX_FILE_BYTES, RowKernel } from './rowKernel';
 import { count } from '../displayLanguage';
 
@@ -145,9 +145,9 @@ class BatchFileScanner {
 
   /**
    * `ids` holds each id's first row, packed as line * 2^21 + end column of the id (ids are under
-   * 1 MiB): an IdIndex, or for a file the kernel's table, which its scans fill too.
+   * 1 MiB): an IdMap, or the kernel's log, which its scans fill too.
    */
-  constructor(readonly ids: IdSet = new IdIndex()) {}
+  constructor(readonly ids: IdSet = new IdMap()) {}
 
   /**
    * One line without its LF. `knownBytes` is its size on disk when read from a file; `text` is

@@ -206,8 +206,10 @@ describe('problems of open batch documents (BatchDocumentChecks, OpenDocuments)'
     documents.handle({ kind: 'text', id: 1, version: 1, text: lines.slice(0, 100_000).join('\n') + '\n', last: false });
     await new Promise((resolve) => setImmediate(resolve));
     documents.handle({ kind: 'close', id: 1 });
+    // What came before the close (the first lines' problems, perhaps) is the editor's to drop.
+    const before = replies.length;
     documents.handle({ kind: 'text', id: 1, version: 1, text: lines.slice(100_000).join('\n'), last: true });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.ok(!replies.includes('problems'), replies.join(', '));
+    assert.ok(!replies.slice(before).includes('problems'), replies.join(', '));
   });
 });
