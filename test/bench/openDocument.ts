@@ -56,7 +56,6 @@ async function open(
   const probe = setInterval(() => {
     const now = performance.now();
     longestGap = Math.max(longestGap, now - last);
-    console.log(`gap ${(now - last).toFixed(1)} ms at ${(last - started).toFixed(1)}`);
     last = now;
   }, 1);
   histogram.enable();
