@@ -63,7 +63,10 @@ import { batchWorkerScript } from './workerScript';
  *   chunk with its id's decoded length, flags and hash (the only byte-by-byte work: the escapes).
  * - scan: row by row, reading 64 bits of those arrays at a time: the LF that ends the row, the
  *   comma that ends the id, the bad bits and the commas between, then the id's record, with a
- *   few instructions a row, and the id's hash into the log.
+ *   few instructions a row, and the id's hash into the log. A row with bad bits stops the scan
+ *   unless every one is a space inside a field (not at either edge of a field, nor in an escape),
+ *   which scanRow takes as written: rows like `crm-1,New York,gold` are accepted, each of their
+ *   spaces looked at once; rows without bad bits never pay for that look.
  *
  * Preparing is most of the work and needs nothing but the chunk, so a worker thread sharing the
  * memory reads and prepares chunks ahead of the scan, and the main thread prepares a later chunk
@@ -72,9 +75,9 @@ import { batchWorkerScript } from './workerScript';
  * the main thread's alone.
  *
  * The kernel is a filter in front of scanRow (scan.ts), the one scanner of the rules: it only
- * proves rows clean. It stops at the first row it has any doubt about (a space, a long field, an
- * id over the limit, a row near the 64 KB data limit) and leaves that row to scanRow, which
- * decides exactly. Every row it accepts, scanRow finds nothing in, with the same id; the unit
+ * proves rows clean. It stops at the first row it has any doubt about (a space at a field's edge, a
+ * long field, an id over the limit, a row near the 64 KB data limit) and leaves that row to scanRow,
+ * which decides exactly. Every row it accepts, scanRow finds nothing in, with the same id; the unit
  * tests check that.
  *
  * Ids (for TP014) are logged as a 64-bit hash of the decoded id and its line, not as bytes:

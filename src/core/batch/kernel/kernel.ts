@@ -191,7 +191,7 @@ export function clear(at: u32, n: u32): void {
 // class bit when both tables have it (see classify).
 //   1: bad: controls but LF (0x00-0x1f), non-ASCII (0x80-0xff), but those with LF's low bits
 //   2: bad: the rest of those, LF's low bits with a high nibble of 1 or 8-f (0x1a, 0x8a-0xfa)
-//   4: bad: space " & + (0x20 0x22 0x26 0x2b)
+//   4: bad: space " & + (0x20 0x22 0x26 0x2b); a space inside a field is then allowed by scan (see innerSpacesOnly)
 //   8: bad: DEL (0x7f)
 //  16: hex digit 0-9 (0x30-0x39)
 //  32: hex digit A-F and a-f (0x41-0x46, 0x61-0x66)
@@ -241,7 +241,9 @@ function bits64(a: v128, b: v128, c: v128, d: v128): u64 {
 /**
  * classify(base, end): the bit arrays for the first `end` bytes of the chunk in the slot at
  * `base`, 64 bytes a step: LF, comma, % and "bad" (anything a clean row may not hold: controls,
- * space, DEL, non-ASCII, & + ", and a % not followed by two hex digits), with no branches on the
+ * space, DEL, non-ASCII, & + ", and a % not followed by two hex digits; a space is bad here
+ * only because a byte's class cannot tell where it is: scan allows one inside a field, see
+ * innerSpacesOnly), with no branches on the
  * data. Each byte's class is looked up (see classOf): bits 0-3 mean bad, 4-5 hex digit, 6 %, 7
  * comma (its top bit, which bitmask reads); LF is compared for. Bits at and past `end` are not
  * the chunk's: the LF bits there are cleared, and scan never reads the others past a row's LF.
@@ -488,10 +490,48 @@ export function rows(base: u32, from: u32, to: u32): u32 {
 }
 
 /**
+ * Whether every bad bit of the row [s, e] (e its LF) is a space inside a field, which scanRow
+ * takes as part of the value (or of the id, decoded as written) with nothing to report: a space
+ * byte that is not the row's first byte, not just after a comma, not just before a comma or the
+ * LF (TP027, a space at a field's edge), and not one of the two bytes after a % (TP021: a bad
+ * bit there may also be the % check's, see classify). Any other bad bit is a reason to stop.
+ * Called only for a row with bad bits: rows without any never come here.
+ */
+function innerSpacesOnly(base: u32, s: u32, e: u32): bool {
+  let b = s >> 6;
+  const last = e >> 6;
+  let w = badWord(base, b) & bitsFrom(s);
+  for (;;) {
+    if (b === last) w &= bitsThrough(e);
+    while (w !== 0) {
+      const p = lowest(b, w);
+      w &= w - 1;
+      // Not the row's first byte, so p - 1 is the row's too; not the LF (not a space), so p + 1 is.
+      if (p === s) return false;
+      const at = p + base;
+      if (load<u8>(at) !== 0x20) return false;
+      const before = load<u8>(at - 1);
+      if (before === 0x2c) return false;
+      if (before === 0x25) return false;
+      // p - 2 is the row's from s + 2 on (before, it is the LF of the row before).
+      if (p - s >= 2 && load<u8>(at - 2) === 0x25) return false;
+      const after = load<u8>(at, 1);
+      if (after === 0x2c) return false;
+      if (after === 0x0a) return false;
+    }
+    if (b === last) return true;
+    b++;
+    w = badWord(base, b);
+  }
+  // Not reached: the loop returns at the last word.
+  return unreachable();
+}
+
+/**
  * scan(base, pos, row, end, columns, thirdParty, maxId, rowBudget, rowsLeft, bytesLeft, firstLine)
  * -> the first row not accepted. Positions are the chunk's (the slot at `base`), after prepare;
  * `row` is the ordinal of the row at `pos` (the LFs before it). Accepts rows from `pos` while
- * they are clean and complete (LF before `end`), logging each id (rows are numbered from line
+ * they are clean (a space inside a field included) and complete (LF before `end`), logging each id (rows are numbered from line
  * `firstLine`); stops at the first other row, when a partition of the log is full, and before a
  * row that would not fit in `rowsLeft` rows and under `bytesLeft` bytes (the upload being
  * planned). Writes the rows and their bytes to the state words. `rowBudget` is the most bytes a
@@ -545,7 +585,11 @@ export function scan(
       wb = badWord(base, b);
       w = commaWord(base, b);
     }
-    if ((bad | (wb & bitsThrough(e))) !== 0) break;
+    // A bad bit is most often a space inside a field, which is no reason to stop (see
+    // innerSpacesOnly); only a row with bad bits pays for that look.
+    if ((bad | (wb & bitsThrough(e))) !== 0) {
+      if (!innerSpacesOnly(base, s, e)) break;
+    }
     commas += popcnt<u64>(w & bitsBelow(e)) as u32;
     // No more fields than the header has, and at least one value that is not empty.
     if (commas >= columns) break;

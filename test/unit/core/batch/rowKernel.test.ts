@@ -608,7 +608,7 @@ describe('validateFile with the kernel at chunk boundaries', () => {
     };
     for (let k = 0; text.length < 2.5 * KERNEL_CHUNK_BYTES; k++) {
       const r = rand();
-      // The kernel's rows; a space inside a value and one at its start (both scanRow's).
+      // The kernel's rows, a space inside a value among them; one at its start (scanRow's).
       text += `${id(k)},${k},${r < 0.9 ? 'v' : r < 0.95 ? 'v w' : ' v'}\n`;
     }
     const file = path.join(dir, 'collide.batch');
