@@ -1,4 +1,5 @@
 import { validateFile } from '../core/batch/validator';
+import { oneBased } from './validate';
 import { BatchSubmitError, BatchUpload, TargetClient } from '../core/target/client';
 import { TargetError } from '../core/target/errors';
 import { BatchStatus } from '../core/target/xml';
@@ -71,16 +72,7 @@ export const runSubmit: CliCommand = async (argv, io) => {
         `target-profiles submit: ${file} has ${errors.length} error(s); nothing was sent. Run 'target-profiles validate ${file}' for all findings.\n`,
       );
       if (json) {
-        const diagnostics = errors.map((d) => ({
-          code: d.code,
-          severity: d.severity,
-          line: d.line + 1,
-          column: d.column + 1,
-          endLine: d.endLine + 1,
-          endColumn: d.endColumn + 1,
-          message: d.message,
-        }));
-        io.stdout(JSON.stringify({ batches: [], diagnostics }) + '\n');
+        io.stdout(JSON.stringify({ batches: [], diagnostics: errors.map(oneBased) }) + '\n');
       }
       return ExitCode.inputErrors;
     }

@@ -4,7 +4,7 @@ import { parseArgs } from './args';
 import { CliCommand, ExitCode, UsageError } from './io';
 
 /** A diagnostic with the 1-based positions compilers and CI annotations use. */
-function oneBased(d: BatchDiagnostic) {
+export function oneBased(d: BatchDiagnostic) {
   return {
     code: d.code,
     severity: d.severity,

@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { BatchDiagnostic } from '../../../src/core/batch/validator';
+import { oneBased } from '../../../src/cli/validate';
 import { Commands } from '../../../src/contributions';
 import type { ExtensionApi } from '../../../src/extension';
 import { activateExtension, waitFor } from './helpers';
@@ -45,18 +45,6 @@ function cliProblems(file: string): ReturnType<typeof oneBased>[] {
   });
   assert.ok(run.stdout, `the CLI printed nothing: ${run.stderr}`);
   return (JSON.parse(run.stdout) as { files: { diagnostics: ReturnType<typeof oneBased>[] }[] }).files[0].diagnostics;
-}
-
-function oneBased(d: BatchDiagnostic) {
-  return {
-    code: d.code,
-    severity: d.severity,
-    line: d.line + 1,
-    column: d.column + 1,
-    endLine: d.endLine + 1,
-    endColumn: d.endColumn + 1,
-    message: d.message,
-  };
 }
 
 /**
