@@ -178,6 +178,33 @@ describe('problems of open batch documents (BatchDocumentChecks, OpenDocuments)'
         }
       });
 
+      it('shows the problems of the first lines of a long unsaved document while the rest is read', async () => {
+        const { checks, answers, settled } = checksWith(port);
+        try {
+          const document = new FakeDocument(batch(400_000));
+          checks.open('long', () => document.source());
+          await settled('long', 1, 60_000);
+          // Every problem: an answer carries the first MAX_SENT only, and an early one may reach past them.
+          const complete = (await checks.all('long'))!;
+          const list = answers.get('long')!;
+          const firstComplete = list.findIndex((a) => a.summary !== undefined);
+          const partial = list.slice(0, firstComplete);
+          assert.ok(partial.length > 0, 'no answer came before the whole document was read');
+          // Each is the start of the final list: the first lines' problems, as they will stay.
+          for (const early of partial) {
+            assert.ok(early.diagnostics.length < complete.diagnostics.length);
+            const last = early.diagnostics[early.diagnostics.length - 1];
+            const before = complete.diagnostics.filter((d) => d.line <= last.line && d.code !== 'TP014');
+            assert.deepStrictEqual(
+              early.diagnostics.filter((d) => d.code !== 'TP014'),
+              before,
+            );
+          }
+        } finally {
+          checks.dispose();
+        }
+      });
+
       it('sends the first problems of a long document before the rest, and every problem on request', async () => {
         const { checks, answers, settled } = checksWith(port);
         try {
