@@ -225,6 +225,43 @@ describe('problems of open batch documents (BatchDocumentChecks, OpenDocuments)'
     });
   }
 
+  it('moves the checks into this thread when the worker fails, and checks every open document again', async () => {
+    let fail: ((error: Error) => void) | undefined;
+    let terminated = false;
+    // A worker that takes requests and then dies.
+    const dying: DocumentPort = {
+      postMessage: () => undefined,
+      on: (event: 'message' | 'error', listener: never) => {
+        if (event === 'error') fail = listener;
+      },
+      terminate: () => (terminated = true),
+    };
+    const failures: string[] = [];
+    const answers = new Map<string, DocumentProblems>();
+    const checks = new BatchDocumentChecks({
+      startWorker: () => dying,
+      onProblems: (key, problems) => {
+        if (problems.fixable !== undefined) answers.set(key, problems);
+      },
+      onWorkerFailed: (error) => failures.push(error.message),
+    });
+    try {
+      const a = new FakeDocument(batch(3000));
+      const b = new FakeDocument(batch(2000, prng(3)));
+      checks.open('a', () => a.source());
+      checks.open('b', () => b.source());
+      fail!(new Error('worker ran out of memory'));
+      const deadline = Date.now() + 20_000;
+      while (answers.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepStrictEqual(failures, ['worker ran out of memory']);
+      assert.ok(terminated);
+      assert.deepStrictEqual(answers.get('a')?.diagnostics, validateText(a.text).diagnostics);
+      assert.deepStrictEqual(answers.get('b')?.diagnostics, validateText(b.text).diagnostics);
+    } finally {
+      checks.dispose();
+    }
+  });
+
   it('stops a first pass when its document closes: no answer comes after', async () => {
     const replies: string[] = [];
     const documents = new OpenDocuments((reply) => replies.push(reply.kind));
