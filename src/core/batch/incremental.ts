@@ -1,3 +1,4 @@
+import { decodeFormValue } from './encoding';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, UploadPlanner } from './limits';
 import { BatchHeader, LineDiagnostic, isLeadingBlankLine, newRowFacts, scanHeader, scanRow } from './scan';
 import {
@@ -42,6 +43,20 @@ interface LineState {
   epoch: number;
 }
 
+/**
+ * The rows a full pass found nothing in, from its problems (for the model's constructor): every line
+ * without a problem of its own. A duplicate id is not the row's own (the model finds duplicates
+ * itself), and the rules about the whole file sit on the header, which is never taken as clean.
+ */
+export function cleanRows(diagnostics: BatchDiagnostic[], lineCount: number): (line: number) => boolean {
+  const flagged = new Uint8Array(lineCount);
+  for (const d of diagnostics) {
+    if (d.code === 'TP014') continue;
+    for (let line = d.line; line <= d.endLine && line < lineCount; line++) flagged[line] = 1;
+  }
+  return (line) => flagged[line] === 0;
+}
+
 /** Line-count changes before the model renumbers every line instead of replaying them. */
 const MAX_SHIFTS = 256;
 
@@ -77,8 +92,13 @@ export class BatchDocumentModel {
   private readonly out: LineDiagnostic[] = [];
   private readonly facts = newRowFacts();
 
-  constructor(lineCount: number, lineAt: (line: number) => string) {
-    this.rebuild(lineCount, lineAt);
+  /**
+   * `cleanRows`, when given, names rows a full pass over this same text found nothing in (the first
+   * pass of the batch engine): those are taken as they are, their id read without scanning the rest
+   * of the row. The lines it does not name are scanned.
+   */
+  constructor(lineCount: number, lineAt: (line: number) => string, cleanRows?: (line: number) => boolean) {
+    this.rebuild(lineCount, lineAt, cleanRows);
   }
 
   /**
@@ -192,7 +212,7 @@ export class BatchDocumentModel {
     return (this.uploads = planner.finish().length);
   }
 
-  private rebuild(lineCount: number, lineAt: (line: number) => string): void {
+  private rebuild(lineCount: number, lineAt: (line: number) => string, cleanRows?: (line: number) => boolean): void {
     this.lines = [];
     this.ids.clear();
     this.flagged.clear();
@@ -213,7 +233,11 @@ export class BatchDocumentModel {
     const header = scanHeader(lineAt(i), i, i);
     this.header = header;
     this.lines.push(this.plainState(LineKind.Header, header.bytes, '', i));
-    for (i++; i < lineCount; i++) this.lines.push(this.rowState(lineAt(i), i));
+    for (i++; i < lineCount; i++) {
+      const text = lineAt(i);
+      // An empty line has no id, so it is never a clean row (after a final LF it is no row at all).
+      this.lines.push(text.length > 0 && cleanRows?.(i) ? this.cleanRowState(text, i) : this.rowState(text, i));
+    }
   }
 
   private plainState(kind: LineKind, bytes: number, text: string, line: number): LineState {
@@ -255,7 +279,13 @@ export class BatchDocumentModel {
     if (state.kind !== LineKind.Row) return state;
     this.rows++;
     if (state.hasValues) this.rowsWithValues++;
-    if (state.id === undefined) return state;
+    this.index(state);
+    return state;
+  }
+
+  /** Adds a row's id to the id index, grouping it with the rows that have the same id. */
+  private index(state: LineState): void {
+    if (state.id === undefined) return;
     const entry = this.ids.get(state.id);
     if (entry === undefined) {
       this.ids.set(state.id, state);
@@ -271,6 +301,31 @@ export class BatchDocumentModel {
       this.ids.set(state.id, group);
       this.flagged.add(entry).add(state);
     }
+  }
+
+  /**
+   * A row known to have nothing to report (see the constructor): printable ASCII (anything else is a
+   * TP024), an id (TP011) that ends at the first comma, and values (TP026).
+   */
+  private cleanRowState(text: string, line: number): LineState {
+    let idEnd = text.indexOf(',');
+    if (idEnd === -1) idEnd = text.length;
+    const state: LineState = {
+      kind: LineKind.Row,
+      bytes: text.length,
+      diagnostics: undefined,
+      id: decodeFormValue(text.slice(0, idEnd)),
+      idEnd,
+      hasValues: true,
+      empty: false,
+      duplicates: undefined,
+      line,
+      epoch: this.shifts.length,
+    };
+    this.textBytes += state.bytes;
+    this.rows++;
+    this.rowsWithValues++;
+    this.index(state);
     return state;
   }
 

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'fs';
 import { countSafelyFixable } from './fixes';
-import { BatchDocumentModel } from './incremental';
+import { BatchDocumentModel, cleanRows } from './incremental';
 import {
   type BatchDiagnostic,
   type BatchPiece,
@@ -196,9 +196,12 @@ export class OpenDocuments {
     const signal = document.abort.signal;
     const version = request.version;
     try {
+      // The first pass's problems, by line: the model takes the other rows as clean without scanning them.
+      let firstPass: BatchDiagnostic[];
       if (request.path !== undefined) {
         let facts: TextFacts | undefined;
         const result = await validateFile(request.path, { signal, onFacts: (f) => (facts = f) });
+        firstPass = result.diagnostics;
         if (!sameText(facts, request.expect)) {
           this.mismatch(document);
           return;
@@ -220,13 +223,20 @@ export class OpenDocuments {
           },
         });
         if (!document.mixed) this.answer(document, version, result.diagnostics, result.summary);
+        firstPass = result.diagnostics;
         document.lines = linesOf(document.text.text);
         // The edits sent meanwhile (document.pending) bring it to the version of the last slice, or later.
         document.version = document.readVersion;
       }
       if (signal.aborted) return;
       const lines = document.lines;
-      document.model = new BatchDocumentModel(lines.length, (i) => lines[i]);
+      // Only for a first pass over exactly these lines: a document edited meanwhile was read in parts
+      // of different versions.
+      document.model = new BatchDocumentModel(
+        lines.length,
+        (i) => lines[i],
+        document.mixed ? undefined : cleanRows(firstPass, lines.length),
+      );
       if (document.pending.length > 0) {
         for (const change of document.pending.splice(0)) this.apply(document, change);
         this.answerSoon(document);

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
-import { BatchDocumentModel } from '../../../../src/core/batch/incremental';
+import { BatchDocumentModel, cleanRows } from '../../../../src/core/batch/incremental';
 import { rules } from '../../../../src/core/batch/rules';
 import {
   BatchDiagnostic,
@@ -463,9 +463,12 @@ describe('batch validator fuzzing (fast-check)', function () {
       initial: string[],
       edits: { start: number; span: number; lines: string[] }[],
       checkEvery = 1,
+      seeded = false,
     ): void {
       const doc = initial.slice();
-      const model = new BatchDocumentModel(doc.length, (i) => doc[i]);
+      // Seeded: built as the worker builds it, told which rows a first pass found clean.
+      const clean = seeded ? cleanRows(validateText(doc.join('\n')).diagnostics, doc.length) : undefined;
+      const model = new BatchDocumentModel(doc.length, (i) => doc[i], clean);
       const check = (step: number) => {
         const full = validateText(doc.join('\n'));
         const incremental = model.sortedDiagnostics();
@@ -485,6 +488,15 @@ describe('batch validator fuzzing (fast-check)', function () {
     it('equals a full pass after every edit of random edit sequences', () => {
       fc.assert(
         fc.property(initialDoc, fc.array(edit, { maxLength: 40 }), (initial, edits) => applyEdits(initial, edits)),
+        { numRuns: 400 },
+      );
+    });
+
+    it('equals a full pass after every edit when built from a first pass (clean rows not scanned)', () => {
+      fc.assert(
+        fc.property(initialDoc, fc.array(edit, { maxLength: 40 }), (initial, edits) =>
+          applyEdits(initial, edits, 1, true),
+        ),
         { numRuns: 400 },
       );
     });
