@@ -46,8 +46,15 @@ export interface DocumentPort {
   terminate(): unknown;
 }
 
-/** Lines read and sent at a time: reading them costs the editor's thread a few milliseconds. */
-const SLICE_LINES = 16_384;
+/**
+ * The text read and sent at a time, in UTF-16 units: each slice is garbage on the editor's thread once
+ * sent, and under V8's large-object size (128 KB) it dies young, collected in a scavenge of a
+ * millisecond or two; megabyte slices waited for a full collection of the host's heap, which held the
+ * thread for up to 130 ms. The number of lines a slice takes follows from the lines read so far.
+ */
+const SLICE_UNITS = 48 * 1024;
+const FIRST_SLICE_LINES = 256;
+const MAX_SLICE_LINES = 16_384;
 /** Slices sent and not yet taken by the worker, at most. */
 const IN_FLIGHT = 2;
 
@@ -254,6 +261,7 @@ export class BatchDocumentChecks {
    */
   private sendText(tracked: Tracked, document: BatchDocumentSource): void {
     const sending = { next: 0, sent: 0, taken: 0, wake: undefined as (() => void) | undefined };
+    let lines = FIRST_SLICE_LINES;
     tracked.sending = sending;
     this.post({ kind: 'open', id: tracked.id, version: document.version, eol: document.eol });
     const id = tracked.id;
@@ -266,9 +274,12 @@ export class BatchDocumentChecks {
         }
         if (!current()) return;
         const now = tracked.source();
-        const end = Math.min(now.lineCount, sending.next + SLICE_LINES);
+        const end = Math.min(now.lineCount, sending.next + lines);
         const last = end >= now.lineCount;
-        this.post({ kind: 'text', id, text: now.textOf(sending.next, end), last, version: now.version });
+        const text = now.textOf(sending.next, end);
+        this.post({ kind: 'text', id, text, last, version: now.version });
+        const unitsPerLine = Math.max(1, text.length / Math.max(1, end - sending.next));
+        lines = Math.max(1, Math.min(MAX_SLICE_LINES, Math.floor(SLICE_UNITS / unitsPerLine)));
         sending.sent++;
         sending.next = end;
         if (last) {
